@@ -1,0 +1,1 @@
+"""StreamFX command line: `streamfx`."""

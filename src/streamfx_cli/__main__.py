@@ -1,0 +1,3 @@
+from streamfx_cli.main import run
+
+run()

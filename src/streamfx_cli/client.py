@@ -1,0 +1,176 @@
+"""HTTP client for the StreamFX API: token auth with one refresh-and-retry on 401."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Generator
+from dataclasses import replace
+from typing import Any
+
+import httpx
+
+from .config import server_url
+from .credentials import CredentialStore, Login
+from .errors import APIError, NotLoggedIn, ServerUnreachable
+from .locks import file_lock
+
+TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+# Refresh a little before expiry so a request never starts with a token about to die.
+EXPIRY_MARGIN = 5
+
+
+def token_expiry(token: str) -> float | None:
+    """The `exp` of a JWT, read without verifying (only the server can verify)."""
+    try:
+        payload = token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        return float(json.loads(base64.urlsafe_b64decode(payload))["exp"])
+    except (IndexError, ValueError, KeyError, TypeError):
+        return None
+
+
+def unreachable(url: str, exc: Exception | None = None) -> ServerUnreachable:
+    reason = f" ({type(exc).__name__})" if exc else ""
+    return ServerUnreachable(
+        f"Cannot reach the StreamFX server at {url}{reason}.",
+        "Start it with `streamfx server run` (or `streamfx up`), or pass --server URL.",
+    )
+
+
+def api_error(response: httpx.Response) -> APIError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    message = body.get("error") or f"The server answered {response.status_code}."
+    return APIError(
+        response.status_code, body.get("code", "error"), message, body.get("hint"), body
+    )
+
+
+class Session:
+    """The stored sign-in, refreshed under a cross-process lock."""
+
+    def __init__(self, store: CredentialStore | None = None) -> None:
+        self.store = store or CredentialStore()
+        self._login: Login | None = None
+
+    def current(self) -> Login:
+        if self._login is None:
+            self._login = self.store.load()
+        if self._login is None:
+            raise NotLoggedIn()
+        return self._login
+
+    def refresh(self, used_access_token: str) -> Login:
+        """Get a fresh access token, unless another process already did."""
+        with file_lock(self.store.lock_path):
+            stored = self.store.load()
+            if stored is None:
+                raise NotLoggedIn()
+            if stored.access_token != used_access_token:
+                self._login = stored  # someone refreshed while we waited for the lock
+                return stored
+            try:
+                response = httpx.post(
+                    f"{stored.server}/api/auth/refresh",
+                    json={"refreshToken": stored.refresh_token},
+                    timeout=TIMEOUT,
+                )
+            except httpx.TransportError as exc:
+                raise unreachable(stored.server, exc) from None
+            if response.status_code == 401:
+                self.store.clear()
+                self._login = None
+                raise NotLoggedIn(
+                    "Your sign-in has expired.", "Run `streamfx login` to sign in again."
+                )
+            if response.status_code != 200:
+                raise api_error(response)
+            data = response.json()
+            fresh = replace(
+                stored, access_token=data["accessToken"], refresh_token=data["refreshToken"]
+            )
+            self.store.save(fresh)
+            self._login = fresh
+            return fresh
+
+
+class TokenAuth(httpx.Auth):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        login = self.session.current()
+        expiry = token_expiry(login.access_token)
+        if expiry is not None and expiry - EXPIRY_MARGIN < time.time():
+            login = self.session.refresh(login.access_token)
+        request.headers["Authorization"] = f"Bearer {login.access_token}"
+        response = yield request
+        if response.status_code == 401:
+            login = self.session.refresh(login.access_token)
+            request.headers["Authorization"] = f"Bearer {login.access_token}"
+            yield request
+
+
+class Client:
+    """A thin JSON client: methods return decoded bodies or raise the CLI's errors."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        session: Session | None = None,
+        *,
+        authenticated: bool = True,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.session = session or Session()
+        if base_url is None:
+            stored = self.session.store.load() if authenticated else None
+            base_url = server_url(stored=stored.server if stored else None)
+        self.base_url = base_url
+        self._http = httpx.Client(
+            base_url=base_url,
+            auth=TokenAuth(self.session) if authenticated else None,
+            timeout=TIMEOUT,
+            transport=transport,
+        )
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise unreachable(self.base_url, exc) from None
+        if response.status_code >= 400:
+            raise api_error(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", path, **kwargs)

@@ -1,0 +1,154 @@
+"""`streamfx server run|init|status|accounts`: the bundled server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..output import emit_json, say, warn
+
+app = typer.Typer(help="Run and manage the bundled StreamFX server.", no_args_is_help=True)
+accounts = typer.Typer(
+    help="Owner's tools that work on the local database directly.", no_args_is_help=True
+)
+app.add_typer(accounts, name="accounts")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="Folder for the database, signing key and assets.", file_okay=False
+    ),
+]
+
+
+def _data_dir(given: Path | None) -> Path:
+    from ..paths import data_dir
+
+    return (given or data_dir()).expanduser().resolve()
+
+
+@app.command()
+def run(
+    host: Annotated[
+        str,
+        typer.Option(help="Address to bind; anything but loopback is reachable from the network."),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8420,
+    data_dir: DataDir = None,
+    allow_signup: Annotated[
+        bool, typer.Option("--allow-signup", help="Let anyone create an account.")
+    ] = False,
+    allowed_host: Annotated[
+        list[str] | None, typer.Option("--allowed-host", help="Extra Host name to answer to.")
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Start the server in the foreground."""
+    from streamfx_server.server_runner import serve
+    from streamfx_server.settings import Settings, is_loopback
+
+    from ..errors import StreamFXError
+
+    if not is_loopback(host):
+        warn(
+            f"binding to {host}: anyone who can reach this machine on port {port} can reach StreamFX."
+        )
+    try:
+        settings = Settings.from_env(
+            _data_dir(data_dir),
+            host=host,
+            port=port,
+            allow_signup=allow_signup,
+            allowed_hosts=tuple(allowed_host or ()),
+        )
+    except ValueError as exc:
+        raise StreamFXError(str(exc), "Unset it or give a positive number of seconds.") from None
+    serve(settings, log_level=log_level)
+
+
+@app.command()
+def init(data_dir: DataDir = None) -> None:
+    """Create the data folder, database and signing key without starting the server."""
+    from streamfx_server.app import build_state
+    from streamfx_server.settings import Settings
+
+    state = build_state(Settings(data_dir=_data_dir(data_dir)))
+    state.db.close()
+    say(f"Data folder ready: {state.settings.data_dir}")
+
+
+@app.command()
+def status(
+    server: Annotated[str | None, typer.Option(help="Server URL.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Say whether the server is up."""
+    import httpx
+
+    from ..client import unreachable
+    from ..config import server_url
+
+    url = server_url(server)
+    try:
+        health = httpx.get(f"{url}/api/health", timeout=3.0).json()
+    except (httpx.TransportError, ValueError) as exc:
+        if json_out:
+            emit_json({"server": url, "up": False})
+        raise unreachable(url, exc) from None
+    if json_out:
+        emit_json({"server": url, "up": True, "version": health.get("version")})
+    else:
+        say(f"StreamFX {health.get('version')} is up at {url}.")
+
+
+@accounts.command("list")
+def list_accounts(
+    data_dir: DataDir = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List every account."""
+    from streamfx_server import accounts as store
+
+    db = _open_db(data_dir)
+    rows = store.list_accounts(db)
+    if json_out:
+        emit_json([r.model_dump(by_alias=True) for r in rows])
+        return
+    for row in rows:
+        say(f"{row.email}\t{row.tier}\t{row.role}\t{row.display_name}")
+    if not rows:
+        say("No accounts yet.")
+
+
+@accounts.command("set-tier")
+def set_tier(email: str, tier: str, data_dir: DataDir = None) -> None:
+    """Change an account's subscription tier."""
+    from streamfx_server import accounts as store
+
+    from ..errors import StreamFXError
+
+    db = _open_db(data_dir)
+    try:
+        row = store.set_tier(db, email, tier)
+    except ValueError as exc:
+        raise StreamFXError(str(exc)) from None
+    except LookupError as exc:
+        raise StreamFXError(str(exc), "See `streamfx server accounts list`.") from None
+    say(f"{row.email} is now on the {row.tier} tier.")
+
+
+def _open_db(data_dir: Path | None):
+    from streamfx_server.db import Database
+
+    from ..errors import StreamFXError
+
+    path = _data_dir(data_dir) / "streamfx.db"
+    if not path.exists():
+        raise StreamFXError(
+            f"No StreamFX database at {path}.", "Pass --data-dir or run `streamfx server init`."
+        )
+    db = Database(path)
+    db.migrate()
+    return db

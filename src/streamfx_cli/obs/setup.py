@@ -1,0 +1,243 @@
+"""Create (idempotently) and inspect the StreamFX scene in OBS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .connection import ObsConnection
+from .errors import ObsError, ObsRequestFailed
+
+SCENE = "StreamFX"
+TEXT = "StreamFX Text"
+FLASH = "StreamFX Flash"
+IMAGE = "StreamFX Image"
+MEDIA = "StreamFX Media"
+
+# Input kinds by preference. Debian's OBS 29 has text_ft2_source_v2 (no
+# GDI+ text, no Browser Source, no VLC); Windows builds have text_gdiplus.
+SOURCE_KINDS: dict[str, tuple[str, ...]] = {
+    TEXT: ("text_ft2_source_v2", "text_gdiplus_v2", "text_gdiplus_v3", "text_ft2_source"),
+    FLASH: ("color_source_v3", "color_source_v2", "color_source"),
+    IMAGE: ("image_source",),
+    MEDIA: ("ffmpeg_source", "vlc_source"),
+}
+# Bottom to top inside the StreamFX scene: a flash must not hide the banner.
+SOURCE_ORDER: tuple[str, ...] = (FLASH, MEDIA, IMAGE, TEXT)
+
+_STATUS_NOT_FOUND = 600
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    """What `setup` changed; all lists are empty when OBS was already set up."""
+
+    created_scene: bool = False
+    created_sources: list[str] = field(default_factory=list)
+    added_items: list[str] = field(default_factory=list)
+    nested_in: list[str] = field(default_factory=list)
+    raised_in: list[str] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.created_scene
+            or self.created_sources
+            or self.added_items
+            or self.nested_in
+            or self.raised_in
+        )
+
+
+@dataclass(frozen=True)
+class ObsStatus:
+    obs_version: str
+    websocket_version: str
+    rpc_version: int
+    program_scene: str
+    scenes: list[str]
+    input_kinds: list[str]
+    setup_complete: bool
+    missing: list[str]
+    nested_in: list[str]
+
+
+def pick_kind(source: str, available: Iterable[str]) -> str | None:
+    """The input kind this OBS build offers for one of the StreamFX sources."""
+    have = set(available)
+    return next((kind for kind in SOURCE_KINDS[source] if kind in have), None)
+
+
+def _scene_names(conn: ObsConnection) -> tuple[str, list[str]]:
+    data = conn.call("GetSceneList")
+    # OBS lists scenes bottom-up (the UI's order reversed).
+    names = [s["sceneName"] for s in reversed(data.get("scenes", []))]
+    return str(data.get("currentProgramSceneName") or ""), names
+
+
+def _items(conn: ObsConnection, scene: str) -> list[dict[str, Any]]:
+    return list(conn.call("GetSceneItemList", {"sceneName": scene}).get("sceneItems", []))
+
+
+def _input_names(conn: ObsConnection) -> set[str]:
+    return {i["inputName"] for i in conn.call("GetInputList").get("inputs", [])}
+
+
+def _initial_settings(source: str, width: int, height: int) -> dict[str, Any]:
+    if source == FLASH:
+        return {"color": 0xFFFFFFFF, "width": width, "height": height}
+    if source == TEXT:
+        return {
+            "text": "",
+            "font": {"face": "Sans Serif", "size": 48, "style": "Regular", "flags": 0},
+            "color1": 0xFFFFFFFF,
+            "color2": 0xFFFFFFFF,
+        }
+    if source == MEDIA:
+        # Restart from the beginning each time the effect shows it.
+        return {"is_local_file": True, "restart_on_activate": True, "close_when_inactive": True}
+    return {}
+
+
+def _initial_transform(source: str, width: int, height: int) -> dict[str, Any] | None:
+    """Where a fresh item goes; never reapplied, so a streamer's layout stays."""
+    center = {"alignment": 0, "positionX": width / 2}
+    if source == TEXT:
+        return center | {"positionY": height * 0.8}
+    if source in (IMAGE, MEDIA):
+        return center | {
+            "positionY": height / 2,
+            "boundsType": "OBS_BOUNDS_MAX_ONLY",
+            "boundsAlignment": 0,
+            "boundsWidth": width * 0.8,
+            "boundsHeight": height * 0.8,
+        }
+    return None
+
+
+def setup(conn: ObsConnection, program_scenes: Sequence[str] | None = None) -> SetupResult:
+    """Create the StreamFX scene and sources and nest it on top of program scenes.
+
+    Safe to run any number of times: only what is missing is created, and
+    the StreamFX item is moved back to the top of a scene only if it is not.
+    `program_scenes` defaults to every scene except StreamFX itself.
+    """
+    _, scenes = _scene_names(conn)
+    video = conn.call("GetVideoSettings")
+    width, height = int(video["baseWidth"]), int(video["baseHeight"])
+    kinds = conn.call("GetInputKindList", {"unversioned": False}).get("inputKinds", [])
+
+    created_scene = SCENE not in scenes
+    if created_scene:
+        conn.call("CreateScene", {"sceneName": SCENE})
+
+    inputs = _input_names(conn)
+    in_scene = {item["sourceName"] for item in _items(conn, SCENE)}
+    created: list[str] = []
+    added: list[str] = []
+    unsupported: list[str] = []
+    for source in SOURCE_ORDER:
+        if source in in_scene:
+            continue
+        if source in inputs:
+            # The input survived but its item was deleted from the scene.
+            item_id = conn.call(
+                "CreateSceneItem",
+                {"sceneName": SCENE, "sourceName": source, "sceneItemEnabled": False},
+            )["sceneItemId"]
+            added.append(source)
+        else:
+            kind = pick_kind(source, kinds)
+            if kind is None:
+                unsupported.append(source)
+                continue
+            item_id = conn.call(
+                "CreateInput",
+                {
+                    "sceneName": SCENE,
+                    "inputName": source,
+                    "inputKind": kind,
+                    "inputSettings": _initial_settings(source, width, height),
+                    "sceneItemEnabled": False,
+                },
+            )["sceneItemId"]
+            created.append(source)
+        transform = _initial_transform(source, width, height)
+        if transform:
+            conn.call(
+                "SetSceneItemTransform",
+                {"sceneName": SCENE, "sceneItemId": item_id, "sceneItemTransform": transform},
+            )
+
+    if program_scenes is None:
+        targets = [s for s in scenes if s != SCENE]
+    else:
+        unknown = [s for s in program_scenes if s not in scenes]
+        if unknown:
+            raise ObsError(f"OBS has no scene named {unknown[0]!r}: check the name in OBS.")
+        targets = [s for s in program_scenes if s != SCENE]
+
+    nested: list[str] = []
+    raised: list[str] = []
+    for scene in targets:
+        items = _items(conn, scene)
+        mine = [i for i in items if i["sourceName"] == SCENE]
+        if not mine:
+            conn.call(
+                "CreateSceneItem",
+                {"sceneName": scene, "sourceName": SCENE, "sceneItemEnabled": True},
+            )
+            nested.append(scene)
+            continue  # new items land on top already
+        top = max(i["sceneItemIndex"] for i in items)
+        item = max(mine, key=lambda i: i["sceneItemIndex"])
+        if item["sceneItemIndex"] != top:
+            conn.call(
+                "SetSceneItemIndex",
+                {"sceneName": scene, "sceneItemId": item["sceneItemId"], "sceneItemIndex": top},
+            )
+            raised.append(scene)
+
+    return SetupResult(created_scene, created, added, nested, raised, unsupported)
+
+
+def status(conn: ObsConnection) -> ObsStatus:
+    """What OBS runs, and whether `setup` has been done for the program scene."""
+    version = conn.call("GetVersion")
+    program, scenes = _scene_names(conn)
+    kinds = conn.call("GetInputKindList", {"unversioned": False}).get("inputKinds", [])
+    missing: list[str] = []
+    nested_in: list[str] = []
+    if SCENE not in scenes:
+        missing.append(f"scene {SCENE!r}")
+    else:
+        in_scene = {i["sourceName"] for i in _items(conn, SCENE)}
+        missing += [
+            f"source {s!r}"
+            for s in SOURCE_ORDER
+            if s not in in_scene and pick_kind(s, kinds) is not None
+        ]
+        for scene in scenes:
+            if scene == SCENE:
+                continue
+            try:
+                if any(i["sourceName"] == SCENE for i in _items(conn, scene)):
+                    nested_in.append(scene)
+            except ObsRequestFailed as exc:
+                if exc.code != _STATUS_NOT_FOUND:  # removed while we looked
+                    raise
+        if program and program != SCENE and program not in nested_in:
+            missing.append(f"StreamFX in the program scene {program!r}")
+    return ObsStatus(
+        obs_version=str(version.get("obsVersion", "")),
+        websocket_version=str(version.get("obsWebSocketVersion", "")),
+        rpc_version=int(version.get("rpcVersion", 0)),
+        program_scene=program,
+        scenes=scenes,
+        input_kinds=list(kinds),
+        setup_complete=not missing,
+        missing=missing,
+        nested_in=nested_in,
+    )

@@ -1,0 +1,64 @@
+"""Creator accounts: rows, public views, and the owner's admin operations."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from pydantic import Field
+
+from .db import Database
+from .deps import TIERS
+from .ids import iso
+from .schemas import ApiModel
+
+
+class CreatorOut(ApiModel):
+    id: str
+    email: str
+    display_name: str
+    role: str
+    tier: str
+    settings: dict[str, Any] = Field(default_factory=dict)
+    created_at: str
+    updated_at: str
+
+
+def creator_out(row: sqlite3.Row) -> CreatorOut:
+    return CreatorOut(
+        id=row["id"],
+        email=row["email"],
+        display_name=row["display_name"],
+        role=row["role"],
+        tier=row["subscription_tier"],
+        settings=json.loads(row["settings"] or "{}"),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def get_creator_row(db: Database, creator_id: str) -> sqlite3.Row:
+    row = db.one("SELECT * FROM creators WHERE id = ?", (creator_id,))
+    if row is None:  # the auth join already found it; a delete in between is the only way here
+        raise LookupError(creator_id)
+    return row
+
+
+def list_accounts(db: Database) -> list[CreatorOut]:
+    return [creator_out(r) for r in db.all("SELECT * FROM creators ORDER BY created_at")]
+
+
+def set_tier(db: Database, email: str, tier: str) -> CreatorOut:
+    if tier not in TIERS:
+        raise ValueError(f"Unknown tier {tier!r}; choose one of {', '.join(TIERS)}.")
+    with db.write() as conn:
+        cur = conn.execute(
+            "UPDATE creators SET subscription_tier = ?, updated_at = ? WHERE email = ?",
+            (tier, iso(), email.strip().lower()),
+        )
+        if cur.rowcount == 0:
+            raise LookupError(f"No account with the email {email}.")
+    row = db.one("SELECT * FROM creators WHERE email = ?", (email.strip().lower(),))
+    assert row is not None
+    return creator_out(row)

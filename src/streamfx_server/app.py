@@ -1,0 +1,70 @@
+"""The application factory: everything hangs off `create_app(settings)`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from . import __version__
+from .db import Database
+from .errors import install_error_handlers
+from .hub import Hub
+from .logs import install_redaction
+from .middleware import BodyLimitMiddleware, HostCheckMiddleware
+from .passwords import warm_up
+from .ratelimit import FailureLimiter
+from .routes import auth, health
+from .schemas import ErrorBody
+from .secrets_file import load_or_create_secret
+from .settings import Settings
+from .state import AppState
+from .tokens import TokenCodec
+
+
+def build_state(settings: Settings) -> AppState:
+    # The database holds password and token hashes: keep the folder private.
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    settings.data_dir.chmod(0o700)
+    settings.assets_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.db_path)
+    db.migrate()
+    key = load_or_create_secret(settings.secret_path)
+    return AppState(
+        settings=settings,
+        db=db,
+        tokens=TokenCodec(key, settings.issuer, settings.audience, settings.access_ttl),
+        email_failures=FailureLimiter(settings.login_max_failures, settings.login_window),
+        client_failures=FailureLimiter(settings.client_max_failures, settings.login_window),
+        hub=Hub(),
+    )
+
+
+def create_app(settings: Settings) -> FastAPI:
+    state = build_state(settings)
+    install_redaction()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        warm_up()
+        state.hub.bind(asyncio.get_running_loop())
+        yield
+        state.db.close()
+
+    app = FastAPI(
+        title="StreamFX",
+        version=__version__,
+        lifespan=lifespan,
+        responses={"default": {"model": ErrorBody, "description": "Error envelope"}},
+    )
+    app.state.streamfx = state
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(auth.router)
+
+    app.add_middleware(BodyLimitMiddleware, limit_for=lambda _path: settings.max_json_body)
+    # Outermost: a foreign Host is refused before anything else runs.
+    app.add_middleware(HostCheckMiddleware, allowed=settings.host_names)
+    return app

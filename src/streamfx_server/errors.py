@@ -1,0 +1,143 @@
+"""One error envelope for every failure: {"error", "code", "hint"?, "details"?}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("streamfx.server")
+
+BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+class APIError(Exception):
+    """An error a client can act on. `message` is one sentence for a person."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        hint: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.details = details
+        self.headers = dict(headers or {})
+        self.extra = extra or {}
+        if status == 401:
+            self.headers.update(BEARER)
+
+
+def not_found(what: str) -> APIError:
+    return APIError(
+        404, "not_found", f"No {what} with that id.", hint="Check the id and that you own it."
+    )
+
+
+def unauthorized(
+    message: str = "Sign in to continue.",
+    code: str = "unauthorized",
+    hint: str = "Run `streamfx login`.",
+) -> APIError:
+    return APIError(401, code, message, hint=hint)
+
+
+def envelope(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    hint: str | None = None,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {"error": message, "code": code}
+    if hint:
+        body["hint"] = hint
+    if details:
+        body["details"] = details
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+_HTTP_CODES = {
+    400: ("bad_request", "The request could not be understood."),
+    401: ("unauthorized", "Sign in to continue."),
+    403: ("forbidden", "You are not allowed to do that."),
+    404: ("not_found", "There is nothing at this address."),
+    405: ("method_not_allowed", "This address does not accept that method."),
+    413: ("payload_too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "That content type is not accepted here."),
+}
+
+
+def _field_name(loc: tuple | list) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"field": _field_name(e.get("loc", ())), "message": e.get("msg", "invalid")} for e in errors
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(APIError)
+    async def _api_error(_: Request, exc: APIError) -> JSONResponse:
+        return envelope(
+            exc.status,
+            exc.code,
+            exc.message,
+            hint=exc.hint,
+            details=exc.details,
+            headers=exc.headers,
+            extra=exc.extra,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message = _HTTP_CODES.get(exc.status_code, ("error", "The request failed."))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 401:
+            headers.update(BEARER)
+        return envelope(exc.status_code, code, message, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = validation_details(list(exc.errors()))
+        first = details[0] if details else {"field": "body", "message": "invalid"}
+        message = f"Invalid {first['field']}: {first['message']}."
+        return envelope(
+            422,
+            "validation_error",
+            message,
+            details=details,
+            hint="Fix the fields listed in details and try again.",
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Logged with the path only: query strings may carry an overlay key.
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return envelope(
+            500,
+            "internal_error",
+            "Something went wrong on the server.",
+            hint="See the server log; this is a bug worth reporting.",
+        )

@@ -1,0 +1,131 @@
+"""ASGI middleware that guards every request before routing: Host names and body size."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+def _host_without_port(raw: str) -> str:
+    raw = raw.strip().lower()
+    if raw.startswith("["):
+        return raw[1 : raw.find("]")] if "]" in raw else raw
+    if raw.count(":") == 1:
+        return raw.split(":", 1)[0]
+    return raw
+
+
+async def _send_json(send: Send, status: int, body: dict) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+class HostCheckMiddleware:
+    """Answer 400 to a Host that is not ours: a web page cannot reach us by DNS rebinding."""
+
+    def __init__(self, app: ASGIApp, allowed: Iterable[str]) -> None:
+        self.app = app
+        self.allowed = frozenset(allowed)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = ""
+        for name, value in scope.get("headers", ()):
+            if name == b"host":
+                host = _host_without_port(value.decode("latin-1"))
+                break
+        if host in self.allowed:
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await _send_json(
+            send,
+            400,
+            {
+                "error": "This server does not answer to that host name.",
+                "code": "invalid_host",
+                "hint": "Use 127.0.0.1 or localhost, or start the server with --allowed-host NAME.",
+            },
+        )
+
+
+class BodyTooLarge(HTTPException):
+    # An HTTPException so that FastAPI's body parsing re-raises it as a 413
+    # instead of wrapping it into a generic 400.
+    def __init__(self) -> None:
+        super().__init__(413)
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies over a limit, counting bytes as they arrive (Content-Length may lie or be absent)."""
+
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > limit:
+                    await _too_large(send, limit)
+                    return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await _too_large(send, limit)
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    await _send_json(
+        send,
+        413,
+        {
+            "error": f"The request body is larger than this endpoint accepts ({limit} bytes).",
+            "code": "payload_too_large",
+            "hint": "Send a smaller body.",
+        },
+    )

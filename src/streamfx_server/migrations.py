@@ -1,0 +1,141 @@
+"""Schema history. Add a new migration for every change; never edit an applied one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("streamfx")
+
+
+def _run(db: sqlite_utils.Database, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations()
+def m001_accounts(db: sqlite_utils.Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE creators (
+            id TEXT PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE,
+            display_name TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('owner', 'member')),
+            subscription_tier TEXT NOT NULL DEFAULT 'free'
+                CHECK (subscription_tier IN ('free', 'creator', 'professional', 'enterprise')),
+            settings TEXT NOT NULL DEFAULT '{}',
+            overlay_key_hash TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE auth_sessions (
+            id TEXT PRIMARY KEY,
+            creator_id TEXT NOT NULL REFERENCES creators(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            revoked_reason TEXT
+        );
+        CREATE INDEX idx_auth_sessions_creator ON auth_sessions(creator_id);
+        CREATE TABLE refresh_tokens (
+            id TEXT PRIMARY KEY,
+            family_id TEXT NOT NULL REFERENCES auth_sessions(id) ON DELETE CASCADE,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            expires_at REAL NOT NULL,
+            spent_at TEXT
+        );
+        CREATE INDEX idx_refresh_tokens_family ON refresh_tokens(family_id)
+        """,
+    )
+
+
+@migrations()
+def m002_brand_sessions_effects(db: sqlite_utils.Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE brand_kits (
+            id TEXT PRIMARY KEY,
+            creator_id TEXT NOT NULL REFERENCES creators(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            color_palette TEXT NOT NULL,
+            typography TEXT NOT NULL,
+            motion_intensity INTEGER NOT NULL CHECK (motion_intensity BETWEEN 1 AND 5),
+            allowed_categories TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_brand_kits_creator ON brand_kits(creator_id);
+        CREATE TABLE stream_sessions (
+            id TEXT PRIMARY KEY,
+            creator_id TEXT NOT NULL REFERENCES creators(id) ON DELETE CASCADE,
+            platform TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'ended')),
+            brand_kit_id TEXT REFERENCES brand_kits(id) ON DELETE SET NULL,
+            title TEXT,
+            start_time TEXT NOT NULL,
+            end_time TEXT,
+            paused_at TEXT,
+            paused_seconds REAL NOT NULL DEFAULT 0,
+            metrics TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX idx_stream_sessions_creator ON stream_sessions(creator_id);
+        CREATE INDEX idx_stream_sessions_status ON stream_sessions(status);
+        CREATE UNIQUE INDEX idx_one_live_session ON stream_sessions(creator_id)
+            WHERE status != 'ended';
+        CREATE TABLE assets (
+            id TEXT PRIMARY KEY,
+            creator_id TEXT NOT NULL REFERENCES creators(id) ON DELETE CASCADE,
+            sha256 TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            original_name TEXT,
+            path TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (creator_id, sha256)
+        );
+        CREATE INDEX idx_assets_sha ON assets(sha256);
+        CREATE TABLE effects (
+            id TEXT PRIMARY KEY,
+            creator_id TEXT REFERENCES creators(id) ON DELETE CASCADE,
+            slug TEXT NOT NULL,
+            name TEXT NOT NULL,
+            category TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            params TEXT NOT NULL DEFAULT '{}',
+            duration_ms INTEGER NOT NULL,
+            cooldown_ms INTEGER NOT NULL DEFAULT 0,
+            asset_id TEXT REFERENCES assets(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX idx_effects_slug ON effects(COALESCE(creator_id, ''), slug);
+        CREATE TABLE effect_activations (
+            id TEXT PRIMARY KEY,
+            effect_id TEXT NOT NULL,
+            session_id TEXT NOT NULL REFERENCES stream_sessions(id) ON DELETE CASCADE,
+            creator_id TEXT NOT NULL REFERENCES creators(id) ON DELETE CASCADE,
+            triggered_at TEXT NOT NULL,
+            triggered_ms INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            render TEXT NOT NULL
+        );
+        CREATE INDEX idx_activations_session ON effect_activations(session_id);
+        CREATE INDEX idx_activations_cooldown
+            ON effect_activations(creator_id, effect_id, triggered_ms)
+        """,
+    )
+
+
+def apply_migrations(path: Path) -> None:
+    db = sqlite_utils.Database(path)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        migrations.apply(db)
+    finally:
+        db.close()
