@@ -102,3 +102,13 @@ def require_tier(needed: str) -> Callable[[Creator], Creator]:
         return creator
 
     return guard
+
+
+def overlay_creator(state: AppState, key: str) -> Creator | None:
+    """The creator whose current overlay key is `key`; an overlay key can only listen and read assets."""
+    from .tokens import hash_secret
+
+    if not key or len(key) > 200:
+        return None
+    row = state.db.one("SELECT * FROM creators WHERE overlay_key_hash = ?", (hash_secret(key),))
+    return Creator.from_row(row, family_id="overlay") if row else None
