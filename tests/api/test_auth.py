@@ -42,8 +42,13 @@ def test_first_account_owns_the_server_and_later_ones_need_signup(tmp_path):
         assert response.json()["code"] == "signup_closed"
         assert "--allow-signup" in response.json()["hint"]
         # Nothing was created: the second email cannot log in.
-        assert httpx.post(f"{closed.url}/api/auth/login",
-                          json={"email": "second@example.com", "password": PASSWORD}).status_code == 401
+        assert (
+            httpx.post(
+                f"{closed.url}/api/auth/login",
+                json={"email": "second@example.com", "password": PASSWORD},
+            ).status_code
+            == 401
+        )
         secret = closed.data_dir / "jwt-secret"
         assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     finally:
@@ -51,15 +56,19 @@ def test_first_account_owns_the_server_and_later_ones_need_signup(tmp_path):
 
 
 def test_register_validates_and_refuses_duplicates(server):
-    bad = httpx.post(f"{server.url}/api/auth/register",
-                     json={"email": "not-an-email", "password": "short", "displayName": ""})
+    bad = httpx.post(
+        f"{server.url}/api/auth/register",
+        json={"email": "not-an-email", "password": "short", "displayName": ""},
+    )
     assert bad.status_code == 422
     body = bad.json()
     assert body["code"] == "validation_error"
     assert {d["field"] for d in body["details"]} == {"email", "password", "displayName"}
     account = register(server)
-    again = httpx.post(f"{server.url}/api/auth/register",
-                       json={"email": account["email"].upper(), "password": PASSWORD, "displayName": "X"})
+    again = httpx.post(
+        f"{server.url}/api/auth/register",
+        json={"email": account["email"].upper(), "password": PASSWORD, "displayName": "X"},
+    )
     assert again.status_code == 409
     assert again.json()["code"] == "email_taken"
 
@@ -76,10 +85,15 @@ def test_login_me_and_update_me(server):
     assert _me(server, tokens["accessToken"]).json()["email"] == account["email"]
 
     headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
-    patched = httpx.patch(f"{server.url}/api/auth/me", headers=headers,
-                          json={"displayName": "New Name", "settings": {"theme": "dark", "x": 1}})
+    patched = httpx.patch(
+        f"{server.url}/api/auth/me",
+        headers=headers,
+        json={"displayName": "New Name", "settings": {"theme": "dark", "x": 1}},
+    )
     assert patched.status_code == 200
-    patched = httpx.patch(f"{server.url}/api/auth/me", headers=headers, json={"settings": {"x": None}})
+    patched = httpx.patch(
+        f"{server.url}/api/auth/me", headers=headers, json={"settings": {"x": None}}
+    )
     assert patched.json()["displayName"] == "New Name"
     assert patched.json()["settings"] == {"theme": "dark"}
     bad = httpx.patch(f"{server.url}/api/auth/me", headers=headers, json={"displayName": ""})
@@ -89,9 +103,13 @@ def test_login_me_and_update_me(server):
 
 def test_unknown_email_and_wrong_password_look_the_same(server):
     account = register(server)
-    wrong = httpx.post(f"{server.url}/api/auth/login", json={"email": account["email"], "password": "nope-nope"})
-    unknown = httpx.post(f"{server.url}/api/auth/login",
-                         json={"email": "nobody@example.com", "password": "nope-nope"})
+    wrong = httpx.post(
+        f"{server.url}/api/auth/login", json={"email": account["email"], "password": "nope-nope"}
+    )
+    unknown = httpx.post(
+        f"{server.url}/api/auth/login",
+        json={"email": "nobody@example.com", "password": "nope-nope"},
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     assert wrong.headers["www-authenticate"] == "Bearer"
@@ -173,7 +191,9 @@ def test_tampered_tokens_are_refused(server):
         response = _me(server, token)
         assert response.status_code == 401, name
         assert response.headers["www-authenticate"] == "Bearer", name
-    assert _me(server, _forge(claims, key)).status_code == 200  # control: a well-formed token passes
+    assert (
+        _me(server, _forge(claims, key)).status_code == 200
+    )  # control: a well-formed token passes
 
 
 def test_access_tokens_expire(tmp_path):
@@ -197,10 +217,14 @@ def test_login_rate_limit(tmp_path):
     try:
         account = register(limited)
         for _ in range(5):
-            r = httpx.post(f"{limited.url}/api/auth/login", json={"email": account["email"], "password": "wrong-pw"})
+            r = httpx.post(
+                f"{limited.url}/api/auth/login",
+                json={"email": account["email"], "password": "wrong-pw"},
+            )
             assert r.status_code == 401
-        blocked = httpx.post(f"{limited.url}/api/auth/login",
-                             json={"email": account["email"], "password": PASSWORD})
+        blocked = httpx.post(
+            f"{limited.url}/api/auth/login", json={"email": account["email"], "password": PASSWORD}
+        )
         assert blocked.status_code == 429
         assert int(blocked.headers["retry-after"]) > 0
         assert blocked.json()["code"] == "too_many_attempts"
@@ -221,12 +245,18 @@ def test_errors_use_the_envelope(server, creator):
         assert r.status_code == status
         assert r.json()["code"] == code
         assert isinstance(r.json()["error"], str)
-    broken = httpx.post(f"{server.url}/api/auth/login", content=b"{not json",
-                        headers={"content-type": "application/json"})
+    broken = httpx.post(
+        f"{server.url}/api/auth/login",
+        content=b"{not json",
+        headers={"content-type": "application/json"},
+    )
     assert broken.status_code == 422
     assert "Traceback" not in broken.text
-    huge = httpx.post(f"{server.url}/api/auth/login", content=b"x" * (2 * 1024 * 1024),
-                      headers={"content-type": "application/json"})
+    huge = httpx.post(
+        f"{server.url}/api/auth/login",
+        content=b"x" * (2 * 1024 * 1024),
+        headers={"content-type": "application/json"},
+    )
     assert huge.status_code == 413
     assert huge.json()["code"] == "payload_too_large"
     missing = httpx.get(f"{server.url}/api/auth/me")
@@ -246,8 +276,13 @@ def test_own_host_names_and_allowed_host_are_accepted(server, tmp_path):
         assert httpx.get(f"{server.url}/api/health", headers={"Host": host}).status_code == 200
     named = start_server(tmp_path / "data", extra_args=("--allowed-host", "streambox.lan"))
     try:
-        assert httpx.get(f"{named.url}/api/health", headers={"Host": "streambox.lan:8420"}).status_code == 200
-        assert httpx.get(f"{named.url}/api/health", headers={"Host": "other.lan"}).status_code == 400
+        assert (
+            httpx.get(f"{named.url}/api/health", headers={"Host": "streambox.lan:8420"}).status_code
+            == 200
+        )
+        assert (
+            httpx.get(f"{named.url}/api/health", headers={"Host": "other.lan"}).status_code == 400
+        )
     finally:
         named.stop()
 

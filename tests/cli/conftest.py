@@ -21,13 +21,26 @@ class Cli:
     home: Path
     env: dict[str, str]
 
-    def run(self, *args: str, input: str | None = None, timeout: float = 30) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "streamfx_cli", *args], input=input, env=self.env,
-                              capture_output=True, text=True, timeout=timeout)
+    def run(
+        self, *args: str, input: str | None = None, timeout: float = 30
+    ) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "streamfx_cli", *args],
+            input=input,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def popen(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "streamfx_cli", *args], env=self.env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "streamfx_cli", *args],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     @property
     def credentials_file(self) -> Path:
@@ -38,7 +51,9 @@ class Cli:
 def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretService]:
     missing = missing_tools()
     if missing:
-        pytest.skip(f"needs {', '.join(missing)} for a real Secret Service keyring (apt-get install dbus gnome-keyring)")
+        pytest.skip(
+            f"needs {', '.join(missing)} for a real Secret Service keyring (apt-get install dbus gnome-keyring)"
+        )
     service = start_secret_service(tmp_path_factory.mktemp("keyring-home"))
     yield service
     service.stop()

@@ -19,14 +19,23 @@ from tests.support.live_server import free_port, start_server
 
 def _keyring_value(cli) -> str | None:
     probe = "import keyring; print(keyring.get_password('streamfx', 'login') or '')"
-    out = subprocess.run([sys.executable, "-c", probe], env=cli.env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=cli.env, capture_output=True, text=True, check=True
+    )
     return out.stdout.strip() or None
 
 
 def test_login_whoami_logout_with_real_keyring(server, keyring_cli):
     account = register(server)
-    done = keyring_cli.run("login", "--server", server.url, "--email", account["email"], "--password-stdin",
-                           input=PASSWORD + "\n")
+    done = keyring_cli.run(
+        "login",
+        "--server",
+        server.url,
+        "--email",
+        account["email"],
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     assert done.returncode == 0, done.stderr
     assert account["email"] in done.stdout
     assert "warning" not in done.stderr
@@ -42,7 +51,9 @@ def test_login_whoami_logout_with_real_keyring(server, keyring_cli):
     assert out.returncode == 0
     assert _keyring_value(keyring_cli) is None
     # The server ended that sign-in too, not just this machine.
-    refused = httpx.post(f"{server.url}/api/auth/refresh", json={"refreshToken": stored["refresh_token"]})
+    refused = httpx.post(
+        f"{server.url}/api/auth/refresh", json={"refreshToken": stored["refresh_token"]}
+    )
     assert refused.status_code == 401
     again = keyring_cli.run("whoami")
     assert again.returncode == 3
@@ -51,8 +62,15 @@ def test_login_whoami_logout_with_real_keyring(server, keyring_cli):
 
 def test_file_fallback_is_private_and_warned_about(server, file_cli):
     account = register(server)
-    done = file_cli.run("login", "--server", server.url, "--email", account["email"], "--password-stdin",
-                        input=PASSWORD + "\n")
+    done = file_cli.run(
+        "login",
+        "--server",
+        server.url,
+        "--email",
+        account["email"],
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     assert done.returncode == 0, done.stderr
     assert "no system keyring" in done.stderr
     assert stat.S_IMODE(file_cli.credentials_file.stat().st_mode) == 0o600
@@ -70,7 +88,9 @@ def test_login_in_process_with_prompts(server, tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     account = register(server)
     runner = CliRunner()
-    result = runner.invoke(app, ["login", "--server", server.url], input=f"{account['email']}\n{PASSWORD}\n")
+    result = runner.invoke(
+        app, ["login", "--server", server.url], input=f"{account['email']}\n{PASSWORD}\n"
+    )
     assert result.exit_code == 0, result.output
     assert "Signed in as" in result.output
     assert PASSWORD not in result.output  # the prompt hides it
@@ -84,8 +104,15 @@ def test_login_in_process_with_prompts(server, tmp_path, monkeypatch):
 
 def test_wrong_password_is_one_sentence_and_exit_3(server, file_cli):
     account = register(server)
-    bad = file_cli.run("login", "--server", server.url, "--email", account["email"], "--password-stdin",
-                       input="not-the-password\n")
+    bad = file_cli.run(
+        "login",
+        "--server",
+        server.url,
+        "--email",
+        account["email"],
+        "--password-stdin",
+        input="not-the-password\n",
+    )
     assert bad.returncode == 3
     assert "Wrong email or password." in bad.stderr
     assert "Traceback" not in bad.stderr
@@ -95,7 +122,9 @@ def test_wrong_password_is_one_sentence_and_exit_3(server, file_cli):
 def test_unreachable_server_is_exit_4(file_cli):
     url = f"http://127.0.0.1:{free_port()}"
     started = time.monotonic()
-    result = file_cli.run("login", "--server", url, "--email", "a@b.co", "--password-stdin", input="pw12345678\n")
+    result = file_cli.run(
+        "login", "--server", url, "--email", "a@b.co", "--password-stdin", input="pw12345678\n"
+    )
     assert result.returncode == 4
     assert f"Cannot reach the StreamFX server at {url}" in result.stderr
     assert "Traceback" not in result.stderr
@@ -111,11 +140,23 @@ def test_not_signed_in_is_exit_3(file_cli):
 
 
 def test_expired_login_says_so(tmp_path, file_cli):
-    short = start_server(tmp_path / "data", env={"STREAMFX_ACCESS_TTL": "1", "STREAMFX_REFRESH_TTL": "1"})
+    short = start_server(
+        tmp_path / "data", env={"STREAMFX_ACCESS_TTL": "1", "STREAMFX_REFRESH_TTL": "1"}
+    )
     try:
         account = register(short)
-        assert file_cli.run("login", "--server", short.url, "--email", account["email"], "--password-stdin",
-                            input=PASSWORD + "\n").returncode == 0
+        assert (
+            file_cli.run(
+                "login",
+                "--server",
+                short.url,
+                "--email",
+                account["email"],
+                "--password-stdin",
+                input=PASSWORD + "\n",
+            ).returncode
+            == 0
+        )
         time.sleep(2.2)
         result = file_cli.run("whoami")
         assert result.returncode == 3
@@ -136,21 +177,46 @@ def test_version_and_server_status(server, file_cli):
 
 def test_admin_accounts_list_and_set_tier(server, file_cli):
     account = register(server)
-    listed = file_cli.run("server", "accounts", "list", "--data-dir", str(server.data_dir), "--json")
+    listed = file_cli.run(
+        "server", "accounts", "list", "--data-dir", str(server.data_dir), "--json"
+    )
     assert listed.returncode == 0
     assert account["email"] in {a["email"] for a in json.loads(listed.stdout)}
-    changed = file_cli.run("server", "accounts", "set-tier", account["email"], "creator",
-                           "--data-dir", str(server.data_dir))
+    changed = file_cli.run(
+        "server",
+        "accounts",
+        "set-tier",
+        account["email"],
+        "creator",
+        "--data-dir",
+        str(server.data_dir),
+    )
     assert changed.returncode == 0
     assert "creator tier" in changed.stdout
-    token = httpx.post(f"{server.url}/api/auth/login", json={"email": account["email"], "password": PASSWORD})
+    token = httpx.post(
+        f"{server.url}/api/auth/login", json={"email": account["email"], "password": PASSWORD}
+    )
     assert token.json()["creator"]["tier"] == "creator"
-    bad = file_cli.run("server", "accounts", "set-tier", account["email"], "platinum",
-                       "--data-dir", str(server.data_dir))
+    bad = file_cli.run(
+        "server",
+        "accounts",
+        "set-tier",
+        account["email"],
+        "platinum",
+        "--data-dir",
+        str(server.data_dir),
+    )
     assert bad.returncode == 1
     assert "Unknown tier" in bad.stderr
-    nobody = file_cli.run("server", "accounts", "set-tier", "nobody@example.com", "free",
-                          "--data-dir", str(server.data_dir))
+    nobody = file_cli.run(
+        "server",
+        "accounts",
+        "set-tier",
+        "nobody@example.com",
+        "free",
+        "--data-dir",
+        str(server.data_dir),
+    )
     assert nobody.returncode == 1
     assert "No account" in nobody.stderr
 
@@ -164,8 +230,18 @@ def short_lived_server(tmp_path):
 
 def test_ten_concurrent_whoami_after_expiry_all_succeed(short_lived_server, keyring_cli):
     account = register(short_lived_server)
-    assert keyring_cli.run("login", "--server", short_lived_server.url, "--email", account["email"],
-                           "--password-stdin", input=PASSWORD + "\n").returncode == 0
+    assert (
+        keyring_cli.run(
+            "login",
+            "--server",
+            short_lived_server.url,
+            "--email",
+            account["email"],
+            "--password-stdin",
+            input=PASSWORD + "\n",
+        ).returncode
+        == 0
+    )
     time.sleep(2.5)  # the stored access token is now expired
     procs = [keyring_cli.popen("whoami") for _ in range(10)]
     results = [(p.wait(60), p.stderr.read()) for p in procs]
@@ -180,9 +256,23 @@ def test_ten_concurrent_whoami_after_expiry_all_succeed(short_lived_server, keyr
 def test_non_loopback_bind_warns(tmp_path, file_cli):
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamfx_cli", "server", "run", "--host", "0.0.0.0", "--port", str(port),
-         "--data-dir", str(tmp_path / "data")],
-        env=file_cli.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "streamfx_cli",
+            "server",
+            "run",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        env=file_cli.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 20

@@ -19,8 +19,13 @@ def test_require_tier_names_the_tier_needed(tmp_path):
         return {"ok": creator.tier}
 
     with TestClient(app, base_url="http://127.0.0.1") as client:
-        client.post("/api/auth/register", json={"email": "o@x.io", "password": "password1", "displayName": "O"})
-        token = client.post("/api/auth/login", json={"email": "o@x.io", "password": "password1"}).json()
+        client.post(
+            "/api/auth/register",
+            json={"email": "o@x.io", "password": "password1", "displayName": "O"},
+        )
+        token = client.post(
+            "/api/auth/login", json={"email": "o@x.io", "password": "password1"}
+        ).json()
         headers = {"Authorization": f"Bearer {token['accessToken']}"}
         assert client.get("/api/pro-only", headers=headers).json() == {"ok": "enterprise"}
 
