@@ -1,13 +1,24 @@
-"""Shared fixtures: a real server on a free loopback port, and creators on it."""
+"""Shared fixtures: a real server on a free loopback port, creators on it, and a real OBS.
+
+The OBS fixtures live here (not in tests/obs) because the bridge tests and
+the CLI's end-to-end tests share one OBS Studio for the whole session; the
+machinery is in tests/support/obs_studio.py.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.accounts import TestCreator, new_creator, register
 from tests.support.live_server import LiveServer, start_server
+
+if TYPE_CHECKING:
+    from streamfx_cli.obs import ObsConnection
+    from tests.support.obs_studio import ObsEndpoint, ObsStudio, Picture
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +50,78 @@ def make_creator(server: LiveServer) -> Iterator:
     yield factory
     for c in made:
         c.client.close()
+
+
+# -- OBS Studio (DESIGN.md section 10) -------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def obs_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ObsStudio]:
+    """The session's OBS Studio (started once; `restart()` for tests that need it)."""
+    from tests.support.obs_studio import obs_studio_or_skip
+
+    studio = obs_studio_or_skip(tmp_path_factory.mktemp("obs"))
+    try:
+        yield studio
+    finally:
+        studio.close()
+
+
+@pytest.fixture(scope="session")
+def obs_endpoint(obs_studio: ObsStudio) -> ObsEndpoint:
+    """(host, port, password) of the running OBS."""
+    return obs_studio.endpoint
+
+
+@pytest.fixture
+def obs_restart(obs_studio: ObsStudio) -> Callable[[], None]:
+    """Restart OBS (same config, port and password) and wait until it answers."""
+    return obs_studio.restart
+
+
+@pytest.fixture
+def obs_conn(obs_studio: ObsStudio) -> Iterator[ObsConnection]:
+    """A fresh connection to the session's OBS, closed after the test."""
+    conn = obs_studio.connect()
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def streamfx_conn(obs_conn: ObsConnection) -> ObsConnection:
+    """A connection to an OBS on which `streamfx obs setup` has been run."""
+    from streamfx_cli.obs.setup import setup
+
+    setup(obs_conn)
+    return obs_conn
+
+
+@pytest.fixture
+def png_file(tmp_path: Path) -> Callable[[int, int, tuple[int, int, int]], Path]:
+    """Write a solid-colour PNG; returns its path."""
+    from tests.support.obs_studio import encode_png
+
+    def make(width: int, height: int, rgb: tuple[int, int, int]) -> Path:
+        path = tmp_path / f"solid-{width}x{height}-{bytes(rgb).hex()}.png"
+        path.write_bytes(encode_png(width, height, rgb))
+        return path
+
+    return make
+
+
+@pytest.fixture
+def wav_file(tmp_path: Path) -> Callable[[float], Path]:
+    """Write a quiet 440 Hz mono WAV of the given length in seconds."""
+    from tests.support.obs_studio import write_wav
+
+    return lambda seconds: write_wav(tmp_path / f"tone-{seconds:g}s.wav", seconds)
+
+
+@pytest.fixture
+def screenshot() -> Callable[..., Picture]:
+    """Take GetSourceScreenshot of a source (default: the program scene)."""
+    from tests.support.obs_studio import take_screenshot
+
+    return take_screenshot

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import replace
 from typing import Any
 
@@ -66,6 +66,14 @@ class Session:
             raise NotLoggedIn()
         return self._login
 
+    def fresh(self) -> Login:
+        """The stored sign-in, refreshed first when its access token is (nearly) expired."""
+        login = self.current()
+        expiry = token_expiry(login.access_token)
+        if expiry is not None and expiry - EXPIRY_MARGIN < time.time():
+            login = self.refresh(login.access_token)
+        return login
+
     def refresh(self, used_access_token: str) -> Login:
         """Get a fresh access token, unless another process already did."""
         with file_lock(self.store.lock_path):
@@ -105,10 +113,7 @@ class TokenAuth(httpx.Auth):
         self.session = session
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        login = self.session.current()
-        expiry = token_expiry(login.access_token)
-        if expiry is not None and expiry - EXPIRY_MARGIN < time.time():
-            login = self.session.refresh(login.access_token)
+        login = self.session.fresh()
         request.headers["Authorization"] = f"Bearer {login.access_token}"
         response = yield request
         if response.status_code == 401:
@@ -149,6 +154,11 @@ class Client:
     def close(self) -> None:
         self._http.close()
 
+    def ensure_fresh_token(self) -> None:
+        """Refresh ahead of a request whose body cannot be sent twice (a streamed upload)."""
+        if self._http.auth is not None:
+            self.session.fresh()
+
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = self._http.request(method, path, **kwargs)
@@ -159,6 +169,18 @@ class Client:
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
+
+    def download(self, path: str, write: Callable[[bytes], object]) -> None:
+        """GET `path` and hand its bytes to `write` as they arrive (never all in memory)."""
+        try:
+            with self._http.stream("GET", path) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise api_error(response)
+                for chunk in response.iter_bytes():
+                    write(chunk)
+        except httpx.TransportError as exc:
+            raise unreachable(self.base_url, exc) from None
 
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs)

@@ -62,3 +62,15 @@ class APIError(StreamFXError):
 
 class CredentialStoreError(StreamFXError):
     pass
+
+
+class ObsUnreachable(StreamFXError):
+    """OBS is not running, not reachable, or refused the password."""
+
+    exit_code = ExitCode.OBS_UNAVAILABLE
+
+
+class ObsCannotShow(StreamFXError):
+    """OBS answered but could not show the effect (not set up, missing source, busy)."""
+
+    exit_code = ExitCode.OBS_FAILED

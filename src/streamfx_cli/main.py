@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .commands import auth, server
+from .commands import auth, brand_kit, effects, fire, obs, overlay, server, session, up
 from .errors import ExitCode, StreamFXError
 
 app = typer.Typer(
@@ -40,7 +40,14 @@ def main(
 
 
 auth.register(app)
+app.command()(fire.fire)
 app.add_typer(server.app, name="server")
+app.add_typer(brand_kit.app, name="brand-kit")
+app.add_typer(session.app, name="session")
+app.add_typer(effects.app, name="effects")
+app.add_typer(overlay.app, name="overlay")
+app.add_typer(obs.app, name="obs")
+up.register(app)  # `up` and `tui`: Textual is imported only when the panel opens
 
 
 def run() -> None:

@@ -10,18 +10,21 @@ from fastapi import FastAPI
 
 from . import __version__
 from .db import Database
-from .errors import install_error_handlers
+from .errors import document_error_bodies, install_error_handlers
 from .hub import Hub
 from .logs import install_redaction
 from .middleware import BodyLimitMiddleware, HostCheckMiddleware
 from .passwords import warm_up
 from .ratelimit import FailureLimiter
-from .routes import auth, health
+from .routes import assets, auth, brand_kits, effects, health, overlay_page, sessions
+from .routes import overlay as overlay_routes
+from .routes import ws as ws_routes
 from .schemas import ErrorBody
 from .secrets_file import load_or_create_secret
 from .settings import Settings
 from .state import AppState
 from .tokens import TokenCodec
+from .uploads import body_limit, sweep_partial_uploads
 
 
 def build_state(settings: Settings) -> AppState:
@@ -44,6 +47,8 @@ def build_state(settings: Settings) -> AppState:
 
 def create_app(settings: Settings) -> FastAPI:
     state = build_state(settings)
+    # Only the serving process owns in-flight uploads, so only it may sweep their leftovers.
+    sweep_partial_uploads(settings.assets_dir)
     install_redaction()
 
     @asynccontextmanager
@@ -61,10 +66,14 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.streamfx = state
     install_error_handlers(app)
-    app.include_router(health.router)
-    app.include_router(auth.router)
+    document_error_bodies(app)
+    for module in (health, auth, brand_kits, sessions, effects, assets):
+        app.include_router(module.router)
+    app.include_router(overlay_routes.router)
+    app.include_router(ws_routes.router)
+    app.include_router(overlay_page.router)
 
-    app.add_middleware(BodyLimitMiddleware, limit_for=lambda _path: settings.max_json_body)
+    app.add_middleware(BodyLimitMiddleware, limit_for=body_limit(settings))
     # Outermost: a foreign Host is refused before anything else runs.
     app.add_middleware(HostCheckMiddleware, allowed=settings.host_names)
     return app

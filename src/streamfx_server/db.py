@@ -33,6 +33,10 @@ class Database:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # Writers of this process queue here instead of on SQLite's busy handler, which
+        # sleeps in growing steps (up to 100 ms) and turns 64 concurrent triggers into
+        # seconds of p99. Other processes (the admin CLI) still wait via busy_timeout.
+        self._write_lock = threading.Lock()
 
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -47,13 +51,14 @@ class Database:
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction; the caller answers 2xx only after this block returns."""
         conn = self.conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     def one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
         return self.conn().execute(sql, params).fetchone()

@@ -93,8 +93,34 @@ def _field_name(loc: tuple | list) -> str:
 
 def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
-        {"field": _field_name(e.get("loc", ())), "message": e.get("msg", "invalid")} for e in errors
+        # A body that is not JSON is located at a character offset, which is not a field.
+        {
+            "field": "body" if e.get("type") == "json_invalid" else _field_name(e.get("loc", ())),
+            "message": e.get("msg", "invalid"),
+        }
+        for e in errors
     ]
+
+
+def document_error_bodies(app: FastAPI) -> None:
+    """Give every error response declared in /openapi.json the envelope's schema.
+
+    Routes declare their 4xx answers with a description only; without a schema, clients
+    and contract tests could not know that the body is `ErrorBody`.
+    """
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = FastAPI.openapi(app)
+            envelope_ref = {"$ref": "#/components/schemas/ErrorBody"}
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    for status, response in operation.get("responses", {}).items():
+                        if status[:1] in ("4", "5") and "content" not in response:
+                            response["content"] = {"application/json": {"schema": envelope_ref}}
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,8 +1,20 @@
 """Fan-out of live events to each creator's WebSocket connections.
 
 Handlers run in worker threads (sync endpoints) or on the event loop; `publish`
-works from both. Each connection has a bounded queue drained by its own task,
-so a slow client only ever fills its own queue and is then dropped.
+and `disconnect` work from both and never wait. Each connection has its own
+bounded queue (messages and bytes) drained by its own task (`pump`), so a client
+that reads slowly only ever fills its own queue:
+
+- server events (`publish`) that find the queue full drop that client;
+- a send that stalls (the client stopped reading and the socket buffers are full)
+  is given up after `send_timeout`, and the client dropped;
+- replies to the client's own messages (`reply`) wait for room instead, which
+  stops reading from that client (TCP pushes back on it) rather than dropping a
+  client that merely sent a burst.
+
+Bytes already handed to the kernel are out of our sight: a client that stops
+reading absorbs its socket buffers (a few MB) before its queue starts to fill.
+uvicorn's WebSocket keepalive (ping every 20 s) catches a client that is gone.
 """
 
 from __future__ import annotations
@@ -16,24 +28,52 @@ from dataclasses import dataclass, field
 from typing import Any
 
 QUEUE_LIMIT = 256
+QUEUE_BYTES = 1024 * 1024
+SEND_TIMEOUT = 10.0
+
+# Close codes the hub hands to the connection handler.
+CLOSE_TOO_SLOW = 1013  # "try again later": the client can reconnect, and should read faster
+CLOSE_GONE = 1001
+
+
+def encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"))
 
 
 @dataclass(eq=False)
 class Subscriber:
+    """One live connection. `mode` is "control" (access token) or "listen" (overlay key)."""
+
     creator_id: str
     send_text: Callable[[str], Awaitable[None]]
-    close: Callable[[], Awaitable[None]]
-    can_trigger: bool = True
-    queue: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+    mode: str = "control"
+    queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
+    queued_bytes: int = 0
+    # Set by the pump whenever it takes a message off the queue.
+    room: asyncio.Event = field(default_factory=asyncio.Event)
     dropped: bool = False
+    # Set when the connection is dropped without flushing: its handler stops at once,
+    # even in the middle of a send that is waiting on a client that stopped reading.
+    stopped: asyncio.Event = field(default_factory=asyncio.Event)
+    close_code: int = CLOSE_GONE
+    close_reason: str = ""
+
+    @property
+    def can_trigger(self) -> bool:
+        return self.mode == "control"
+
+    def has_room(self, size: int) -> bool:
+        waiting = self.queue.qsize()
+        # One message always fits, however large, so nothing can wait forever.
+        return waiting == 0 or (waiting < QUEUE_LIMIT and self.queued_bytes + size <= QUEUE_BYTES)
 
 
 class Hub:
-    def __init__(self) -> None:
+    def __init__(self, send_timeout: float = SEND_TIMEOUT) -> None:
+        self.send_timeout = send_timeout
         self._subscribers: dict[str, set[Subscriber]] = defaultdict(set)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
-        self._closing: set[asyncio.Future[None]] = set()
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -57,47 +97,111 @@ class Hub:
                 return len(self._subscribers.get(creator_id, ()))
             return sum(len(s) for s in self._subscribers.values())
 
+    # -- entry points that may be called from any thread -------------------------------
+
     def publish(self, creator_id: str, message: dict[str, Any]) -> None:
         """Queue `message` for every connection of `creator_id`; never blocks."""
+        text = encode(message)
+        self._on_loop(self._deliver, creator_id, text)
+
+    def disconnect(
+        self, creator_id: str, code: int, reason: str, *, mode: str | None = None
+    ) -> None:
+        """Close every connection of `creator_id` (only those in `mode`, if given)."""
+        self._on_loop(self._disconnect, creator_id, code, reason, mode)
+
+    def _on_loop(self, fn: Callable[..., None], *args: Any) -> None:
         loop = self._loop
         if loop is None or loop.is_closed():
             return
-        text = json.dumps(message, separators=(",", ":"))
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is loop:
-            self._deliver(creator_id, text)
+            fn(*args)
         else:
-            loop.call_soon_threadsafe(self._deliver, creator_id, text)
+            loop.call_soon_threadsafe(fn, *args)
+
+    # -- event-loop side ----------------------------------------------------------------
+
+    def _subs(self, creator_id: str) -> list[Subscriber]:
+        with self._lock:
+            return list(self._subscribers.get(creator_id, ()))
 
     def _deliver(self, creator_id: str, text: str) -> None:
-        with self._lock:
-            subs = list(self._subscribers.get(creator_id, ()))
-        for sub in subs:
-            if sub.dropped:
-                continue
-            try:
-                sub.queue.put_nowait(text)
-            except asyncio.QueueFull:
-                self._drop(sub)
+        for sub in self._subs(creator_id):
+            self._offer(sub, text)
 
-    def _drop(self, sub: Subscriber) -> None:
+    def _disconnect(self, creator_id: str, code: int, reason: str, mode: str | None) -> None:
+        for sub in self._subs(creator_id):
+            if mode is None or sub.mode == mode:
+                self.drop(sub, code, reason)
+
+    def _offer(self, sub: Subscriber, text: str) -> None:
+        if sub.dropped:
+            return
+        if not sub.has_room(len(text)):
+            self.drop(sub, CLOSE_TOO_SLOW, "too_slow")
+            return
+        sub.queue.put_nowait(text)
+        sub.queued_bytes += len(text)
+
+    def send(self, sub: Subscriber, message: dict[str, Any]) -> None:
+        """Queue a message for one connection without waiting (event loop only)."""
+        self._offer(sub, encode(message))
+
+    async def reply(self, sub: Subscriber, message: dict[str, Any]) -> None:
+        """Queue an answer to the client's own message, waiting for room if need be."""
+        text = encode(message)
+        try:
+            async with asyncio.timeout(self.send_timeout):
+                while not sub.dropped and not sub.has_room(len(text)):
+                    sub.room.clear()
+                    await sub.room.wait()
+        except TimeoutError:
+            self.drop(sub, CLOSE_TOO_SLOW, "too_slow")
+            return
+        self._offer(sub, text)
+
+    def drop(self, sub: Subscriber, code: int, reason: str, *, flush: bool = False) -> None:
+        """Stop a connection: its pump ends and its handler closes it with `code`.
+
+        With `flush`, messages already queued (say, an error explaining why) go out
+        first; otherwise they are thrown away.
+        """
+        if sub.dropped:
+            return
         sub.dropped = True
+        sub.close_code = code
+        sub.close_reason = reason
         self.remove(sub)
-        # Wake the writer so it stops, and close the socket without waiting on it.
-        while not sub.queue.empty():
-            sub.queue.get_nowait()
+        if not flush:
+            while not sub.queue.empty():
+                sub.queue.get_nowait()
+            sub.queued_bytes = 0
+            sub.stopped.set()
         sub.queue.put_nowait(None)
-        task = asyncio.ensure_future(sub.close())
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
+        sub.room.set()
 
     async def pump(self, sub: Subscriber) -> None:
-        """Send queued messages to one connection until it is dropped or closes."""
+        """Send queued messages to one connection until it is dropped.
+
+        Returns when the connection is dropped (by the hub or its handler), when a
+        send stalls past `send_timeout`, or when a send fails (the client is gone).
+        """
         while True:
             text = await sub.queue.get()
             if text is None:
                 return
-            await sub.send_text(text)
+            sub.queued_bytes -= len(text)
+            sub.room.set()
+            try:
+                async with asyncio.timeout(self.send_timeout):
+                    await sub.send_text(text)
+            except TimeoutError:
+                self.drop(sub, CLOSE_TOO_SLOW, "too_slow")
+                return
+            except Exception:
+                self.drop(sub, CLOSE_GONE, "gone")
+                return

@@ -18,16 +18,20 @@ def _host_without_port(raw: str) -> str:
     return raw
 
 
-async def _send_json(send: Send, status: int, body: dict) -> None:
+_CLOSE = (b"connection", b"close")
+
+
+async def _send_json(send: Send, status: int, body: dict, close: bool = False) -> None:
     payload = json.dumps(body).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(payload)).encode()),
+    ]
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
+            "headers": [*headers, _CLOSE] if close else headers,
         }
     )
     await send({"type": "http.response.body", "body": payload})
@@ -85,6 +89,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope["path"])
+        has_body = False
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -94,22 +99,32 @@ class BodyLimitMiddleware:
                 if declared > limit:
                     await _too_large(send, limit)
                     return
+                has_body = has_body or declared > 0
+            elif name == b"transfer-encoding":
+                has_body = True
         received = 0
+        body_done = not has_body
         started = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, body_done
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
                     raise BodyTooLarge
+                if not message.get("more_body", False):
+                    body_done = True
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                if not body_done:
+                    # Answered before the body was read (a refused upload): ask the client to
+                    # hang up, or the server would go on reading and discarding all of it.
+                    message = {**message, "headers": [*message.get("headers", []), _CLOSE]}
             await send(message)
 
         try:
@@ -128,4 +143,6 @@ async def _too_large(send: Send, limit: int) -> None:
             "code": "payload_too_large",
             "hint": "Send a smaller body.",
         },
+        # The rest of the body is never read: hang up instead of draining it.
+        close=True,
     )

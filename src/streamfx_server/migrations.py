@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import sqlite_utils
@@ -130,6 +131,69 @@ def m002_brand_sessions_effects(db: sqlite_utils.Database) -> None:
             ON effect_activations(creator_id, effect_id, triggered_ms)
         """,
     )
+
+
+# Frozen copy of what m003 seeded: later changes to built-ins need a new migration.
+_BUILT_INS = (
+    # id, slug, name, category, kind, params, duration_ms, cooldown_ms
+    ("fx_banner", "banner", "Banner", "text", "text", {"text": "Thanks for the follow!"}, 4000, 0),
+    ("fx_flash", "flash", "Flash", "alert", "flash", {"color": "primary", "opacity": 0.85}, 250, 0),
+    (
+        "fx_shake",
+        "shake",
+        "Shake",
+        "alert",
+        "shake",
+        {"amplitude": 12, "frequencyHz": 12},
+        600,
+        500,
+    ),
+    (
+        "fx_confetti",
+        "confetti",
+        "Confetti",
+        "celebration",
+        "overlay",
+        {"animation": "confetti", "particleCount": 150},
+        3000,
+        # A burst of confetti per second is a celebration; more is noise.
+        1000,
+    ),
+    (
+        "fx_sparkles",
+        "sparkles",
+        "Sparkles",
+        "ambient",
+        "overlay",
+        {"animation": "sparkles", "particleCount": 60},
+        5000,
+        0,
+    ),
+    (
+        "fx_brb",
+        "brb",
+        "Be right back",
+        "transition",
+        "scene",
+        {"scene": "BRB"},
+        # Returns to the previous scene after five minutes unless fired with another durationMs.
+        300_000,
+        # Guards against a double press switching away and straight back.
+        2000,
+    ),
+)
+
+
+@migrations()
+def m003_built_in_effects(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE INDEX idx_effects_creator ON effects(creator_id)")
+    for fx_id, slug, name, category, kind, params, duration, cooldown in _BUILT_INS:
+        db.execute(
+            "INSERT INTO effects (id, creator_id, slug, name, category, kind, params, duration_ms, "
+            "cooldown_ms, asset_id, created_at) VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, NULL, "
+            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            (fx_id, slug, name, category, kind, json.dumps(params), duration, cooldown),
+        )
 
 
 def apply_migrations(path: Path) -> None:

@@ -152,3 +152,12 @@ def _open_db(data_dir: Path | None):
     db = Database(path)
     db.migrate()
     return db
+
+
+@app.command()
+def stop() -> None:
+    """Stop the server that `streamfx up` started in the background."""
+    from .up import stop_background_server
+
+    _, message = stop_background_server()
+    say(message)

@@ -26,17 +26,30 @@ from typing import Any
 import websocket
 from obsws_python.baseclient import ObsClient
 
-from .errors import ObsAuthFailed, ObsError, ObsRequestFailed, ObsUnavailable
+from .errors import ObsAuthFailed, ObsBusy, ObsError, ObsRequestFailed, ObsUnavailable
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4455
 
-# obsws-python logs the password at INFO on every connect and a traceback at
-# ERROR when OBS is down; neither belongs on a streamer's terminal.
+# obsws-python logs the password at INFO on every connect: keep it at WARNING.
 _obsws_logger = logging.getLogger("obsws_python")
 _obsws_logger.setLevel(logging.WARNING)
 if not any(isinstance(h, logging.NullHandler) for h in _obsws_logger.handlers):
     _obsws_logger.addHandler(logging.NullHandler())
+
+
+def _not_a_connect_traceback(record: logging.LogRecord) -> bool:
+    """Drop ObsClient's ERROR traceback for a failed connect.
+
+    ObsConnection turns that failure into ObsUnavailable with a sentence for
+    a person; the traceback would only land on the streamer's terminal.
+    """
+    return not (
+        record.exc_info and isinstance(record.exc_info[1], OSError | websocket.WebSocketException)
+    )
+
+
+logging.getLogger("obsws_python.baseclient.ObsClient").addFilter(_not_a_connect_traceback)
 
 _OP_IDENTIFY = 1
 _OP_IDENTIFIED = 2
@@ -150,6 +163,8 @@ class ObsConnection:
         self.obs_websocket_version: str = ""
         self.rpc_version: int = 0
         self._ws: websocket.WebSocket | None = None
+        # True while a batch sent with wait=False may still be queued in OBS.
+        self._unsynced = False
         self._connect(password, timeout)
 
     # -- connecting ---------------------------------------------------------
@@ -194,10 +209,19 @@ class ObsConnection:
         except ObsError:
             self._drop()
             raise
+        except (TimeoutError, websocket.WebSocketTimeoutException) as exc:
+            self._drop()
+            # Hello comes from OBS's network thread, Identified from its worker
+            # pool: a full pool (see `sync`) looks exactly like this.
+            raise ObsUnavailable(
+                f"OBS at {self.host}:{self.port} accepted the connection but did not let "
+                f"StreamFX in within {timeout:g} s: it is frozen, or busy running as many "
+                "timed effects as it has CPU cores."
+            ) from exc
         except (OSError, websocket.WebSocketException, ValueError, KeyError) as exc:
             self._drop()
             raise ObsUnavailable(
-                f"OBS at {self.host}:{self.port} did not finish the WebSocket handshake in time."
+                f"OBS at {self.host}:{self.port} did not finish the WebSocket handshake."
             ) from exc
 
     def _raise_for_close(self, data: bytes) -> None:
@@ -216,7 +240,7 @@ class ObsConnection:
         return self._ws is not None and self._ws.connected
 
     def close(self) -> None:
-        """Close politely but quickly; batches already sent keep running in OBS."""
+        """Close politely but quickly; batches OBS has started (see `sync`) keep running."""
         ws, self._ws = self._ws, None
         if ws is None:
             return
@@ -325,6 +349,30 @@ class ObsConnection:
             result.raise_for_status()
             return result.data
 
+    def sync(self, timeout: float = 2.0) -> None:
+        """Return once OBS has started every message sent so far.
+
+        obs-websocket hands each message to a worker pool with one thread per
+        CPU core, in order, and silently drops a message still waiting there
+        when its client disconnects. A batch that sleeps holds its thread
+        until it ends, so a fire-and-forget batch is only safe once a request
+        sent after it has been answered; closing straight away loses some.
+        Raises ObsBusy if OBS does not get to it within `timeout` seconds.
+        """
+        if not self._unsynced:
+            return
+        try:
+            self.call("GetVersion", timeout=timeout)
+        except ObsUnavailable as exc:
+            if isinstance(exc.__cause__, TimeoutError | websocket.WebSocketTimeoutException):
+                raise ObsBusy(
+                    f"OBS did not take the effect within {timeout:g} s: it is busy running "
+                    "as many timed effects as it has CPU cores, so this one may show late "
+                    "or not at all."
+                ) from exc
+            raise
+        self._unsynced = False
+
     def batch(
         self,
         requests: Iterable[Mapping[str, Any]],
@@ -336,8 +384,9 @@ class ObsConnection:
     ) -> list[RequestResult]:
         """Send a `RequestBatch` (op 8) and return one result per request run.
 
-        With `wait=False` the batch is only sent: OBS runs it to the end even
-        if this process exits or is killed, and its answer is skipped later.
+        With `wait=False` the batch is only sent, and its answer is skipped
+        later. Call `sync()` before disconnecting: from then on OBS runs it to
+        the end even if this process exits or is killed.
         """
         entries = [dict(r) for r in requests]
         if timeout is None:
@@ -356,6 +405,7 @@ class ObsConnection:
                 },
             )
             if not wait:
+                self._unsynced = True
                 return []
             answer = self._receive(_OP_REQUEST_BATCH_RESPONSE, request_id, timeout)
             results = [RequestResult.from_payload(r) for r in answer.get("results", [])]

@@ -36,7 +36,10 @@ class ObsAuthFailed(ObsError):
 class ObsNotSetUp(ObsError):
     """The StreamFX scene or one of its sources is missing in OBS."""
 
-    message = "OBS has no StreamFX scene yet: run `streamfx obs setup` once to create it."
+    message = (
+        "OBS is not set up for StreamFX (its scene or one of its sources is missing): "
+        "run `streamfx obs setup`; it only adds what is missing."
+    )
 
 
 class ObsRequestFailed(ObsError):
@@ -56,3 +59,13 @@ class ObsRequestFailed(ObsError):
             detail = f": {comment.rstrip('.')}" if comment else ""
             message = f"OBS could not do {request_type} (code {code}){detail}."
         super().__init__(message)
+
+
+class ObsBusy(ObsError):
+    """OBS did not start an effect in time: its worker pool is full.
+
+    obs-websocket runs messages on one thread per CPU core, and every timed
+    effect holds one until it ends.
+    """
+
+    message = "OBS is busy running other effects and did not take this one in time."

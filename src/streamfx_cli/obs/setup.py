@@ -105,7 +105,14 @@ def _initial_transform(source: str, width: int, height: int) -> dict[str, Any] |
     """Where a fresh item goes; never reapplied, so a streamer's layout stays."""
     center = {"alignment": 0, "positionX": width / 2}
     if source == TEXT:
-        return center | {"positionY": height * 0.8}
+        # Long messages shrink to fit instead of running off the canvas.
+        return center | {
+            "positionY": height * 0.8,
+            "boundsType": "OBS_BOUNDS_MAX_ONLY",
+            "boundsAlignment": 0,
+            "boundsWidth": width * 0.9,
+            "boundsHeight": height * 0.3,
+        }
     if source in (IMAGE, MEDIA):
         return center | {
             "positionY": height / 2,

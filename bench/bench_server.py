@@ -1,0 +1,33 @@
+"""The real StreamFX app, served by one uvicorn worker, plus `GET /bench/bare`: a bare
+FastAPI endpoint returning constant JSON, so every ratio compares like with like."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import uvicorn
+
+from streamfx_server.app import create_app
+from streamfx_server.settings import Settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    # The effects in the benchmark have no cooldown; access tokens must outlive the run.
+    app = create_app(Settings(data_dir=args.data_dir, port=args.port, access_ttl=3600))
+
+    @app.post("/bench/bare")
+    def bare() -> dict[str, str]:
+        return {"status": "ok"}
+
+    logging.getLogger("uvicorn.access").disabled = True
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

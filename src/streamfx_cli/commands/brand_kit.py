@@ -1,0 +1,239 @@
+"""`streamfx brand-kit create|update|get|list|use|delete`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..output import emit_json, say
+from .common import JsonFlag
+
+app = typer.Typer(
+    help="Brand kits: palette, fonts, motion intensity, allowed effect categories.",
+    no_args_is_help=True,
+)
+
+Colour = Annotated[str | None, typer.Option(help="#RRGGBB")]
+
+
+def _kit_body(
+    name,
+    primary,
+    secondary,
+    accent,
+    background,
+    text,
+    heading_font,
+    body_font,
+    base_size,
+    motion,
+    allow,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if name is not None:
+        body["name"] = name
+    palette = {
+        k: v
+        for k, v in {
+            "primary": primary,
+            "secondary": secondary,
+            "accent": accent,
+            "background": background,
+            "text": text,
+        }.items()
+        if v is not None
+    }
+    if palette:
+        body["colorPalette"] = palette
+    typography = {
+        k: v
+        for k, v in {
+            "headingFont": heading_font,
+            "bodyFont": body_font,
+            "baseSize": base_size,
+        }.items()
+        if v is not None
+    }
+    if typography:
+        body["typography"] = typography
+    if motion is not None:
+        body["motionIntensity"] = motion
+    if allow:
+        body["allowedCategories"] = allow
+    return body
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    from ..errors import StreamFXError
+
+    try:
+        data = json.loads(path.read_text())
+    except OSError as exc:
+        raise StreamFXError(f"Cannot read {path}: {exc.strerror}.") from None
+    except ValueError as exc:
+        raise StreamFXError(
+            f"{path} is not valid JSON ({exc}).", "Check the file with `python -m json.tool`."
+        ) from None
+    if not isinstance(data, dict):
+        raise StreamFXError(f"{path} must hold one JSON object.")
+    return data
+
+
+def _show(kit: dict[str, Any], active_id: str | None = None) -> None:
+    palette = kit.get("colorPalette", {})
+    typo = kit.get("typography", {})
+    marker = " (active)" if kit["id"] == active_id else ""
+    say(f"{kit['id']}  {kit['name']}{marker}")
+    say("  colours: " + "  ".join(f"{k}={v}" for k, v in palette.items()))
+    say(f"  fonts:   {typo.get('headingFont')} / {typo.get('bodyFont')}, {typo.get('baseSize')}px")
+    say(
+        f"  motion:  {kit.get('motionIntensity')}   allowed: {', '.join(kit.get('allowedCategories', []))}"
+    )
+
+
+Name = Annotated[str | None, typer.Option(help="1-80 characters.")]
+HeadingFont = Annotated[str | None, typer.Option("--heading-font")]
+BodyFont = Annotated[str | None, typer.Option("--body-font")]
+BaseSize = Annotated[int | None, typer.Option("--base-size", help="Base text size in px.")]
+Motion = Annotated[int | None, typer.Option("--motion", help="Motion intensity 1..5.")]
+Allow = Annotated[
+    list[str] | None, typer.Option("--allow", help="Allowed effect category; repeat for more.")
+]
+
+
+@app.command()
+def create(
+    name: Name = None,
+    primary: Colour = None,
+    secondary: Colour = None,
+    accent: Colour = None,
+    background: Colour = None,
+    text: Colour = None,
+    heading_font: HeadingFont = None,
+    body_font: BodyFont = None,
+    base_size: BaseSize = None,
+    motion: Motion = None,
+    allow: Allow = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", help="A JSON brand kit; flags override it.")
+    ] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Create a brand kit from flags or a JSON file."""
+    from ..client import Client
+    from ..errors import StreamFXError
+
+    body = _read_file(from_file) if from_file else {}
+    flags = _kit_body(
+        name,
+        primary,
+        secondary,
+        accent,
+        background,
+        text,
+        heading_font,
+        body_font,
+        base_size,
+        motion,
+        allow,
+    )
+    for key, value in flags.items():
+        body[key] = {**body.get(key, {}), **value} if isinstance(value, dict) else value
+    if "name" not in body:
+        raise StreamFXError("A brand kit needs a name.", 'Pass --name or put "name" in the file.')
+    with Client() as client:
+        kit = client.post("/api/brand-kit", json=body)
+    emit_json(kit) if json_out else _show(kit)
+
+
+@app.command()
+def update(
+    kit_id: Annotated[str, typer.Argument(metavar="ID")],
+    name: Name = None,
+    primary: Colour = None,
+    secondary: Colour = None,
+    accent: Colour = None,
+    background: Colour = None,
+    text: Colour = None,
+    heading_font: HeadingFont = None,
+    body_font: BodyFont = None,
+    base_size: BaseSize = None,
+    motion: Motion = None,
+    allow: Allow = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Change some fields of a brand kit; the rest stay as they are."""
+    from ..client import Client
+    from ..errors import StreamFXError
+
+    body = _kit_body(
+        name,
+        primary,
+        secondary,
+        accent,
+        background,
+        text,
+        heading_font,
+        body_font,
+        base_size,
+        motion,
+        allow,
+    )
+    if not body:
+        raise StreamFXError(
+            "Nothing to update.", "Pass at least one flag, e.g. --primary '#7B2FF7'."
+        )
+    with Client() as client:
+        kit = client.put(f"/api/brand-kit/{kit_id}", json=body)
+    emit_json(kit) if json_out else _show(kit)
+
+
+@app.command()
+def get(kit_id: Annotated[str, typer.Argument(metavar="ID")], json_out: JsonFlag = False) -> None:
+    """Show one brand kit."""
+    from ..client import Client
+
+    with Client() as client:
+        kit = client.get(f"/api/brand-kit/{kit_id}")
+    emit_json(kit) if json_out else _show(kit)
+
+
+@app.command("list")
+def list_kits(json_out: JsonFlag = False) -> None:
+    """List your brand kits; the active one is marked."""
+    from ..client import Client
+
+    with Client() as client:
+        kits = client.get("/api/brand-kit")
+        active = client.get("/api/auth/me").get("settings", {}).get("activeBrandKitId")
+    if json_out:
+        emit_json(kits)
+        return
+    if not kits:
+        say("No brand kits yet. Create one with `streamfx brand-kit create --name NAME`.")
+    for kit in kits:
+        _show(kit, active)
+
+
+@app.command()
+def use(kit_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Make a brand kit your active one (used when a session has none)."""
+    from ..client import Client
+
+    with Client() as client:
+        kit = client.get(f"/api/brand-kit/{kit_id}")  # 404s before we store a dangling id
+        client.patch("/api/auth/me", json={"settings": {"activeBrandKitId": kit["id"]}})
+    say(f"Active brand kit: {kit['name']} ({kit['id']}).")
+
+
+@app.command()
+def delete(kit_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Delete a brand kit."""
+    from ..client import Client
+
+    with Client() as client:
+        client.delete(f"/api/brand-kit/{kit_id}")
+    say(f"Deleted brand kit {kit_id}.")

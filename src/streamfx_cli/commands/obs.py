@@ -1,0 +1,235 @@
+"""`streamfx obs config|status|scenes|setup`: connect StreamFX to OBS Studio."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from ..output import emit_json, say, warn
+from .common import JsonFlag
+
+app = typer.Typer(
+    help="Connect to OBS Studio (obs-websocket 5) and set it up for StreamFX.",
+    no_args_is_help=True,
+)
+
+
+def _password_source(settings: Any) -> str:
+    from ..obs_settings import ENV_PASSWORD
+
+    return {
+        "env": f"from {ENV_PASSWORD}",
+        "keyring": "saved in the system keyring",
+        "file": "saved in a file only you can read",
+        "none": "none",
+    }[settings.password_from]
+
+
+@app.command()
+def config(
+    host: Annotated[
+        str | None, typer.Option(help="Host OBS runs on (or a ws://host:port address).")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="obs-websocket port (OBS's default: 4455)."),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the WebSocket password from stdin.")
+    ] = False,
+    ask_password: Annotated[
+        bool, typer.Option("--ask-password", help="Prompt for the WebSocket password.")
+    ] = False,
+    no_password: Annotated[
+        bool, typer.Option("--no-password", help="Forget the saved password.")
+    ] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Save where OBS is and its WebSocket password; with no options, show them.
+
+    The password is in OBS under Tools > WebSocket Server Settings > Show
+    Connect Info. It goes to the system keyring, never to config.json.
+    """
+    from ..errors import StreamFXError
+    from ..obs_settings import (
+        ENV_PASSWORD,
+        ENV_URL,
+        load_settings,
+        parse_address,
+        password_store,
+        save_address,
+    )
+
+    if sum((password_stdin, ask_password, no_password)) > 1:
+        raise StreamFXError(
+            "Use only one of --password-stdin, --ask-password and --no-password.",
+        )
+    if host is not None:
+        try:
+            parsed_host, parsed_port = parse_address(host)
+        except ValueError as exc:
+            raise StreamFXError(f"{exc}.", "Pass a host name or address, e.g. 127.0.0.1.") from None
+        host, port = parsed_host, port or parsed_port
+    if host is not None or port is not None:
+        save_address(host, port)
+
+    store = password_store()
+    if password_stdin or ask_password:
+        password = (
+            sys.stdin.readline().rstrip("\r\n")
+            if password_stdin
+            else typer.prompt("OBS WebSocket password", hide_input=True)
+        )
+        if not password:
+            raise StreamFXError(
+                "No password was given.",
+                "If OBS does not ask for one, use --no-password instead.",
+            )
+        if store.set(password) == "file":
+            warn(
+                f"no system keyring found; the OBS password is stored in {store.file.path} "
+                "(readable only by you)."
+            )
+    elif no_password:
+        store.delete()
+
+    settings = load_settings()
+    changed = host is not None or port is not None or password_stdin or ask_password
+    if changed and settings.address_from == "env":
+        warn(f"{ENV_URL} is set and overrides the saved address.")
+    if (changed or no_password) and settings.password_from == "env":
+        warn(f"{ENV_PASSWORD} is set and overrides the saved password.")
+    if json_out:
+        emit_json(
+            {
+                "url": settings.url,
+                "host": settings.host,
+                "port": settings.port,
+                "addressFrom": settings.address_from,
+                "password": settings.password_from,
+            }
+        )
+        return
+    say(f"OBS: {settings.url} ({settings.describe_address()})")
+    say(f"Password: {_password_source(settings)}")
+    if changed or no_password:
+        say("Saved. Check the connection with `streamfx obs status`.")
+
+
+@app.command()
+def status(json_out: JsonFlag = False) -> None:
+    """Show the OBS and obs-websocket versions, the program scene and whether StreamFX is set up."""
+    from ..obs.setup import status as obs_status
+    from ..obs_settings import connect, load_settings
+
+    url = load_settings().url
+    with connect() as conn:
+        info = obs_status(conn)
+    if json_out:
+        emit_json(
+            {
+                "url": url,
+                "obsVersion": info.obs_version,
+                "websocketVersion": info.websocket_version,
+                "rpcVersion": info.rpc_version,
+                "programScene": info.program_scene,
+                "scenes": info.scenes,
+                "setupComplete": info.setup_complete,
+                "missing": info.missing,
+                "nestedIn": info.nested_in,
+            }
+        )
+        return
+    say(f"OBS Studio {info.obs_version}, obs-websocket {info.websocket_version} at {url}")
+    say(f"Program scene: {info.program_scene}")
+    if info.setup_complete:
+        say(f"StreamFX: set up, on top of {', '.join(info.nested_in) or 'no scene'}")
+    else:
+        say(f"StreamFX: not set up (missing {', '.join(info.missing)})")
+        say("Run `streamfx obs setup` to add what is missing.")
+
+
+@app.command()
+def scenes(json_out: JsonFlag = False) -> None:
+    """List OBS's scenes (top first); * marks the program scene."""
+    from ..obs.setup import SCENE
+    from ..obs.setup import status as obs_status
+    from ..obs_settings import connect
+
+    with connect() as conn:
+        info = obs_status(conn)
+    rows = [
+        {
+            "name": name,
+            "program": name == info.program_scene,
+            "hasStreamFX": name in info.nested_in,
+            "isStreamFX": name == SCENE,
+        }
+        for name in info.scenes
+    ]
+    if json_out:
+        emit_json({"programScene": info.program_scene, "scenes": rows})
+        return
+    for row in rows:
+        note = (
+            "  (StreamFX's own scene)"
+            if row["isStreamFX"]
+            else ("  [StreamFX]" if row["hasStreamFX"] else "")
+        )
+        say(f"{'*' if row['program'] else ' '} {row['name']}{note}")
+
+
+def _names(items: list[str]) -> str:
+    return ", ".join(items)
+
+
+@app.command()
+def setup(
+    scene: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scene",
+            help="Program scene to put StreamFX on top of; repeat for more. Default: all.",
+        ),
+    ] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Create the StreamFX scene and sources and nest them on top of your scenes.
+
+    Safe to run again: it only adds what is missing and never moves your layout.
+    """
+    from ..obs.setup import SCENE
+    from ..obs.setup import setup as obs_setup
+    from ..obs_settings import connect
+
+    with connect() as conn:
+        result = obs_setup(conn, scene or None)
+    if json_out:
+        emit_json(
+            {
+                "changed": result.changed,
+                "createdScene": result.created_scene,
+                "createdSources": result.created_sources,
+                "addedItems": result.added_items,
+                "nestedIn": result.nested_in,
+                "raisedIn": result.raised_in,
+                "unsupported": result.unsupported,
+            }
+        )
+    elif not result.changed:
+        say("OBS was already set up for StreamFX; nothing changed.")
+    else:
+        if result.created_scene:
+            say(f"Created the {SCENE!r} scene.")
+        if result.created_sources:
+            say(f"Created sources: {_names(result.created_sources)}.")
+        if result.added_items:
+            say(f"Put back into the {SCENE} scene: {_names(result.added_items)}.")
+        if result.nested_in:
+            say(f"Added StreamFX on top of: {_names(result.nested_in)}.")
+        if result.raised_in:
+            say(f"Moved StreamFX back to the top of: {_names(result.raised_in)}.")
+    for source in result.unsupported:
+        warn(f"this OBS has no source type for {source!r}; effects that need it will not show.")

@@ -1,0 +1,73 @@
+"""`streamfx overlay url|rotate`: the Browser Source address for OBS."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..output import emit_json, say
+
+app = typer.Typer(help="The overlay page for OBS's Browser Source.", no_args_is_help=True)
+
+
+def _store():
+    from ..credentials import SecretStore
+    from ..paths import config_dir
+
+    # The key is shown once by the server; we keep it like the tokens so `url` can print it again.
+    return SecretStore("overlay-key", config_dir() / "overlay-key.json")
+
+
+@app.command()
+def rotate(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Make a new overlay key; the old URL stops working at once."""
+    from ..client import Client
+
+    with Client() as client:
+        issued = client.post("/api/overlay/key")
+    _store().set(issued["url"])
+    if json_out:
+        emit_json(issued)
+    else:
+        say("New overlay URL (the previous one no longer works):")
+        say(issued["url"])
+
+
+def _stored_url() -> str:
+    from ..errors import StreamFXError
+
+    stored = _store().get()
+    if not stored:
+        raise StreamFXError(
+            "No overlay URL on this machine yet.", "Run `streamfx overlay rotate` to make one."
+        )
+    return stored
+
+
+@app.command()
+def url() -> None:
+    """Print the overlay URL to paste into an OBS Browser Source."""
+    say(_stored_url())
+
+
+@app.command()
+def preview() -> None:
+    """Open the overlay in your default browser, over a checkerboard."""
+    import webbrowser
+
+    address = _stored_url() + "&preview=1"
+    if webbrowser.open(address):
+        say("Opened the overlay preview in your browser.")
+    else:
+        say(f"Could not open a browser; open this address yourself:\n{address}")
+
+
+@app.command()
+def clear() -> None:
+    """Empty every open overlay: effects on screen and everything queued."""
+    from ..client import Client
+
+    with Client() as client:
+        client.post("/api/overlay/clear")
+    say("Cleared the overlay.")

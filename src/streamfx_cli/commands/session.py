@@ -1,0 +1,123 @@
+"""`streamfx session start|pause|resume|end|status|list`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from ..output import emit_json, say
+from .common import JsonFlag, live_session
+
+app = typer.Typer(
+    help="Stream sessions: start, pause, resume, end, and their live metrics.", no_args_is_help=True
+)
+
+SessionOpt = Annotated[
+    str | None, typer.Option("--session", help="Session id; default: the live session.")
+]
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _line(session: dict[str, Any]) -> str:
+    title = f' "{session["title"]}"' if session.get("title") else ""
+    return f"{session['id']}  {session['status']:<7} {session['platform']}{title}  started {session['startTime']}"
+
+
+def _transition(action: str, session_id: str | None) -> dict[str, Any]:
+    from ..client import Client
+
+    with Client() as client:
+        sid = session_id or live_session(client)["id"]
+        return client.post(f"/api/sessions/{action}", json={"sessionId": sid})
+
+
+@app.command()
+def start(
+    platform: Annotated[
+        str, typer.Option(help="twitch, youtube, kick, tiktok, facebook or custom.")
+    ],
+    brand_kit: Annotated[
+        str | None, typer.Option("--brand-kit", help="Brand kit id for this session.")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Stream title.")] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Start a session (one live session at a time)."""
+    from ..client import Client
+
+    body: dict[str, Any] = {"platform": platform}
+    if brand_kit:
+        body["brandKitId"] = brand_kit
+    if title:
+        body["title"] = title
+    with Client() as client:
+        session = client.post("/api/sessions/start", json=body)
+    emit_json(session) if json_out else say(f"Started {session['id']} on {session['platform']}.")
+
+
+@app.command()
+def pause(session: SessionOpt = None) -> None:
+    """Pause the live session; paused time does not count."""
+    done = _transition("pause", session)
+    say(f"Paused {done['id']}.")
+
+
+@app.command()
+def resume(session: SessionOpt = None) -> None:
+    """Resume a paused session."""
+    done = _transition("resume", session)
+    say(f"Resumed {done['id']}.")
+
+
+@app.command()
+def end(session: SessionOpt = None) -> None:
+    """End the live session."""
+    done = _transition("end", session)
+    say(f"Ended {done['id']}.")
+
+
+@app.command()
+def status(
+    session_id: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="Default: the live session.")
+    ] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Status, live duration and metrics of a session."""
+    from ..client import Client
+
+    with Client() as client:
+        sid = session_id or live_session(client)["id"]
+        info = client.get(f"/api/sessions/{sid}/status")
+    if json_out:
+        emit_json(info)
+        return
+    metrics = info.get("metrics", {})
+    say(f"{info['id']}  {info['status']}  live for {_duration(info.get('liveDurationSeconds', 0))}")
+    say(f"  effects fired: {metrics.get('effectsTriggered', 0)}")
+    for category, count in sorted(metrics.get("byCategory", {}).items()):
+        say(f"    {category}: {count}")
+
+
+@app.command("list")
+def list_sessions(
+    status: Annotated[str | None, typer.Option(help="active, paused or ended.")] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """List your sessions, newest first."""
+    from ..client import Client
+
+    with Client() as client:
+        sessions = client.get("/api/sessions", params={"status": status} if status else None)
+    if json_out:
+        emit_json(sessions)
+        return
+    if not sessions:
+        say("No sessions yet.")
+    for session in sessions:
+        say(_line(session))

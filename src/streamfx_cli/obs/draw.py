@@ -1,0 +1,421 @@
+"""Turn one activation `render` (docs/RENDER.md) into OBS requests.
+
+Everything timed (show, wait, hide; shake frames; switch back) is sent as a
+single RequestBatch that OBS runs by itself, so `draw` returns after a few
+milliseconds and the effect still ends on time if the caller exits or is
+killed. Only cheap look-ups are waited for. This module is on the hotkey
+path: keep its imports light.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .connection import ExecutionType, ObsConnection, request, sleep_frames, sleep_ms
+from .errors import ObsError, ObsNotSetUp, ObsRequestFailed
+from .setup import FLASH, IMAGE, MEDIA, SCENE, TEXT
+
+# Used when a render says durationMs = 0 for something that must show and
+# then hide again; a 0 ms flash would never reach a frame.
+DEFAULT_DURATION_MS = {"text": 4000, "flash": 250, "image": 3000, "media": 5000, "shake": 600}
+
+_STATUS_NOT_FOUND = 600
+_PERSIST_REALM = "OBS_WEBSOCKET_DATA_REALM_PROFILE"
+# Where shake/scene remember the state to restore, so firing twice in a row
+# restores the state before the first firing, not the mid-effect one.
+_SLOT_SHAKE = "streamfx.shake"
+_SLOT_SCENE = "streamfx.scene"
+
+
+def obs_color(hex_rgb: str, opacity: float = 1.0) -> int:
+    """`#RRGGBB` (+ opacity 0..1) to the ABGR integer OBS stores colours as."""
+    value = hex_rgb.strip().lstrip("#")
+    if len(value) != 6:
+        raise ValueError(f"not a #RRGGBB colour: {hex_rgb!r}")
+    r, g, b = (int(value[i : i + 2], 16) for i in (0, 2, 4))
+    alpha = round(max(0.0, min(1.0, opacity)) * 255)
+    return (alpha << 24) | (b << 16) | (g << 8) | r
+
+
+def draw(conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None = None) -> bool:
+    """Start drawing `render` in OBS; return False if the kind has nothing to do there.
+
+    `asset_path` is the local file for image and media renders (the caller
+    downloads the asset). Returns once OBS has started the effect, so the
+    caller may disconnect or exit at once. Raises ObsNotSetUp when the
+    StreamFX scene or one of its sources is missing, ObsRequestFailed when
+    OBS refuses a request, ObsBusy when OBS does not start it in time.
+    """
+    kind = str(render.get("kind", ""))
+    handler = _HANDLERS.get(kind)
+    if handler is None:
+        raise ObsError(f"StreamFX cannot draw effects of kind {kind!r} in OBS.")
+    try:
+        drawn = handler(conn, render, asset_path)
+    except (ValueError, TypeError) as exc:
+        # A render the server should never have produced (bad colour, number).
+        raise ObsError(f"This {kind} effect cannot be drawn: {exc}.") from exc
+    # Until OBS has started the batch, disconnecting would drop it.
+    conn.sync()
+    return drawn
+
+
+# -- helpers -----------------------------------------------------------------
+
+
+def _duration(render: Mapping[str, Any]) -> int:
+    ms = int(render.get("durationMs") or 0)
+    return ms if ms > 0 else DEFAULT_DURATION_MS.get(str(render.get("kind")), 0)
+
+
+def _lookup(conn: ObsConnection, requests: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run look-ups in one round trip; a missing StreamFX thing means no setup."""
+    results = conn.batch(requests, halt_on_failure=True)
+    for entry, result in zip(requests, results, strict=False):
+        if result.ok:
+            continue
+        names = entry.get("requestData", {})
+        if result.code == _STATUS_NOT_FOUND and any(
+            str(v).startswith(SCENE) for v in names.values()
+        ):
+            raise ObsNotSetUp()
+        result.raise_for_status()
+    if len(results) < len(requests):
+        raise ObsRequestFailed(requests[len(results)]["requestType"], None, "not run")
+    return [r.data for r in results]
+
+
+def _item_id(source: str) -> dict[str, Any]:
+    return request("GetSceneItemId", {"sceneName": SCENE, "sourceName": source})
+
+
+def _enable(item_id: int, enabled: bool, scene: str = SCENE) -> dict[str, Any]:
+    return request(
+        "SetSceneItemEnabled",
+        {"sceneName": scene, "sceneItemId": item_id, "sceneItemEnabled": enabled},
+    )
+
+
+def _show_for(
+    conn: ObsConnection,
+    item_id: int,
+    duration_ms: int,
+    before: Sequence[dict[str, Any]] = (),
+    after_show: Sequence[dict[str, Any]] = (),
+) -> None:
+    """Fire show -> sleep -> hide as one batch and do not wait for it.
+
+    Firing again while an effect shows restarts its content, but the first
+    batch's hide still ends it at the first firing's time.
+    """
+    conn.batch(
+        [
+            *before,
+            _enable(item_id, True),
+            *after_show,
+            *sleep_ms(duration_ms),
+            _enable(item_id, False),
+        ],
+        wait=False,
+    )
+
+
+def _remember(
+    conn: ObsConnection,
+    slot: str,
+    fresh: dict[str, Any],
+    key: Mapping[str, Any],
+    until_ms: int,
+    reuse: bool = True,
+) -> dict[str, Any]:
+    """The state to restore: the stored one if an earlier firing still runs.
+
+    `key` must match for the stored state to count (same scene, same item).
+    """
+    stored = conn.call("GetPersistentData", {"realm": _PERSIST_REALM, "slotName": slot}).get(
+        "slotValue"
+    )
+    now_ms = int(time.time() * 1000)
+    if (
+        reuse
+        and isinstance(stored, dict)
+        and stored.get("untilMs", 0) > now_ms
+        and all(stored.get(k) == v for k, v in key.items())
+    ):
+        state = dict(stored.get("state", {}))
+        stored_until = int(stored["untilMs"])
+    else:
+        state, stored_until = fresh, 0
+    conn.call(
+        "SetPersistentData",
+        {
+            "realm": _PERSIST_REALM,
+            "slotName": slot,
+            "slotValue": {**key, "state": state, "untilMs": max(stored_until, now_ms + until_ms)},
+        },
+    )
+    return state
+
+
+# -- kinds -------------------------------------------------------------------
+
+
+def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
+    (item,) = _lookup(conn, [_item_id(TEXT)])
+    font = render.get("font") or {}
+    colors = render.get("colors") or {}
+    color = obs_color(str(render.get("color") or colors.get("text") or "#FFFFFF"))
+    settings: dict[str, Any] = {
+        "text": str(render.get("text", "")),
+        "font": {
+            "face": str(font.get("heading") or font.get("body") or "Sans Serif"),
+            "size": int(font.get("size") or 48),
+            "style": "Regular",
+            "flags": 0,
+        },
+        # text_ft2 draws a vertical gradient color1 -> color2; same = solid.
+        "color1": color,
+        "color2": color,
+        # GDI+ text (Windows) reads `color` instead.
+        "color": color,
+    }
+    _show_for(
+        conn,
+        item["sceneItemId"],
+        _duration(render),
+        before=[request("SetInputSettings", {"inputName": TEXT, "inputSettings": settings})],
+    )
+    return True
+
+
+def _flash(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
+    item, video = _lookup(conn, [_item_id(FLASH), request("GetVideoSettings")])
+    colors = render.get("colors") or {}
+    opacity = render.get("opacity")
+    settings = {
+        "color": obs_color(
+            str(render.get("color") or colors.get("primary") or "#FFFFFF"),
+            1.0 if opacity is None else float(opacity),
+        ),
+        # Cover the canvas even if its size changed since setup.
+        "width": int(video["baseWidth"]),
+        "height": int(video["baseHeight"]),
+    }
+    _show_for(
+        conn,
+        item["sceneItemId"],
+        _duration(render),
+        before=[request("SetInputSettings", {"inputName": FLASH, "inputSettings": settings})],
+    )
+    return True
+
+
+def _need_file(render: Mapping[str, Any], asset_path: str | None) -> str:
+    if not asset_path:
+        name = (render.get("effect") or {}).get("name") or render.get("kind")
+        raise ObsError(
+            f"The file for {name!r} is not available on this computer, so OBS cannot show it."
+        )
+    # OBS resolves relative paths against its own working directory.
+    return os.path.abspath(asset_path)
+
+
+def _image(conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None) -> bool:
+    path = _need_file(render, asset_path)
+    (item,) = _lookup(conn, [_item_id(IMAGE)])
+    _show_for(
+        conn,
+        item["sceneItemId"],
+        _duration(render),
+        before=[request("SetInputSettings", {"inputName": IMAGE, "inputSettings": {"file": path}})],
+    )
+    return True
+
+
+def _media(conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None) -> bool:
+    path = _need_file(render, asset_path)
+    (item,) = _lookup(conn, [_item_id(MEDIA)])
+    volume = render.get("volume")
+    before = [
+        request(
+            "SetInputSettings",
+            {
+                "inputName": MEDIA,
+                "inputSettings": {
+                    "is_local_file": True,
+                    "local_file": path,
+                    "restart_on_activate": True,
+                },
+            },
+        )
+    ]
+    if volume is not None:
+        before.append(
+            request(
+                "SetInputVolume",
+                {"inputName": MEDIA, "inputVolumeMul": max(0.0, min(1.0, float(volume)))},
+            )
+        )
+    _show_for(
+        conn,
+        item["sceneItemId"],
+        _duration(render),
+        before=before,
+        after_show=[
+            request(
+                "TriggerMediaInputAction",
+                {"inputName": MEDIA, "mediaAction": "OBS_WEBSOCKET_MEDIA_INPUT_ACTION_RESTART"},
+            )
+        ],
+    )
+    return True
+
+
+def shake_offsets(
+    amplitude: float, frequency_hz: float, frames: int, fps: float
+) -> list[tuple[float, float]]:
+    """Per-frame (dx, dy): a decaying wobble that ends exactly at rest."""
+    out: list[tuple[float, float]] = []
+    for i in range(frames):
+        t = i / fps
+        decay = 1.0 - i / frames
+        dx = amplitude * decay * math.sin(2 * math.pi * frequency_hz * t)
+        dy = 0.5 * amplitude * decay * math.sin(2 * math.pi * frequency_hz * 1.3 * t + 1.1)
+        out.append((round(dx, 2), round(dy, 2)))
+    return out
+
+
+def _shake(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
+    """Wobble every item of the program scene, frame by frame, then put each back.
+
+    Moving the whole layout (camera, game, StreamFX on top) is what makes the
+    picture shake; the StreamFX sources alone are usually hidden.
+    """
+    program, video = _lookup(conn, [request("GetCurrentProgramScene"), request("GetVideoSettings")])
+    scene = str(program["currentProgramSceneName"])
+    items = conn.call("GetSceneItemList", {"sceneName": scene}).get("sceneItems", [])
+    if not items:
+        raise ObsError(f"The program scene {scene!r} is empty, so there is nothing to shake.")
+    duration = _duration(render)
+    # JSON object keys are strings: item ids are kept as such in the slot.
+    fresh = {
+        str(i["sceneItemId"]): [
+            i["sceneItemTransform"]["positionX"],
+            i["sceneItemTransform"]["positionY"],
+        ]
+        for i in items
+    }
+    home = _remember(
+        conn,
+        _SLOT_SHAKE,
+        {"positions": fresh},
+        {"scene": scene, "items": sorted(fresh)},
+        duration + 1000,
+    )["positions"]
+    fps = float(video["fpsNumerator"]) / float(video["fpsDenominator"] or 1)
+    frames = max(2, round(duration / 1000 * fps))
+    amplitude = float(render.get("amplitude") or 10 * int(render.get("motionIntensity") or 3))
+    frequency = float(render.get("frequencyHz") or 12)
+
+    def move_all(dx: float, dy: float) -> list[dict[str, Any]]:
+        return [
+            request(
+                "SetSceneItemTransform",
+                {
+                    "sceneName": scene,
+                    "sceneItemId": int(item_id),
+                    "sceneItemTransform": {"positionX": x + dx, "positionY": y + dy},
+                },
+            )
+            for item_id, (x, y) in home.items()
+        ]
+
+    steps: list[dict[str, Any]] = []
+    for dx, dy in shake_offsets(amplitude, frequency, frames, fps):
+        steps += [*move_all(dx, dy), sleep_frames(1)]
+    steps += move_all(0, 0)  # x + 0.0 is x: each item ends exactly where it was
+    conn.batch(steps, execution_type=ExecutionType.SERIAL_FRAME, wait=False)
+    return True
+
+
+def _scene(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
+    target = str(render.get("scene") or "")
+    program, scene_list = _lookup(
+        conn, [request("GetCurrentProgramScene"), request("GetSceneList")]
+    )
+    if target not in {s["sceneName"] for s in scene_list.get("scenes", [])}:
+        raise ObsRequestFailed(
+            "SetCurrentProgramScene",
+            _STATUS_NOT_FOUND,
+            message=f"OBS has no scene named {target!r}: check the effect's scene name.",
+        )
+    current = str(program["currentProgramSceneName"])
+    back_ms = int(render.get("returnAfterMs") or 0)
+    switch = request("SetCurrentProgramScene", {"sceneName": target})
+    if back_ms <= 0:
+        conn.batch([switch], wait=False)
+        return True
+    # Only while the target is still showing can an earlier firing be running.
+    home = _remember(
+        conn,
+        _SLOT_SCENE,
+        {"sceneName": current},
+        {"target": target},
+        back_ms + 1000,
+        reuse=current == target,
+    )
+    conn.batch(
+        [
+            switch,
+            *sleep_ms(back_ms),
+            request("SetCurrentProgramScene", {"sceneName": home["sceneName"]}),
+        ],
+        wait=False,
+    )
+    return True
+
+
+def _filter(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
+    source, name = str(render.get("source") or ""), str(render.get("filter") or "")
+    info = conn.call("GetSourceFilter", {"sourceName": source, "filterName": name})
+    enable = request(
+        "SetSourceFilterEnabled", {"sourceName": source, "filterName": name, "filterEnabled": True}
+    )
+    duration = int(render.get("durationMs") or 0)
+    if duration <= 0 or info.get("filterEnabled"):
+        # Already on (the streamer's choice) or meant to stay on: just make sure.
+        conn.batch([enable], wait=False)
+        return True
+    disable = request(
+        "SetSourceFilterEnabled", {"sourceName": source, "filterName": name, "filterEnabled": False}
+    )
+    conn.batch([enable, *sleep_ms(duration), disable], wait=False)
+    return True
+
+
+def _hotkey(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
+    conn.call("TriggerHotkeyByName", {"hotkeyName": str(render.get("hotkey") or "")})
+    return True
+
+
+def _overlay(_conn: ObsConnection, _render: Mapping[str, Any], _asset: str | None) -> bool:
+    return False  # drawn by the browser overlay page only
+
+
+_HANDLERS = {
+    "text": _text,
+    "flash": _flash,
+    "image": _image,
+    "media": _media,
+    "shake": _shake,
+    "scene": _scene,
+    "filter": _filter,
+    "hotkey": _hotkey,
+    "overlay": _overlay,
+}
+
+__all__ = ["DEFAULT_DURATION_MS", "draw", "obs_color", "shake_offsets"]

@@ -1,0 +1,149 @@
+"""The server's live events over `/api/ws` (DESIGN.md section 5), reconnecting by itself.
+
+Protocol (streamfx_server/routes/ws.py): the first message is
+`{"type": "auth", "token": <access token>}`, answered by `ready`; then the
+server pushes `effect.triggered`, `session.updated` and `brandKit.updated`.
+The connection outlives its access token's expiry while the sign-in stands;
+when the server closes with 4401 the token is refreshed (which fails only if
+the sign-in itself was ended) and the connection is made again.
+
+When the server goes away (restart, crash, network), reconnecting starts at
+once and backs off to one try a second; every (re)connect is reported as
+"live" so the panel can reload what it may have missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import NotLoggedIn, StreamFXError
+
+RETRY_DELAYS = (0.25, 0.5, 1.0)
+OPEN_TIMEOUT = 5.0
+# Keepalive: notices a server that vanished without closing (a dead network).
+PING_INTERVAL = 5.0
+PING_TIMEOUT = 5.0
+CLOSE_UNAUTHORIZED = 4401
+
+
+def ws_url(server_url: str) -> str:
+    base = server_url.rstrip("/")
+    if base.startswith("https://"):
+        return "wss://" + base[len("https://") :] + "/api/ws"
+    if base.startswith("http://"):
+        return "ws://" + base[len("http://") :] + "/api/ws"
+    return base + "/api/ws"
+
+
+class Unauthorized(Exception):
+    """The server refused the token (close 4401 or an auth error message)."""
+
+
+class LiveEvents:
+    """Runs until cancelled (or signed out); reports through two callbacks on the loop.
+
+    `token()` returns a current access token and `refresh(used)` a new one;
+    both block (keyring, file lock, HTTP) and run in worker threads.
+    `on_state(status, detail)`: status is connecting | live | reconnecting | signed-out.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        token: Callable[[], str],
+        refresh: Callable[[str], str],
+        on_event: Callable[[dict[str, Any]], None],
+        on_state: Callable[[str, str], None],
+    ) -> None:
+        self.url = url
+        self._token = token
+        self._refresh = refresh
+        self._on_event = on_event
+        self._on_state = on_state
+        self.connects = 0
+
+    async def run(self) -> None:
+        failures = 0
+        stale_token: str | None = None
+        while True:
+            try:
+                if stale_token is not None:
+                    token = await asyncio.to_thread(self._refresh, stale_token)
+                    stale_token = None
+                else:
+                    token = await asyncio.to_thread(self._token)
+            except NotLoggedIn as exc:
+                self._on_state("signed-out", exc.message)
+                return
+            except StreamFXError as exc:
+                self._on_state("reconnecting", exc.message)
+                await asyncio.sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)])
+                failures += 1
+                continue
+            before = self.connects
+            try:
+                await self._session(token)
+                detail = "The server closed the live connection."
+            except Unauthorized:
+                stale_token = token
+                detail = "The server asked to sign in again."
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                detail = f"Cannot reach the server's live events ({type(exc).__name__})."
+            self._on_state("reconnecting", detail)
+            if self.connects > before:
+                failures = 0  # it was live until a moment ago: try again (almost) at once
+                await asyncio.sleep(0.05)
+                continue
+            await asyncio.sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)])
+            failures += 1
+
+    async def _session(self, token: str) -> None:
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosed
+
+        async with connect(
+            self.url,
+            open_timeout=OPEN_TIMEOUT,
+            ping_interval=PING_INTERVAL,
+            ping_timeout=PING_TIMEOUT,
+            close_timeout=1.0,
+            max_size=4 * 1024 * 1024,
+            proxy=None,
+        ) as ws:
+            try:
+                await ws.send(json.dumps({"type": "auth", "token": token}))
+                first = json.loads(await asyncio.wait_for(ws.recv(), OPEN_TIMEOUT))
+                if first.get("type") != "ready":
+                    if first.get("httpStatus") == 401 or first.get("code") in (
+                        "invalid_token",
+                        "token_expired",
+                        "session_revoked",
+                    ):
+                        raise Unauthorized(first.get("error", ""))
+                    raise ConnectionError(first.get("error", "unexpected first message"))
+                self.connects += 1
+                self._on_state("live", "")
+                async for raw in ws:
+                    try:
+                        message = json.loads(raw)
+                    except ValueError:
+                        continue
+                    if isinstance(message, dict):
+                        if (
+                            message.get("type") == "error"
+                            and message.get("httpStatus") == 401
+                            and "id" not in message
+                        ):
+                            raise Unauthorized(message.get("error", ""))
+                        self._on_event(message)
+            except ConnectionClosed as exc:
+                if exc.rcvd is not None and exc.rcvd.code == CLOSE_UNAUTHORIZED:
+                    raise Unauthorized(exc.rcvd.reason) from None
+                raise
+            if ws.close_code == CLOSE_UNAUTHORIZED:
+                raise Unauthorized(ws.close_reason or "")

@@ -1,0 +1,7 @@
+"""The control panel's screens; each has its styles in a `.tcss` file beside it."""
+
+from .confirm import ConfirmScreen
+from .main import MainScreen
+from .start_session import StartSessionScreen
+
+__all__ = ["ConfirmScreen", "MainScreen", "StartSessionScreen"]

@@ -1,0 +1,9 @@
+"""The control panel's widgets; each has its styles in a `.tcss` file beside it."""
+
+from .activity_feed import ActivityFeed
+from .brand_kit_panel import BrandKitPanel
+from .effect_grid import EffectGrid, EffectTile
+from .session_panel import SessionPanel
+from .status_bar import StatusBar
+
+__all__ = ["ActivityFeed", "BrandKitPanel", "EffectGrid", "EffectTile", "SessionPanel", "StatusBar"]

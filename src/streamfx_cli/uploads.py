@@ -1,0 +1,59 @@
+"""Streaming multipart upload with a Rich progress bar."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+CHUNK = 256 * 1024
+
+
+def guess_kind(path: Path) -> str:
+    content_type = mimetypes.guess_type(path.name)[0] or ""
+    return "image" if content_type.startswith("image/") else "media"
+
+
+def _multipart(path: Path, fields: dict[str, str], boundary: str, advance) -> Iterator[bytes]:
+    for key, value in fields.items():
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'
+        ).encode()
+    safe_name = path.name.replace('"', "_").replace("\r", "_").replace("\n", "_")
+    yield (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{safe_name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            advance(len(chunk))
+            yield chunk
+    yield f"\r\n--{boundary}--\r\n".encode()
+
+
+def upload_with_progress(
+    client: Any, path: Path, fields: dict[str, str], *, quiet: bool = False
+) -> Any:
+    """POST the file as it is read, so a large file never sits in memory."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    size = os.path.getsize(path)
+    boundary = f"streamfx-{secrets.token_hex(12)}"
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    # The auth flow may retry once after a refresh; a generator body cannot be replayed,
+    # so refresh first if the token is close to expiry.
+    client.ensure_fresh_token()
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        disable=quiet,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"Uploading {path.name}", total=size)
+        body = _multipart(path, fields, boundary, lambda n: progress.advance(task, n))
+        return client.post("/api/effects/upload", content=body, headers=headers, timeout=None)

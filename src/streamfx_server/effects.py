@@ -1,0 +1,260 @@
+"""The effects catalogue: built-ins (creator_id NULL) plus each creator's own."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, field_validator
+
+from . import effect_params
+from .catalog import ASSET_KINDS, Category, Kind
+from .errors import APIError, not_found
+from .ids import iso, new_id
+from .render import Asset, Effect
+from .schemas import ApiModel
+from .tiers import check_effect_room
+
+MAX_COOLDOWN_MS = 24 * 3600 * 1000
+# What a kind shows for when the creator does not say (0 = instant or until changed back).
+DEFAULT_DURATION_MS = {
+    "text": 4000,
+    "flash": 250,
+    "image": 3000,
+    "media": 5000,
+    "shake": 600,
+    "scene": 0,
+    "filter": 3000,
+    "hotkey": 0,
+    "overlay": 3000,
+}
+
+_SELECT = (
+    "SELECT e.*, a.sha256 AS asset_sha256, a.content_type AS asset_type, a.size AS asset_size "
+    "FROM effects e LEFT JOIN assets a ON a.id = e.asset_id "
+)
+
+
+def slugify(name: str) -> str:
+    """`Big Hype!` -> `big-hype`: what `streamfx fire` takes."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:48].strip("-")
+
+
+def _check_name(value: str) -> str:
+    value = value.strip()
+    if not slugify(value):
+        raise ValueError("must contain at least one letter or digit")
+    return value
+
+
+EffectName = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_check_name)]
+Duration = Annotated[int, Field(ge=0, le=effect_params.MAX_DURATION_MS)]
+Cooldown = Annotated[int, Field(ge=0, le=MAX_COOLDOWN_MS)]
+
+
+class EffectCreate(ApiModel):
+    name: EffectName
+    category: Category
+    kind: Kind
+    params: dict[str, Any] = Field(default_factory=dict)
+    duration_ms: Duration | None = Field(default=None, description="Defaults by kind.")
+    cooldown_ms: Cooldown = 0
+
+    @field_validator("kind")
+    @classmethod
+    def _no_file_kinds(cls, value: str) -> str:
+        if value in ASSET_KINDS:
+            raise ValueError(f"{value} effects need a file: use POST /api/effects/upload")
+        return value
+
+
+class AssetOut(ApiModel):
+    sha256: str
+    content_type: str
+    size: int
+    url: str
+
+
+class EffectOut(ApiModel):
+    id: str
+    slug: str
+    name: str
+    category: str
+    kind: str
+    params: dict[str, Any]
+    duration_ms: int
+    cooldown_ms: int
+    built_in: bool
+    asset: AssetOut | None = None
+    created_at: str
+
+
+def effect_out(row: sqlite3.Row) -> EffectOut:
+    asset = None
+    if row["asset_sha256"]:
+        asset = AssetOut(
+            sha256=row["asset_sha256"],
+            content_type=row["asset_type"],
+            size=row["asset_size"],
+            url=f"/api/assets/{row['asset_sha256']}",
+        )
+    return EffectOut(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        category=row["category"],
+        kind=row["kind"],
+        params=json.loads(row["params"]),
+        duration_ms=row["duration_ms"],
+        cooldown_ms=row["cooldown_ms"],
+        built_in=row["creator_id"] is None,
+        asset=asset,
+        created_at=row["created_at"],
+    )
+
+
+def render_effect(row: sqlite3.Row) -> Effect:
+    asset = Asset(row["asset_sha256"], row["asset_type"]) if row["asset_sha256"] else None
+    return Effect(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        category=row["category"],
+        kind=row["kind"],
+        params=json.loads(row["params"]),
+        duration_ms=row["duration_ms"],
+        asset=asset,
+    )
+
+
+def find(conn: sqlite3.Connection, creator_id: str, ref: str) -> sqlite3.Row | None:
+    """A built-in or the creator's own effect, by id or by slug."""
+    if ref.startswith("fx_"):
+        return conn.execute(
+            _SELECT + "WHERE e.id = ? AND (e.creator_id = ? OR e.creator_id IS NULL)",
+            (ref, creator_id),
+        ).fetchone()
+    # Matches the expression index on (COALESCE(creator_id, ''), slug).
+    return conn.execute(
+        _SELECT + "WHERE COALESCE(e.creator_id, '') IN (?, '') AND e.slug = ? "
+        "ORDER BY e.creator_id IS NULL LIMIT 1",
+        (creator_id, ref),
+    ).fetchone()
+
+
+def get(conn: sqlite3.Connection, creator_id: str, ref: str) -> sqlite3.Row:
+    row = find(conn, creator_id, ref)
+    if row is None:
+        raise not_found("effect")
+    return row
+
+
+def listing(conn: sqlite3.Connection, creator_id: str, category: str | None) -> list[EffectOut]:
+    sql = _SELECT + "WHERE (e.creator_id = ? OR e.creator_id IS NULL)"
+    args: list[Any] = [creator_id]
+    if category is not None:
+        sql += " AND e.category = ?"
+        args.append(category)
+    # Built-ins first, then the creator's own in the order they were made.
+    sql += " ORDER BY e.creator_id IS NOT NULL, e.created_at, e.slug"
+    return [effect_out(r) for r in conn.execute(sql, args).fetchall()]
+
+
+def check_slug_free(conn: sqlite3.Connection, creator_id: str, slug: str) -> None:
+    taken = conn.execute(
+        "SELECT creator_id FROM effects WHERE COALESCE(creator_id, '') IN (?, '') AND slug = ?",
+        (creator_id, slug),
+    ).fetchone()
+    if taken is not None:
+        whose = "a built-in effect" if taken["creator_id"] is None else "one of your effects"
+        raise APIError(
+            409,
+            "slug_taken",
+            f"The name {slug!r} is already used by {whose}.",
+            hint="Pick another name.",
+            extra={"slug": slug},
+        )
+
+
+def count_own(conn: sqlite3.Connection, creator_id: str) -> int:
+    row = conn.execute(
+        "SELECT COUNT(*) FROM effects WHERE creator_id = ?", (creator_id,)
+    ).fetchone()
+    return int(row[0])
+
+
+@dataclass(frozen=True)
+class NewEffect:
+    name: str
+    category: str
+    kind: str
+    params: dict[str, Any]
+    duration_ms: int | None
+    cooldown_ms: int
+    asset_id: str | None = None
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+def check_can_add(conn: sqlite3.Connection, creator_id: str, tier: str, slug: str) -> None:
+    """403 at the tier's limit, 409 when the slug is taken; run inside the write transaction."""
+    check_effect_room(tier, count_own(conn, creator_id))
+    check_slug_free(conn, creator_id, slug)
+
+
+def add(conn: sqlite3.Connection, creator_id: str, tier: str, new: NewEffect) -> EffectOut:
+    check_can_add(conn, creator_id, tier, new.slug)
+    effect_id = new_id("fx")
+    duration = DEFAULT_DURATION_MS[new.kind] if new.duration_ms is None else new.duration_ms
+    conn.execute(
+        "INSERT INTO effects (id, creator_id, slug, name, category, kind, params, duration_ms, "
+        "cooldown_ms, asset_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            effect_id,
+            creator_id,
+            new.slug,
+            new.name,
+            new.category,
+            new.kind,
+            json.dumps(new.params),
+            duration,
+            new.cooldown_ms,
+            new.asset_id,
+            iso(),
+        ),
+    )
+    return effect_out(get(conn, creator_id, effect_id))
+
+
+def remove(conn: sqlite3.Connection, creator_id: str, ref: str) -> sqlite3.Row:
+    """Delete the creator's own effect; returns its row (for the asset it used)."""
+    row = get(conn, creator_id, ref)
+    if row["creator_id"] is None:
+        raise APIError(
+            403,
+            "built_in",
+            f"{row['name']} is a built-in effect and cannot be deleted.",
+            hint="Built-ins are shared by everyone on this server.",
+        )
+    conn.execute("DELETE FROM effects WHERE id = ?", (row["id"],))
+    return row
+
+
+def params_or_422(kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return effect_params.normalize(kind, params)
+    except effect_params.ParamsError as exc:
+        raise APIError(
+            422,
+            "invalid_params",
+            str(exc),
+            details=exc.details,
+            hint="See docs/EFFECTS.md for each kind's parameters.",
+        ) from None

@@ -1,0 +1,148 @@
+"""Resolve an effect against a brand kit into the concrete `render` of docs/RENDER.md.
+
+Pure: no database, no clock, no I/O. The OBS bridge and the overlay page only
+draw what this returns, so every brand decision is made here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import effect_params as P
+from .catalog import DEFAULT_MOTION_INTENSITY, DEFAULT_PALETTE, DEFAULT_TYPOGRAPHY
+
+
+@dataclass(frozen=True)
+class Brand:
+    """The brand values a render needs; `Brand()` is the look without any kit."""
+
+    palette: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PALETTE))
+    heading_font: str = DEFAULT_TYPOGRAPHY["headingFont"]
+    body_font: str = DEFAULT_TYPOGRAPHY["bodyFont"]
+    base_size: int = DEFAULT_TYPOGRAPHY["baseSize"]
+    motion_intensity: int = DEFAULT_MOTION_INTENSITY
+
+
+@dataclass(frozen=True)
+class Asset:
+    sha256: str
+    content_type: str
+
+    @property
+    def url(self) -> str:
+        return f"/api/assets/{self.sha256}"
+
+
+@dataclass(frozen=True)
+class Effect:
+    id: str
+    slug: str
+    name: str
+    category: str
+    kind: str
+    params: Mapping[str, Any]
+    duration_ms: int
+    asset: Asset | None = None
+
+
+def color(brand: Brand, ref: str) -> str:
+    """A palette role name or a `#RRGGBB` value (already validated) to `#RRGGBB`."""
+    return brand.palette.get(ref, ref)
+
+
+def shake_amplitude(base: float, motion_intensity: int) -> float:
+    # The parameter is the amplitude at the middle intensity, so a kit at 3 shows what was asked.
+    return round(base * motion_intensity / DEFAULT_MOTION_INTENSITY, 1)
+
+
+def resolve(
+    effect: Effect, brand: Brand | None, given: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The render for firing `effect` with trigger parameters `given`.
+
+    Raises effect_params.ParamsError when the merged parameters do not fit the kind.
+    """
+    brand = brand or Brand()
+    params = P.at_trigger(effect.kind, effect.params, given or {})
+    duration = params.duration_ms  # type: ignore[attr-defined]
+    render: dict[str, Any] = {
+        "kind": effect.kind,
+        "effect": {
+            "id": effect.id,
+            "slug": effect.slug,
+            "name": effect.name,
+            "category": effect.category,
+        },
+        "durationMs": effect.duration_ms if duration is None else duration,
+        "colors": {role: brand.palette[role] for role in DEFAULT_PALETTE},
+        "font": {"heading": brand.heading_font, "body": brand.body_font, "size": brand.base_size},
+        "motionIntensity": brand.motion_intensity,
+    }
+    render.update(_KIND_FIELDS[effect.kind](effect, brand, params, render))
+    return render
+
+
+def _text(effect: Effect, brand: Brand, p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "text": p.text or effect.name,
+        "color": color(brand, p.color),
+        "background": color(brand, p.background),
+    }
+
+
+def _flash(_e: Effect, brand: Brand, p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+    return {"color": color(brand, p.color), "opacity": p.opacity}
+
+
+def _asset(effect: Effect) -> dict[str, Any]:
+    if effect.asset is None:
+        return {}
+    a = effect.asset
+    return {"asset": {"sha256": a.sha256, "contentType": a.content_type, "url": a.url}}
+
+
+def _image(effect: Effect, _b: Brand, _p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+    return _asset(effect)
+
+
+def _media(effect: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+    return {**_asset(effect), "volume": p.volume}
+
+
+def _shake(_e: Effect, brand: Brand, p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "amplitude": shake_amplitude(p.amplitude, brand.motion_intensity),
+        "frequencyHz": p.frequency_hz,
+    }
+
+
+def _scene(_e: Effect, _b: Brand, p: Any, render: dict[str, Any]) -> dict[str, Any]:
+    back = render["durationMs"] if p.return_after_ms is None else p.return_after_ms
+    return {"scene": p.scene, "returnAfterMs": back}
+
+
+def _filter(_e: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+    return {"source": p.source, "filter": p.filter}
+
+
+def _hotkey(_e: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+    return {"hotkey": p.hotkey}
+
+
+def _overlay(_e: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+    return {"animation": p.animation, "particleCount": p.particle_count}
+
+
+_KIND_FIELDS: dict[str, Callable[[Effect, Brand, Any, dict[str, Any]], dict[str, Any]]] = {
+    "text": _text,
+    "flash": _flash,
+    "image": _image,
+    "media": _media,
+    "shake": _shake,
+    "scene": _scene,
+    "filter": _filter,
+    "hotkey": _hotkey,
+    "overlay": _overlay,
+}

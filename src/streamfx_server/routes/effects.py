@@ -1,0 +1,211 @@
+"""The effects catalogue, creating and deleting effects, uploads, and firing them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import Field, ValidationError
+
+from .. import assets, effects, uploads
+from ..catalog import ASSET_KINDS, CATEGORIES, Category, Source
+from ..deps import DB, Creator, CurrentCreator, State, require_tier
+from ..effects import Cooldown, Duration, EffectCreate, EffectName, EffectOut, NewEffect
+from ..errors import APIError, validation_details
+from ..schemas import ApiModel
+from ..state import AppState
+from ..tiers import upload_cap
+from ..triggering import trigger
+
+router = APIRouter(prefix="/api/effects", tags=["effects"])
+
+_NOT_YOURS = {404: {"description": "No such effect, or it belongs to someone else"}}
+
+
+class TriggerIn(ApiModel):
+    effect_id: Annotated[str, Field(min_length=1, max_length=100, description="Id or slug.")]
+    session_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        default=None, description="Omitted: the creator's live session."
+    )
+    params: dict[str, Any] = Field(default_factory=dict)
+    source: Source = "api"
+
+
+class ActivationOut(ApiModel):
+    id: str
+    effect_id: str
+    session_id: str
+    triggered_at: str
+    source: str
+    render: dict[str, Any] = Field(description="See docs/RENDER.md.")
+
+
+class UploadFields(ApiModel):
+    name: EffectName
+    category: Category
+    kind: Literal["image", "media"]
+    duration_ms: Duration | None = None
+    cooldown_ms: Cooldown = 0
+
+
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file", "name", "category", "kind"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "name": {"type": "string", "minLength": 1, "maxLength": 80},
+                    "category": {"type": "string", "enum": list(CATEGORIES)},
+                    "kind": {"type": "string", "enum": list(ASSET_KINDS)},
+                    "durationMs": {"type": "integer", "minimum": 0},
+                    "cooldownMs": {"type": "integer", "minimum": 0},
+                },
+            }
+        }
+    },
+}
+
+
+@router.get("", response_model=list[EffectOut])
+def list_effects(
+    creator: CurrentCreator, db: DB, category: Annotated[Category | None, Query()] = None
+) -> list[EffectOut]:
+    return effects.listing(db.conn(), creator.id, category)
+
+
+@router.get("/{effect_id}", response_model=EffectOut, responses=_NOT_YOURS)
+def get_effect(effect_id: str, creator: CurrentCreator, db: DB) -> EffectOut:
+    return effects.effect_out(effects.get(db.conn(), creator.id, effect_id))
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=EffectOut,
+    responses={
+        403: {"description": "The tier's custom effect limit is reached"},
+        409: {"description": "The name is taken"},
+    },
+)
+def create_effect(body: EffectCreate, creator: CurrentCreator, db: DB) -> EffectOut:
+    new = NewEffect(
+        name=body.name,
+        category=body.category,
+        kind=body.kind,
+        params=effects.params_or_422(body.kind, body.params),
+        duration_ms=body.duration_ms,
+        cooldown_ms=body.cooldown_ms,
+    )
+    with db.write() as conn:
+        return effects.add(conn, creator.id, creator.tier, new)
+
+
+@router.delete(
+    "/{effect_id}",
+    status_code=204,
+    response_class=Response,
+    responses={**_NOT_YOURS, 403: {"description": "Built-in effects cannot be deleted"}},
+)
+def delete_effect(effect_id: str, creator: CurrentCreator, state: State) -> Response:
+    with state.db.write() as conn:
+        row = effects.remove(conn, creator.id, effect_id)
+        if row["asset_id"]:
+            assets.release(conn, row["asset_id"], state.settings.assets_dir)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/trigger",
+    status_code=201,
+    response_model=ActivationOut,
+    responses={
+        403: {"description": "The brand kit does not allow this category"},
+        404: {"description": "Unknown effect, or a session that is not yours"},
+        409: {"description": "The session is paused or ended"},
+        429: {"description": "The effect is cooling down (see retryAfterMs)"},
+    },
+)
+def trigger_effect(body: TriggerIn, creator: CurrentCreator, state: State) -> JSONResponse:
+    activation = trigger(state, creator, body.effect_id, body.session_id, body.params, body.source)
+    # Already plain JSON data: skip a second validation pass on the hot path.
+    return JSONResponse(activation, status_code=201)
+
+
+@router.post(
+    "/upload",
+    status_code=201,
+    response_model=EffectOut,
+    openapi_extra={"requestBody": _UPLOAD_BODY},
+    responses={
+        403: {"description": "Uploads need the creator tier, or the effect limit is reached"},
+        409: {"description": "The name is taken"},
+        413: {"description": "The file is over the tier's cap"},
+        415: {"description": "Not an accepted image, video or audio file"},
+    },
+)
+async def upload_effect(
+    request: Request,
+    state: State,
+    creator: Annotated[Creator, Depends(require_tier("creator"))],
+) -> EffectOut:
+    def precheck(fields: dict[str, str]) -> None:
+        # Refuse a taken name or a full quota before the file is read, when the fields came first.
+        try:
+            parsed = UploadFields.model_validate(fields)
+        except ValidationError:
+            return  # judged after the whole body is read
+        effects.check_can_add(
+            state.db.conn(), creator.id, creator.tier, effects.slugify(parsed.name)
+        )
+
+    received = await uploads.receive(
+        request,
+        state.settings.assets_dir,
+        tier=creator.tier,
+        cap=upload_cap(creator.tier),
+        on_file_start=precheck,
+    )
+    try:
+        return await run_in_threadpool(_store_upload, state, creator, received)
+    finally:
+        received.discard()
+
+
+def _store_upload(state: AppState, creator: Creator, received: uploads.Received) -> EffectOut:
+    try:
+        fields = UploadFields.model_validate(received.fields)
+    except ValidationError as exc:
+        details = validation_details(list(exc.errors()))
+        raise APIError(
+            422,
+            "validation_error",
+            f"Invalid {details[0]['field']}: {details[0]['message']}.",
+            details=details,
+            hint="Fix the fields listed in details and try again.",
+        ) from None
+    if not uploads.kind_accepts(fields.kind, received.content_type):
+        wanted = "an image (PNG, JPEG, GIF or WebP)" if fields.kind == "image" else "video or audio"
+        raise uploads.unsupported(
+            f"A {fields.kind} effect needs {wanted}, but this file is {received.content_type}."
+        )
+    uploads.sync_to_disk(received)
+    new = NewEffect(
+        name=fields.name,
+        category=fields.category,
+        kind=fields.kind,
+        params={},
+        duration_ms=fields.duration_ms,
+        cooldown_ms=fields.cooldown_ms,
+    )
+    directory = state.settings.assets_dir
+    with state.db.write() as conn:
+        effects.check_can_add(conn, creator.id, creator.tier, new.slug)
+        file_name = uploads.place(received, directory)
+        asset_id = assets.record(conn, creator.id, received, file_name)
+        return effects.add(conn, creator.id, creator.tier, replace(new, asset_id=asset_id))

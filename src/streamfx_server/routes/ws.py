@@ -1,0 +1,468 @@
+"""WebSocket `/api/ws`: live events for panels and overlays, and effect triggers.
+
+Protocol (JSON text frames, camelCase):
+
+    client -> {"type": "auth", "token": "<access token | overlay key>"}   first, within 5 s
+    server -> {"type": "ready", "creatorId": "cr_…", "mode": "control" | "listen"}
+
+    server -> {"type": "effect.triggered", "activation": {…}}     pushed to all of the
+    server -> {"type": "session.updated", "session": {…}}          creator's connections
+    server -> {"type": "brandKit.updated", "brandKit": {…}}
+    server -> {"type": "clear"}          overlays empty the screen (POST /api/overlay/clear)
+
+    client -> {"type": "ping", "id"?}                          -> {"type": "pong", "id"?}
+    client -> {"type": "trigger", "effectId", "sessionId"?, "params"?, "id"?}   (control only;
+                                           no sessionId: the live session, as over HTTP)
+           -> {"type": "triggered", "activation": {…}, "id"?}
+    any failure -> {"type": "error", "error", "code", "httpStatus", "hint"?, "details"?, "id"?, …}
+                   (the HTTP error body, with the status HTTP would have answered)
+
+Close codes: 4401 no/bad/expired credential, auth timeout, the sign-in was ended, or the
+overlay key was replaced (the reason is the machine code); 1013 the client read too slowly
+and was dropped (reconnect). A browser Origin that is not this server's own is refused
+with HTTP 403 before the handshake completes.
+
+Access tokens expire after minutes, a control panel stays open for hours. The connection
+is authorised when it authenticates and then keeps going past the token's `exp` for as
+long as the sign-in it came from (the refresh-token family) is live: logging out, or a
+reused refresh token, ends it. That is re-checked on every trigger and every few seconds
+in the background. Closing at `exp` instead would make every panel and script reconnect
+every quarter hour and miss the events sent in between, while guarding nothing that
+the refresh token (which keeps the same family alive for weeks) does not already allow.
+Overlay keys are re-checked the same way, besides being closed at once on rotation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import anyio
+from fastapi import APIRouter, WebSocket
+from pydantic import Field, StrictInt, StrictStr, ValidationError
+
+from .. import triggering
+from ..deps import Creator, authenticate, overlay_creator
+from ..errors import APIError, unauthorized, validation_details
+from ..hub import Hub, Subscriber, encode
+from ..schemas import ApiModel
+from ..settings import Settings
+from ..state import AppState
+from ..tokens import hash_secret
+from .overlay import CLOSE_UNAUTHORIZED, OVERLAY_KEY_PREFIX
+
+router = APIRouter(tags=["websocket"])
+log = logging.getLogger("streamfx.server")
+
+# How often a live connection re-checks that its sign-in or overlay key still stands.
+LIVE_CHECK_SECONDS = 5.0
+# How long to try to send a close frame; a client that is not reading never gets it.
+CLOSE_WAIT = 2.0
+MAX_TOKEN_LENGTH = 4096
+MAX_ID_LENGTH = 128
+
+
+@dataclass(frozen=True)
+class Credential:
+    creator: Creator
+    mode: str  # "control" (access token) or "listen" (overlay key)
+    key_hash: str | None = None  # overlay key's hash, to notice a rotation
+
+
+MessageId = Annotated[StrictStr, Field(max_length=MAX_ID_LENGTH)] | StrictInt | None
+
+
+class TriggerMessage(ApiModel):
+    type: Literal["trigger"]
+    id: MessageId = None
+    effect_id: Annotated[str, Field(min_length=1, max_length=100)]
+    # Absent or null: the creator's live session, as over HTTP.
+    session_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    params: dict[str, Any] | None = None
+
+
+# -- Origin ----------------------------------------------------------------------------
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme in ("https", "wss") else 80
+
+
+def _own_ports(settings: Settings, host_header: str | None) -> set[int]:
+    base = urlsplit(settings.base_url)
+    ports = {settings.port, base.port or _default_port(base.scheme)}
+    host = (host_header or "").strip()
+    tail = host.rsplit("]", 1)[-1] if host.startswith("[") else host
+    if ":" in tail:
+        with contextlib.suppress(ValueError):
+            ports.add(int(tail.rsplit(":", 1)[1]))
+    else:
+        # No port in Host: the client came through a default port (a reverse proxy).
+        ports.update((80, 443))
+    return ports
+
+
+def origin_allowed(settings: Settings, origin: str, host_header: str | None) -> bool:
+    """True for the server's own origins: a page it served, under a name it answers to.
+
+    Starlette's CORS middleware skips WebSockets and browsers do not apply the
+    same-origin policy to them, so without this any web page could open a socket here.
+    A different port on the same host is a different origin (another local app).
+    """
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    if parts.hostname.lower() not in settings.host_names:
+        return False
+    return (port or _default_port(parts.scheme)) in _own_ports(settings, host_header)
+
+
+async def _deny_origin(websocket: WebSocket) -> None:
+    # Closing before accepting makes the server answer the handshake with HTTP 403.
+    # (A denial response with a JSON body would work too, but uvicorn then logs a
+    # spurious "returned without completing handshake" error, and browsers never
+    # show that body to the page anyway.)
+    await websocket.close(4403, "origin_not_allowed")
+
+
+# -- Authentication --------------------------------------------------------------------
+
+
+def _resolve(state: AppState, token: str) -> Credential:
+    if token.startswith(OVERLAY_KEY_PREFIX):
+        creator = overlay_creator(state, token)
+        if creator is None:
+            raise unauthorized(
+                "That overlay key is not valid; it may have been replaced.",
+                "invalid_overlay_key",
+                hint="Get the current overlay URL with `streamfx overlay url`.",
+            )
+        return Credential(creator, "listen", hash_secret(token))
+    return Credential(authenticate(state, token), "control")
+
+
+def _revoked_reason(state: AppState, cred: Credential) -> str | None:
+    """Why this connection's credential no longer stands, or None if it does."""
+    if cred.mode == "listen":
+        row = state.db.one("SELECT overlay_key_hash FROM creators WHERE id = ?", (cred.creator.id,))
+        current = row["overlay_key_hash"] if row else None
+        if current is None or not hmac.compare_digest(current, cred.key_hash or ""):
+            return "overlay_key_rotated"
+        return None
+    row = state.db.one(
+        "SELECT 1 FROM auth_sessions WHERE id = ? AND creator_id = ? AND revoked_at IS NULL",
+        (cred.creator.family_id, cred.creator.id),
+    )
+    return None if row else "session_revoked"
+
+
+def _error(
+    code: str,
+    message: str,
+    status: int = 400,
+    msg_id: Any = None,
+    *,
+    hint: str | None = None,
+    details: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The HTTP error envelope as a message; `httpStatus` is what HTTP would have answered."""
+    body: dict[str, Any] = {"type": "error", "error": message, "code": code, "httpStatus": status}
+    if hint:
+        body["hint"] = hint
+    if details:
+        body["details"] = details
+    for key, value in (extra or {}).items():
+        body.setdefault(key, value)
+    if msg_id is not None:
+        body["id"] = msg_id
+    return body
+
+
+def _api_error(exc: APIError, msg_id: Any = None) -> dict[str, Any]:
+    return _error(
+        exc.code,
+        exc.message,
+        exc.status,
+        msg_id,
+        hint=exc.hint,
+        details=exc.details,
+        extra=exc.extra,
+    )
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    # Already closed or gone: there is nothing left to tell it.
+    with anyio.move_on_after(CLOSE_WAIT), contextlib.suppress(Exception):
+        await websocket.close(code, reason)
+
+
+async def _refuse(websocket: WebSocket, body: dict[str, Any]) -> None:
+    with anyio.move_on_after(CLOSE_WAIT), contextlib.suppress(Exception):
+        await websocket.send_text(encode(body))
+    await _close(websocket, CLOSE_UNAUTHORIZED, body["code"])
+
+
+_INVALID = object()
+
+
+def _parse(message: dict[str, Any]) -> Any:
+    """The JSON in a text frame, or `_INVALID` (binary frame, or not JSON)."""
+    text = message.get("text")
+    if text is None:
+        return _INVALID
+    try:
+        return json.loads(text)
+    except ValueError:
+        return _INVALID
+
+
+async def _authenticate(websocket: WebSocket, state: AppState) -> Credential | None:
+    timeout = state.settings.ws_auth_timeout
+    message: dict[str, Any] | None = None
+    with anyio.move_on_after(timeout):
+        message = await websocket.receive()
+    if message is None:
+        await _refuse(
+            websocket,
+            _error(
+                "auth_timeout",
+                f'Send {{"type": "auth", "token": ...}} within {timeout:g} seconds of connecting.',
+                401,
+            ),
+        )
+        return None
+    if message["type"] == "websocket.disconnect":
+        return None
+    payload = _parse(message)
+    token = payload.get("token") if isinstance(payload, dict) else None
+    if (
+        not isinstance(payload, dict)
+        or payload.get("type") != "auth"
+        or not isinstance(token, str)
+        or not 0 < len(token) <= MAX_TOKEN_LENGTH
+    ):
+        await _refuse(
+            websocket,
+            _error(
+                "auth_required",
+                'The first message must be {"type": "auth", "token": "<access token or overlay key>"}.',
+                401,
+            ),
+        )
+        return None
+    try:
+        return await anyio.to_thread.run_sync(_resolve, state, token)
+    except APIError as exc:
+        await _refuse(websocket, _api_error(exc))
+        return None
+
+
+# -- The live connection ---------------------------------------------------------------
+
+
+@router.websocket("/api/ws")
+async def live(websocket: WebSocket) -> None:
+    state: AppState = websocket.app.state.streamfx
+    origin = websocket.headers.get("origin")
+    # No Origin: not a browser (CLI, TUI, scripts), which the token alone guards.
+    if origin is not None and not origin_allowed(
+        state.settings, origin, websocket.headers.get("host")
+    ):
+        await _deny_origin(websocket)
+        return
+    await websocket.accept()
+    cred = await _authenticate(websocket, state)
+    if cred is None:
+        return
+    hub = state.hub
+    sub = Subscriber(cred.creator.id, websocket.send_text, mode=cred.mode)
+    hub.send(sub, {"type": "ready", "creatorId": cred.creator.id, "mode": cred.mode})
+    hub.add(sub)
+    try:
+        async with anyio.create_task_group() as tg:
+
+            async def pump() -> None:
+                await hub.pump(sub)
+                tg.cancel_scope.cancel()
+
+            async def stop_when_dropped() -> None:
+                await sub.stopped.wait()
+                tg.cancel_scope.cancel()
+
+            tg.start_soon(pump)
+            tg.start_soon(stop_when_dropped)
+            # The first check runs right after joining the hub, which closes the gap
+            # between looking the credential up and a rotation/logout sweeping the hub.
+            tg.start_soon(_watch, state, sub, cred)
+            await _read(websocket, state, sub, cred)
+            tg.cancel_scope.cancel()
+    finally:
+        hub.remove(sub)
+    if sub.dropped:
+        await _close(websocket, sub.close_code, sub.close_reason)
+
+
+def _end(hub: Hub, sub: Subscriber, reason: str) -> None:
+    messages = {
+        "session_revoked": "This sign-in was ended; sign in again.",
+        "overlay_key_rotated": "This overlay key was replaced; load the overlay's new URL.",
+    }
+    hub.send(sub, _error(reason, messages.get(reason, "Not signed in."), 401))
+    hub.drop(sub, CLOSE_UNAUTHORIZED, reason, flush=True)
+
+
+async def _watch(state: AppState, sub: Subscriber, cred: Credential) -> None:
+    while not sub.dropped:
+        try:
+            reason = await anyio.to_thread.run_sync(_revoked_reason, state, cred)
+        except Exception:
+            log.exception("could not re-check a WebSocket credential")
+            reason = None
+        if reason is not None:
+            _end(state.hub, sub, reason)
+            return
+        await anyio.sleep(LIVE_CHECK_SECONDS)
+
+
+def _message_id(payload: dict[str, Any]) -> Any:
+    value = payload.get("id")
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) or (isinstance(value, str) and len(value) <= MAX_ID_LENGTH):
+        return value
+    return None
+
+
+async def _read(websocket: WebSocket, state: AppState, sub: Subscriber, cred: Credential) -> None:
+    hub = state.hub
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("text") is None:
+            await hub.reply(
+                sub, _error("invalid_message", "Send JSON text messages, not binary ones.")
+            )
+            continue
+        payload = _parse(message)
+        if payload is _INVALID:
+            await hub.reply(sub, _error("invalid_json", "That message is not valid JSON."))
+            continue
+        if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+            await hub.reply(
+                sub,
+                _error("invalid_message", 'Each message must be a JSON object with a "type".'),
+            )
+            continue
+        kind, msg_id = payload["type"], _message_id(payload)
+        if kind == "ping":
+            await hub.reply(sub, {"type": "pong", **({"id": msg_id} if msg_id is not None else {})})
+        elif kind == "trigger":
+            await _trigger(state, sub, cred, payload, msg_id)
+        elif kind == "auth":
+            await hub.reply(
+                sub,
+                _error(
+                    "already_authenticated", "This connection is already signed in.", 400, msg_id
+                ),
+            )
+        else:
+            await hub.reply(
+                sub,
+                _error(
+                    "unknown_type",
+                    f"Unknown message type {kind[:40]!r}; send ping or trigger.",
+                    400,
+                    msg_id,
+                ),
+            )
+
+
+def _run_trigger(state: AppState, cred: Credential, body: TriggerMessage) -> dict[str, Any]:
+    # Re-read the creator through the sign-in family: it may have been ended since the
+    # connection authenticated (and the tier may have changed).
+    row = state.db.one(
+        "SELECT c.* FROM auth_sessions s JOIN creators c ON c.id = s.creator_id "
+        "WHERE s.id = ? AND s.creator_id = ? AND s.revoked_at IS NULL",
+        (cred.creator.family_id, cred.creator.id),
+    )
+    if row is None:
+        raise unauthorized("This sign-in was ended; sign in again.", "session_revoked")
+    creator = Creator.from_row(row, cred.creator.family_id)
+    return triggering.trigger(
+        state, creator, body.effect_id, body.session_id, body.params, source="ws"
+    )
+
+
+async def _trigger(
+    state: AppState, sub: Subscriber, cred: Credential, payload: dict[str, Any], msg_id: Any
+) -> None:
+    hub = state.hub
+    if not sub.can_trigger:
+        await hub.reply(
+            sub,
+            _error(
+                "listen_only",
+                "An overlay key can only listen; sign in to trigger effects.",
+                403,
+                msg_id,
+            ),
+        )
+        return
+    try:
+        body = TriggerMessage.model_validate(payload)
+    except ValidationError as exc:
+        details = validation_details(list(exc.errors()))
+        first = details[0]
+        await hub.reply(
+            sub,
+            _error(
+                "validation_error",
+                f"Invalid {first['field']}: {first['message']}.",
+                422,
+                msg_id,
+                details=details,
+                hint="Fix the fields listed in details and try again.",
+            ),
+        )
+        return
+    try:
+        activation = await anyio.to_thread.run_sync(_run_trigger, state, cred, body)
+    except APIError as exc:
+        await hub.reply(sub, _api_error(exc, msg_id))
+        if exc.code == "session_revoked":
+            hub.drop(sub, CLOSE_UNAUTHORIZED, exc.code, flush=True)
+        return
+    except Exception:
+        log.exception("trigger over WebSocket failed")
+        await hub.reply(
+            sub,
+            _error(
+                "internal_error",
+                "Something went wrong on the server.",
+                500,
+                msg_id,
+                hint="See the server log; this is a bug worth reporting.",
+            ),
+        )
+        return
+    reply: dict[str, Any] = {"type": "triggered", "activation": activation}
+    if msg_id is not None:
+        reply["id"] = msg_id
+    try:
+        await hub.reply(sub, reply)
+    except (TypeError, ValueError):
+        log.exception("could not encode an activation for the WebSocket")
+        await hub.reply(
+            sub, _error("internal_error", "Something went wrong on the server.", 500, msg_id)
+        )

@@ -1,0 +1,199 @@
+"""Firing an effect: the one implementation behind POST /api/effects/trigger and the WebSocket.
+
+`trigger` is synchronous (it runs a short SQLite write transaction); call it
+from a worker thread, e.g. `await run_in_threadpool(trigger, ...)`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from . import effects, sessions
+from .brand import BrandKitOut, brand_of, kit_out
+from .catalog import SOURCES
+from .deps import Creator
+from .effect_params import ParamsError, at_trigger
+from .errors import APIError, not_found
+from .ids import iso, new_id, now
+from .render import Brand, Effect, resolve
+from .state import AppState
+
+
+def trigger(
+    state: AppState,
+    creator: Creator,
+    effect_id: str,
+    session_id: str | None,
+    params: Mapping[str, Any] | None,
+    source: str,
+) -> dict[str, Any]:
+    """Fire `effect_id` (id or slug) in `session_id` (None = the creator's live session).
+
+    Returns the activation as sent to clients: {id, effectId, sessionId,
+    triggeredAt, source, render}. Raises APIError (404, 409, 403, 422, 429).
+    """
+    if source not in SOURCES:
+        raise APIError(
+            422,
+            "validation_error",
+            f"Invalid source: must be one of {', '.join(SOURCES)}.",
+            details=[{"field": "source", "message": "unknown source"}],
+        )
+    db = state.db
+    effect_row = effects.get(db.conn(), creator.id, effect_id)
+    effect = effects.render_effect(effect_row)
+    given = dict(params or {})
+    # Checked before taking the write lock so bad input never makes others wait.
+    _check_params(effect, given)
+
+    with db.write() as conn:
+        session = _session(conn, creator.id, session_id)
+        kit = _kit(conn, creator.id, session["brand_kit_id"])
+        if kit is not None and effect.category not in kit.allowed_categories:
+            raise APIError(
+                403,
+                "category_not_allowed",
+                f"The brand kit {kit.name!r} does not allow {effect.category} effects.",
+                hint="Add the category to the brand kit's allowedCategories, or fire another effect.",
+                extra={"category": effect.category},
+            )
+        moment = now()
+        at_ms = int(moment.timestamp() * 1000)
+        _check_cooldown(conn, creator.id, effect, effect_row["cooldown_ms"], at_ms)
+        render = _render(effect, brand_of(kit) if kit else None, given)
+        activation = {
+            "id": new_id("act"),
+            "effectId": effect.id,
+            "sessionId": session["id"],
+            "triggeredAt": iso(moment),
+            "source": source,
+            "render": render,
+        }
+        conn.execute(
+            "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
+            "triggered_ms, source, render) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                activation["id"],
+                effect.id,
+                session["id"],
+                creator.id,
+                activation["triggeredAt"],
+                at_ms,
+                source,
+                json.dumps(render, separators=(",", ":")),
+            ),
+        )
+        metrics = sessions.count_trigger(
+            session["metrics"], effect.slug, effect.category, activation["triggeredAt"]
+        )
+        conn.execute(
+            "UPDATE stream_sessions SET metrics = ? WHERE id = ?", (metrics, session["id"])
+        )
+        updated = sessions.fetch(conn, creator.id, session["id"])
+
+    state.hub.publish(creator.id, {"type": "effect.triggered", "activation": activation})
+    if updated is not None:
+        state.hub.publish(
+            creator.id,
+            {
+                "type": "session.updated",
+                "session": sessions.session_out(updated, moment).model_dump(by_alias=True),
+            },
+        )
+    return activation
+
+
+def _params_error(exc: ParamsError) -> APIError:
+    return APIError(
+        422,
+        "invalid_params",
+        str(exc),
+        details=exc.details,
+        hint="See docs/EFFECTS.md for the parameters each kind takes.",
+    )
+
+
+def _check_params(effect: Effect, given: dict[str, Any]) -> None:
+    try:
+        at_trigger(effect.kind, effect.params, given)
+    except ParamsError as exc:
+        raise _params_error(exc) from None
+
+
+def _render(effect: Effect, brand: Brand | None, given: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return resolve(effect, brand, given)
+    except ParamsError as exc:  # already checked; only a changed effect could get here
+        raise _params_error(exc) from None
+
+
+def _session(conn: sqlite3.Connection, creator_id: str, session_id: str | None) -> sqlite3.Row:
+    if session_id is None:
+        row = sessions.live(conn, creator_id)
+        if row is None:
+            raise APIError(
+                409,
+                "no_live_session",
+                "You have no live session to fire effects in.",
+                hint="Start one with `streamfx session start`.",
+            )
+    else:
+        row = sessions.fetch(conn, creator_id, session_id)
+        if row is None:
+            raise not_found("session")
+    if row["status"] == "paused":
+        raise APIError(
+            409,
+            "session_paused",
+            "This session is paused, so effects cannot be fired in it.",
+            hint="Resume it with `streamfx session resume`.",
+            extra={"sessionId": row["id"], "status": "paused"},
+        )
+    if row["status"] == "ended":
+        raise APIError(
+            409,
+            "session_ended",
+            "This session has ended, so effects cannot be fired in it.",
+            hint="Start a new one with `streamfx session start`.",
+            extra={"sessionId": row["id"], "status": "ended"},
+        )
+    return row
+
+
+def _kit(conn: sqlite3.Connection, creator_id: str, kit_id: str | None) -> BrandKitOut | None:
+    """The session's kit, else the creator's active kit, else none (defaults, all categories)."""
+    row = conn.execute(
+        "SELECT * FROM brand_kits WHERE creator_id = ? AND id = COALESCE(?, "
+        "(SELECT json_extract(settings, '$.activeBrandKitId') FROM creators WHERE id = ?))",
+        (creator_id, kit_id, creator_id),
+    ).fetchone()
+    return kit_out(row) if row is not None else None
+
+
+def _check_cooldown(
+    conn: sqlite3.Connection, creator_id: str, effect: Effect, cooldown_ms: int, at_ms: int
+) -> None:
+    if cooldown_ms <= 0:
+        return
+    # MAX over the (creator_id, effect_id, triggered_ms) index is one b-tree seek.
+    last = conn.execute(
+        "SELECT MAX(triggered_ms) FROM effect_activations WHERE creator_id = ? AND effect_id = ?",
+        (creator_id, effect.id),
+    ).fetchone()[0]
+    if last is None:
+        return
+    wait_ms = last + cooldown_ms - at_ms
+    if wait_ms > 0:
+        seconds = max(1, math.ceil(wait_ms / 1000))
+        raise APIError(
+            429,
+            "cooldown",
+            f"{effect.name} is cooling down; it can fire again in {wait_ms / 1000:.1f} s.",
+            hint=f"Wait {seconds} s, or lower the effect's cooldownMs.",
+            headers={"Retry-After": str(seconds)},
+            extra={"retryAfterMs": wait_ms, "effectId": effect.id},
+        )

@@ -1,0 +1,106 @@
+"""Shared pieces of the reliability suite: dedicated servers, the API's operations, WebSockets."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from websockets.sync.client import ClientConnection, connect
+
+from tests.support.accounts import PASSWORD, login, register
+from tests.support.live_server import LiveServer, start_server
+
+
+@contextmanager
+def own_server(data_dir: Path, **kwargs: Any) -> Iterator[LiveServer]:
+    """A server of the test's own: for tests that lock out 127.0.0.1, kill it or read its log."""
+    server = start_server(data_dir, **kwargs)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def sign_in(server: LiveServer, email: str, password: str = PASSWORD) -> dict[str, Any]:
+    """Register `email` (the first account owns the server) and log in: the token pair."""
+    register(server, email, password)
+    return login(server, email, password)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@cache
+def openapi_spec() -> dict[str, Any]:
+    """The OpenAPI document of the app as built now, read in-process at collection time.
+
+    Tests are generated from it (one per operation), so a new route is tested without
+    anyone remembering to add it; the live server serves the same document.
+    """
+    from streamfx_server.app import create_app
+    from streamfx_server.settings import Settings
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app(Settings(data_dir=Path(folder) / "data"))
+        spec = app.openapi()
+        app.state.streamfx.db.close()
+    return spec
+
+
+def operations() -> list[tuple[str, str]]:
+    """(METHOD, path template) of every documented operation."""
+    return [
+        (method.upper(), path)
+        for path, item in openapi_spec()["paths"].items()
+        for method in item
+        if method in ("get", "put", "post", "delete", "patch")
+    ]
+
+
+# -- WebSocket -------------------------------------------------------------------------
+
+
+def ws_url(server: LiveServer) -> str:
+    return f"ws://127.0.0.1:{server.port}/api/ws"
+
+
+def recv(ws: ClientConnection, timeout: float = 5) -> dict[str, Any]:
+    return json.loads(ws.recv(timeout=timeout))
+
+
+def send(ws: ClientConnection, message: dict[str, Any]) -> None:
+    ws.send(json.dumps(message))
+
+
+@contextmanager
+def live(
+    server: LiveServer, token: str, path: str = "", **kwargs: Any
+) -> Iterator[ClientConnection]:
+    """A connection that has sent its auth message and got `ready`."""
+    with connect(ws_url(server) + path, open_timeout=10, close_timeout=2, **kwargs) as ws:
+        send(ws, {"type": "auth", "token": token})
+        ready = recv(ws)
+        assert ready["type"] == "ready", ready
+        yield ws
+
+
+def next_of(ws: ClientConnection, kind: str, timeout: float = 5) -> dict[str, Any]:
+    """The next message of type `kind`, skipping others."""
+    deadline = time.monotonic() + timeout
+    while True:
+        message = recv(ws, max(0.01, deadline - time.monotonic()))
+        if message["type"] == kind:
+            return message
+
+
+def assert_nothing_queued(ws: ClientConnection) -> None:
+    """A ping's pong is the next message: nothing was queued for this connection before it."""
+    send(ws, {"type": "ping", "id": "probe"})
+    assert recv(ws) == {"type": "pong", "id": "probe"}

@@ -1,0 +1,176 @@
+"""A second creator probes every id-bearing route of the first, found by walking /openapi.json.
+
+tests/api/test_isolation.py checks a hand-written list of attempts; this walk is built
+from the API's own description, so a route added later is probed without anyone adding
+it here. Every operation with a path parameter, and every JSON body field that names
+another resource (`…Id`), is tried by Bob with Alice's ids: each answers 404, exactly as
+for an id that does not exist, and afterwards Alice still has all of it, unchanged.
+Meanwhile Bob (signed in, and through his overlay key) receives none of Alice's events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.accounts import TestCreator
+from tests.support.live_server import LiveServer
+from tests.support.media import png, upload
+
+from .helpers import assert_nothing_queued, live, next_of, openapi_spec, operations
+
+# Path parameter or body field -> which of Alice's resources it names.
+RESOURCE_OF = {
+    "kit_id": "kit",
+    "brandKitId": "kit",
+    "session_id": "session",
+    "sessionId": "session",
+    "effect_id": "effect",
+    "effectId": "effect",
+    "sha256": "asset",
+}
+# Valid values for other body fields, so the id is what gets judged.
+FILLERS: dict[str, Any] = {"platform": "twitch", "name": "Bob's now"}
+ALICES_PRIMARY = "#13579B"
+
+
+@pytest.fixture
+def alice_and_bob(make_creator) -> tuple[TestCreator, TestCreator]:
+    return make_creator("creator"), make_creator("creator")
+
+
+def _alices_things(alice: TestCreator) -> dict[str, dict[str, Any]]:
+    kit = alice.client.post(
+        "/api/brand-kit", json={"name": "Alice's look", "colorPalette": {"primary": ALICES_PRIMARY}}
+    ).json()
+    session = alice.client.post(
+        "/api/sessions/start", json={"platform": "twitch", "brandKitId": kit["id"]}
+    ).json()
+    effect = alice.client.post(
+        "/api/effects", json={"name": "Alice wave", "category": "alert", "kind": "flash"}
+    ).json()
+    uploaded = upload(alice.client, png(rgb=(1, 2, 250)), name="Alice logo").json()
+    return {"kit": kit, "session": session, "effect": effect, "upload": uploaded}
+
+
+def _ids(things: dict[str, dict[str, Any]]) -> dict[str, str]:
+    return {
+        "kit": things["kit"]["id"],
+        "session": things["session"]["id"],
+        "effect": things["effect"]["id"],
+        "asset": things["upload"]["asset"]["sha256"],
+    }
+
+
+def _body_schema(operation: dict[str, Any]) -> dict[str, Any] | None:
+    content = operation.get("requestBody", {}).get("content", {})
+    schema = content.get("application/json", {}).get("schema")
+    if schema and "$ref" in schema:
+        schema = openapi_spec()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _probes(alice_ids: dict[str, str], bobs_ids: dict[str, str]) -> list[tuple[str, str, Any]]:
+    """(method, url, json body or None) for every way an operation can name Alice's things."""
+    probes: list[tuple[str, str, Any]] = []
+    unknown: list[str] = []
+    for method, template in operations():
+        operation = openapi_spec()["paths"][template][method.lower()]
+        path_params = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+        schema = _body_schema(operation)
+        properties = (schema or {}).get("properties", {})
+        id_fields = [name for name in properties if name.endswith("Id")]
+        unknown += [
+            f"{method} {template}: {n}" for n in path_params + id_fields if n not in RESOURCE_OF
+        ]
+        if not path_params and not id_fields:
+            continue
+        body = None
+        if schema is not None:
+            body = {n: FILLERS[n] for n in properties if n in FILLERS}
+            # Bob's own ids everywhere, so that only the one of Alice's is wrong.
+            body.update({n: bobs_ids[RESOURCE_OF[n]] for n in id_fields if n in RESOURCE_OF})
+        if path_params:
+            url = template
+            for name in path_params:
+                url = url.replace("{" + name + "}", alice_ids[RESOURCE_OF[name]])
+            probes.append((method, url, body))
+        for field in id_fields:
+            if field in RESOURCE_OF:
+                url = template
+                for name in path_params:
+                    url = url.replace("{" + name + "}", bobs_ids[RESOURCE_OF[name]])
+                probes.append((method, url, {**(body or {}), field: alice_ids[RESOURCE_OF[field]]}))
+    assert unknown == [], (
+        f"new id-bearing routes: say which resource they name in RESOURCE_OF: {unknown}"
+    )
+    return probes
+
+
+def test_bob_gets_404_for_every_route_that_names_alices_things(
+    server: LiveServer, alice_and_bob: tuple[TestCreator, TestCreator]
+):
+    alice, bob = alice_and_bob
+    alice_key = alice.client.post("/api/overlay/key").json()["key"]
+    bob_key = bob.client.post("/api/overlay/key").json()["key"]
+    with (
+        live(server, alice.access_token) as alices_socket,
+        live(server, alice_key) as alices_overlay,
+        live(server, bob.access_token) as bobs_socket,
+        live(server, bob_key) as bobs_overlay,
+    ):
+        things = _alices_things(alice)
+        alice_ids = _ids(things)
+        bobs_kit = bob.client.post("/api/brand-kit", json={"name": "Bob's look"}).json()
+        # Bob's own live session: starting one with Alice's kit must be refused for the
+        # kit, not because he already has one live.
+        bobs_session = bob.client.post("/api/sessions/start", json={"platform": "kick"}).json()
+        bobs_ids = {
+            "kit": bobs_kit["id"],
+            "session": bobs_session["id"],
+            "effect": "flash",
+            "asset": "0" * 64,
+        }
+        probes = _probes(alice_ids, bobs_ids)
+        assert len(probes) >= 10, probes  # the walk found the routes
+
+        answers = []
+        for method, url, body in probes:
+            response = bob.client.request(method, url, json=body)
+            code = response.json().get("code") if response.content else None
+            answers.append((method, url, body, response.status_code, code))
+        wrong = [a for a in answers if a[3:] != (404, "not_found")]
+        assert wrong == [], wrong
+
+        # Naming Alice's kit as his active one gets Bob nothing of it: his renders
+        # follow the defaults, not her palette.
+        bob.client.patch("/api/auth/me", json={"settings": {"activeBrandKitId": alice_ids["kit"]}})
+        render = bob.client.post("/api/effects/trigger", json={"effectId": "flash"}).json()[
+            "render"
+        ]
+        assert ALICES_PRIMARY not in str(render)
+
+        # Alice, meanwhile, makes every kind of event; the last one is her pause.
+        alice.client.put(f"/api/brand-kit/{alice_ids['kit']}", json={"name": "Alice again"})
+        alice.client.post("/api/effects/trigger", json={"effectId": "flash"})
+        alice.client.post("/api/overlay/clear")
+        alice.client.post("/api/sessions/pause", json={"sessionId": alice_ids["session"]})
+        for ws in (alices_socket, alices_overlay):
+            while next_of(ws, "session.updated")["session"]["status"] != "paused":
+                pass
+        # Bob's connections got none of it: his own trigger's events, then a pong.
+        for ws in (bobs_socket, bobs_overlay):
+            triggered = next_of(ws, "effect.triggered")
+            assert triggered["activation"]["sessionId"] == bobs_session["id"]
+            assert next_of(ws, "session.updated")["session"]["id"] == bobs_session["id"]
+            assert_nothing_queued(ws)
+
+    # Alice still has everything, unchanged by Bob's attempts.
+    assert alice.client.get(f"/api/effects/{alice_ids['effect']}").json() == things["effect"]
+    assert alice.client.get(f"/api/assets/{alice_ids['asset']}").status_code == 200
+    kit = alice.client.get(f"/api/brand-kit/{alice_ids['kit']}").json()
+    assert (kit["name"], kit["colorPalette"]["primary"]) == ("Alice again", ALICES_PRIMARY)
+    status = alice.client.get(f"/api/sessions/{alice_ids['session']}/status").json()
+    assert status["status"] == "paused"
+    assert status["metrics"]["effectsTriggered"] == 1

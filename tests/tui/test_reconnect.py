@@ -1,0 +1,110 @@
+"""The panel stays open for hours: it finds the server and OBS again by itself."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+
+from streamfx_cli.obs.setup import TEXT
+from tests.support.live_server import start_server
+from tests.support.obs_studio import effects_idle, item_enabled, wait_until
+
+from .conftest import Account, CountingFactory, make_app, run, running, sign_in
+
+
+def header(panel) -> str:
+    return "\n".join(panel.text().splitlines()[:2])
+
+
+def test_live_events_come_back_after_a_server_restart(tmp_path: Path, panel_home: Path) -> None:
+    # Its own server, so restarting it never disturbs the other tests' one.
+    own = start_server(tmp_path / "own-server" / "data")
+    account = None
+    try:
+        account = sign_in(own, panel_home)
+        account.start_session()
+
+        def fire_banner() -> None:
+            # A fresh connection: the restart closed the kept ones.
+            httpx.post(
+                f"{own.url}/api/effects/trigger",
+                json={"effectId": "banner", "source": "api"},
+                headers=account.http.headers,
+                timeout=10,
+            ).raise_for_status()
+
+        async def scenario() -> None:
+            async with running(make_app(account)) as panel:
+                await panel.blocking(own.stop)
+                await panel.wait(lambda: "reconnecting" in header(panel), 3, "the server lost")
+                # Firing while the server is away is a notification, not a crash.
+                await panel.press("1")
+                await panel.wait(
+                    lambda: panel.said("Cannot reach the StreamFX server"), 8, "a notice"
+                )
+                assert panel.app.is_running
+
+                await panel.blocking(own.start)
+                back = time.monotonic()
+                await panel.wait(lambda: panel.app.server_status == "live", 5, "the server back")
+                assert time.monotonic() - back < 2.0
+                assert "· live" in header(panel)
+                assert panel.said("Connected to the server again")
+
+                await panel.blocking(fire_banner)
+                fired = time.monotonic()
+                await panel.wait(lambda: panel.feed_row("Banner", "api"), 1.0, "the activation")
+                assert time.monotonic() - fired < 1.0
+                await panel.wait(lambda: "Effects fired 1" in panel.text(), 1.0, "the metrics")
+
+        run(scenario())
+    finally:
+        own.stop()
+        if account is not None:
+            account.http.close()
+
+
+def test_obs_comes_back_within_two_seconds_after_a_restart(account: Account, obs_ready) -> None:
+    account.start_session()
+    factory = CountingFactory(obs_ready)
+
+    async def scenario() -> None:
+        async with running(make_app(account, factory)) as panel:
+            await panel.wait(lambda: panel.app.obs.state.connected, 10, "OBS to connect")
+            await panel.blocking(obs_ready.stop)
+            await panel.wait(lambda: "OBS · reconnecting" in header(panel), 3, "OBS lost")
+            assert panel.said("Lost OBS")
+
+            # Firing while OBS is away records the effect and says it was not shown.
+            await panel.press(str(panel.app.order.index(panel.app.effects["fx_flash"]) + 1))
+            await panel.wait(
+                lambda: (row := panel.feed_row("Flash")) and row[3] == "not shown in OBS",
+                6,
+                "the failure in the feed",
+            )
+            await panel.wait(lambda: "OBS · down" in header(panel), 10, "OBS down for good")
+
+            await panel.blocking(obs_ready.start)  # returns once OBS answers requests
+            back = time.monotonic()
+            await panel.wait(lambda: panel.app.obs.state.connected, 4, "OBS back")
+            assert time.monotonic() - back <= 2.0, "reconnected at most 2 s after OBS is back"
+            assert "connected" in header(panel)
+            assert panel.said("Connected to OBS again")
+
+            calls = factory.calls
+            banner = str(panel.app.order.index(panel.app.effects["fx_banner"]) + 1)
+            await panel.press(banner)
+            await panel.wait(
+                lambda: (row := panel.feed_row("Banner")) and row[3] == "shown in OBS",
+                6,
+                "the banner shown in OBS",
+            )
+            assert factory.calls == calls, "the new kept connection was used"
+            with obs_ready.connect() as conn:
+                assert item_enabled(conn, TEXT)
+
+    run(scenario())
+    with obs_ready.connect() as conn:
+        wait_until(lambda: effects_idle(conn), 10, "the banner to end")

@@ -1,0 +1,252 @@
+"""End to end in a real terminal: `python -m streamfx_cli tui` and `streamfx up` under tmux
+(new-session -d -x 120 -y 36, send-keys, capture-pane), as a streamer would run them."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.live_server import free_port
+
+from .conftest import NO_KEYRING, Account, closed_port
+
+START_S = 40.0  # Textual and a fresh server start slowly on a loaded 2-core machine
+
+
+def _need_tmux() -> str:
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        reason = "tmux not installed: `apt-get install tmux` to run the panel's terminal tests"
+        if os.environ.get("CI"):
+            pytest.fail(reason + " (CI must install it)")
+        pytest.skip(reason)
+    return tmux
+
+
+class Tmux:
+    """One tmux server on its own socket, so it never meets anyone else's sessions."""
+
+    def __init__(self, tmux: str, socket: Path, env: dict[str, str]) -> None:
+        self.tmux = tmux
+        self.socket = socket
+        self.env = env
+        self.session = "panel"
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [self.tmux, "-S", str(self.socket), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=check,
+        )
+
+    def start(self, command: str) -> None:
+        self._run("new-session", "-d", "-s", self.session, "-x", "120", "-y", "36", command)
+        # Keep the pane after the command exits, to read what it last printed.
+        self._run("set-option", "-t", self.session, "remain-on-exit", "on")
+
+    def send(self, *keys: str, literal: bool = False) -> None:
+        self._run("send-keys", "-t", self.session, *(["-l"] if literal else []), *keys)
+
+    def type(self, text: str) -> None:
+        self.send(text, literal=True)
+        self.send("Enter")
+
+    def screen(self) -> str:
+        return self._run("capture-pane", "-p", "-t", self.session, check=False).stdout
+
+    def wait_for(self, *fragments: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if all(f in text for f in fragments):
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {fragments!r}; screen:\n{text}")
+            time.sleep(0.1)
+
+    def exited(self) -> bool:
+        out = self._run("list-panes", "-t", self.session, "-F", "#{pane_dead}", check=False)
+        return out.returncode != 0 or out.stdout.strip() == "1"
+
+    def kill(self) -> None:
+        self._run("kill-server", check=False)
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    binary = _need_tmux()
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TMUX")}
+    made = Tmux(binary, tmp_path / "tmux.sock", base)
+    yield made
+    made.kill()
+
+
+def streamfx(*args: str) -> str:
+    return " ".join(shlex.quote(a) for a in (sys.executable, "-m", "streamfx_cli", *args))
+
+
+def test_tui_in_a_terminal_fires_with_a_number_key(account: Account, tmux: Tmux) -> None:
+    session = account.start_session("twitch")
+    tmux.env = {**account.env, "STREAMFX_OBS_URL": f"ws://127.0.0.1:{closed_port()}"}
+    tmux.start(streamfx("tui"))
+    tmux.wait_for("1 Confetti", "· live", "● LIVE", timeout=START_S)
+    tmux.send("1")
+    screen = tmux.wait_for("overlay only", timeout=10)
+    rows = [line for line in screen.splitlines() if "Confetti" in line and "panel" in line]
+    assert rows and "overlay only" in rows[0], screen
+    assert account.activations(session["id"])["byEffect"] == {"confetti": 1}
+    tmux.send("q")
+    deadline = time.monotonic() + 15
+    while not tmux.exited():
+        assert time.monotonic() < deadline, "the panel did not quit on q"
+        time.sleep(0.1)
+
+
+def _health(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/api/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_up_first_run_creates_the_owner_starts_the_server_and_opens_the_panel(
+    tmp_path: Path, tmux: Tmux
+) -> None:
+    home = tmp_path / "up-home"
+    url = f"http://127.0.0.1:{free_port()}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMUX", "STREAMFX_"))}
+    env.update(
+        NO_KEYRING,
+        STREAMFX_HOME=str(home),
+        STREAMFX_SERVER=url,
+        STREAMFX_OBS_URL=f"ws://127.0.0.1:{closed_port()}",
+    )
+    tmux.env = env
+    pid_file = home / "data" / "server.pid"
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "streamfx_cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    try:
+        tmux.start(streamfx("up"))
+        tmux.wait_for("no account yet", "Email:", timeout=START_S)
+        tmux.type("owner@example.com")
+        tmux.wait_for("Password:")
+        tmux.type("a long passphrase")
+        tmux.wait_for("Repeat for confirmation:")
+        tmux.type("a long passphrase")
+        tmux.wait_for("Display name")
+        tmux.send("Enter")
+        screen = tmux.wait_for("owner <owner@example.com>", "· live", "1 Confetti", timeout=START_S)
+        assert "No live session" in screen
+
+        # The server runs detached, its pid and log in the data folder.
+        info = json.loads(pid_file.read_text())
+        assert info["url"] == url and _health(url)
+        assert (home / "data" / "server.log").is_file()
+        me = cli("whoami")
+        assert me.returncode == 0 and "owner@example.com" in me.stdout, me.stderr
+        assert "owner" in me.stdout
+
+        tmux.send("q")
+        deadline = time.monotonic() + 15
+        while not tmux.exited():
+            assert time.monotonic() < deadline, "the panel did not quit on q"
+            time.sleep(0.1)
+        assert _health(url), "quitting the panel leaves the server running"
+
+        # A second `up`: already signed in, the server already up: straight to the panel.
+        tmux.kill()
+        tmux.start(streamfx("up"))
+        tmux.wait_for("owner <owner@example.com>", "· live", timeout=START_S)
+        assert "Email:" not in tmux.screen()
+        tmux.send("q")
+
+        stopped = cli("server", "stop")
+        assert stopped.returncode == 0, stopped.stderr
+        assert f"Stopped the StreamFX server at {url} (pid {info['pid']})" in stopped.stdout
+        assert not _health(url)
+        assert not pid_file.exists()
+        again = cli("server", "stop")
+        assert again.returncode == 0, again.stderr
+        assert "The StreamFX server is not running" in again.stdout
+    finally:
+        if pid_file.exists():  # the test failed half-way: stop the server it started
+            pid = json.loads(pid_file.read_text())["pid"]
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+
+def test_up_signs_in_to_a_running_server_and_restarts_a_stopped_one(
+    tmp_path: Path, tmux: Tmux
+) -> None:
+    """Not the first run: the account exists, the server is down; `up` starts it and asks
+    only for the sign-in."""
+    home = tmp_path / "up-home"
+    url = f"http://127.0.0.1:{free_port()}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMUX", "STREAMFX_"))}
+    env.update(
+        NO_KEYRING,
+        STREAMFX_HOME=str(home),
+        STREAMFX_SERVER=url,
+        STREAMFX_OBS_URL=f"ws://127.0.0.1:{closed_port()}",
+    )
+    tmux.env = env
+    pid_file = home / "data" / "server.pid"
+
+    def cli(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "streamfx_cli", *args],
+            env=env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    try:
+        # Set up an account with `up` itself (scripted), then sign out and stop the server.
+        tmux.start(streamfx("up", "--email", "me@example.com", "--password-stdin"))
+        tmux.wait_for("no account yet", timeout=START_S)
+        tmux.type("another long passphrase")
+        tmux.wait_for("me <me@example.com>", "· live", timeout=START_S)
+        tmux.send("q")
+        tmux.kill()
+        assert cli("logout").returncode == 0
+        assert cli("server", "stop").returncode == 0
+        assert not _health(url)
+
+        tmux.start(streamfx("up"))
+        tmux.wait_for("Sign in to StreamFX", "Email:", timeout=START_S)
+        assert "no account yet" not in tmux.screen()
+        tmux.type("me@example.com")
+        tmux.wait_for("Password:")
+        tmux.type("another long passphrase")
+        tmux.wait_for("me <me@example.com>", "· live", timeout=START_S)
+        assert "Repeat for confirmation" not in tmux.screen()
+        tmux.send("q")
+    finally:
+        if pid_file.exists():
+            stopped = cli("server", "stop")
+            assert stopped.returncode == 0, stopped.stderr

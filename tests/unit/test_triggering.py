@@ -1,0 +1,131 @@
+"""`triggering.trigger` in-process: cheap cooldowns over a long history, publish after commit."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from streamfx_server.app import build_state
+from streamfx_server.deps import Creator
+from streamfx_server.errors import APIError
+from streamfx_server.ids import iso
+from streamfx_server.sessions import EMPTY_METRICS
+from streamfx_server.settings import Settings
+from streamfx_server.state import AppState
+from streamfx_server.triggering import trigger
+
+HISTORY = 1_000_000
+
+
+class RecordingHub:
+    """Stands in for the WebSocket hub; checks that what it is told about is already committed."""
+
+    def __init__(self, db_path) -> None:
+        self.db_path = db_path
+        self.messages: list[dict[str, Any]] = []
+
+    def publish(self, creator_id: str, message: dict[str, Any]) -> None:
+        if message["type"] == "effect.triggered":
+            with sqlite3.connect(self.db_path) as other:
+                row = other.execute(
+                    "SELECT 1 FROM effect_activations WHERE id = ?",
+                    (message["activation"]["id"],),
+                ).fetchone()
+            assert row is not None, "published before COMMIT"
+        self.messages.append(message)
+
+
+@pytest.fixture
+def state(tmp_path) -> Iterator[AppState]:
+    built = build_state(Settings(data_dir=tmp_path / "data"))
+    built = replace(built, hub=RecordingHub(built.settings.db_path))
+    yield built
+    built.db.close()
+
+
+def add_creator(state: AppState, creator_id: str = "cr_a") -> Creator:
+    stamp = iso()
+    with state.db.write() as conn:
+        conn.execute(
+            "INSERT INTO creators (id, email, display_name, password_hash, created_at, "
+            "updated_at) VALUES (?, ?, 'A', 'x', ?, ?)",
+            (creator_id, f"{creator_id}@example.com", stamp, stamp),
+        )
+        conn.execute(
+            "INSERT INTO stream_sessions (id, creator_id, platform, status, start_time, metrics) "
+            "VALUES (?, ?, 'twitch', 'active', ?, ?)",
+            (f"ss_{creator_id}", creator_id, stamp, EMPTY_METRICS),
+        )
+    return Creator(creator_id, f"{creator_id}@example.com", "A", "member", "free", "as_x")
+
+
+def test_a_million_past_activations_do_not_slow_the_cooldown_check(state: AppState):
+    creator = add_creator(state)
+    now_ms = int(time.time() * 1000)
+    with state.db.write() as conn:
+        # Three effects fired in turn, one every 10 ms, ending ~10 s ago: every cooldown is over.
+        conn.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+            "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
+            "triggered_ms, source, render) "
+            "SELECT 'act_' || i, CASE i % 3 WHEN 0 THEN 'fx_confetti' WHEN 1 THEN 'fx_shake' "
+            "ELSE 'fx_flash' END, ?, ?, '2026-01-01T00:00:00.000Z', ? - (? - i) * 10, 'api', '{}' "
+            "FROM n",
+            (HISTORY, f"ss_{creator.id}", creator.id, now_ms - 10_000, HISTORY),
+        )
+    assert state.db.one("SELECT COUNT(*) FROM effect_activations")[0] == HISTORY
+
+    started = time.perf_counter()
+    activation = trigger(state, creator, "confetti", None, None, "hotkey")
+    first = time.perf_counter() - started
+    assert activation["render"]["animation"] == "confetti"
+
+    started = time.perf_counter()
+    with pytest.raises(APIError) as info:
+        trigger(state, creator, "confetti", None, None, "hotkey")
+    refused = time.perf_counter() - started
+    assert info.value.status == 429
+    assert 0 < info.value.extra["retryAfterMs"] <= 1000
+    # A scan of a million rows takes far longer than this on any machine.
+    assert first < 0.25, first
+    assert refused < 0.05, refused
+
+
+def test_the_cooldown_query_is_an_index_seek(state: AppState):
+    plan = state.db.all(
+        "EXPLAIN QUERY PLAN SELECT MAX(triggered_ms) FROM effect_activations "
+        "WHERE creator_id = ? AND effect_id = ?",
+        ("cr_a", "fx_confetti"),
+    )
+    detail = " ".join(row["detail"] for row in plan)
+    assert "idx_activations_cooldown" in detail
+    assert "SCAN" not in detail
+
+
+def test_what_is_published_follows_the_commit(state: AppState):
+    creator = add_creator(state)
+    activation = trigger(state, creator, "flash", f"ss_{creator.id}", {"opacity": 0.5}, "cli")
+    messages = state.hub.messages  # type: ignore[attr-defined]
+    assert messages[0] == {"type": "effect.triggered", "activation": activation}
+    assert messages[1]["type"] == "session.updated"
+    assert messages[1]["session"]["metrics"]["effectsTriggered"] == 1
+    assert activation["render"]["opacity"] == 0.5
+
+
+def test_refusals_publish_nothing_and_store_nothing(state: AppState):
+    creator = add_creator(state)
+    for effect, params, source, status in [
+        ("nope", None, "api", 404),
+        ("flash", {"opacity": 3}, "api", 422),
+        ("flash", None, "pager", 422),
+    ]:
+        with pytest.raises(APIError) as info:
+            trigger(state, creator, effect, None, params, source)
+        assert info.value.status == status
+    assert state.hub.messages == []  # type: ignore[attr-defined]
+    assert state.db.one("SELECT COUNT(*) FROM effect_activations")[0] == 0
