@@ -33,6 +33,12 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -64,9 +70,17 @@ class BenchServer:
     def start(self) -> BenchServer:
         log = open(self.home / "server.log", "ab")  # noqa: SIM115 - lives as long as the server
         self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("bench_server.py")),
-             "--data-dir", str(self.data_dir), "--port", str(self.port)],
-            env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                str(Path(__file__).with_name("bench_server.py")),
+                "--data-dir",
+                str(self.data_dir),
+                "--port",
+                str(self.port),
+            ],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -78,14 +92,20 @@ class BenchServer:
         raise RuntimeError("benchmark server did not start")
 
     def sign_in(self, email: str = "bench@example.com") -> BenchServer:
-        httpx.post(f"{self.url}/api/auth/register",
-                   json={"email": email, "password": PASSWORD, "displayName": "Bench"})
-        tokens = httpx.post(f"{self.url}/api/auth/login", json={"email": email, "password": PASSWORD}).json()
+        httpx.post(
+            f"{self.url}/api/auth/register",
+            json={"email": email, "password": PASSWORD, "displayName": "Bench"},
+        )
+        tokens = httpx.post(
+            f"{self.url}/api/auth/login", json={"email": email, "password": PASSWORD}
+        ).json()
         self.token = tokens["accessToken"]
         return self
 
     def start_session(self) -> str:
-        response = httpx.post(f"{self.url}/api/sessions/start", json={"platform": "twitch"}, headers=self.auth)
+        response = httpx.post(
+            f"{self.url}/api/sessions/start", json={"platform": "twitch"}, headers=self.auth
+        )
         if response.status_code == 409:
             live = httpx.get(f"{self.url}/api/sessions?status=live", headers=self.auth).json()
             self.session_id = live[0]["id"]

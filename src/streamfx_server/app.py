@@ -56,6 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
         warm_up()
         state.hub.bind(asyncio.get_running_loop())
         yield
+        state.hub.stop()
         state.db.close()
 
     app = FastAPI(

@@ -7,7 +7,10 @@ that reads slowly only ever fills its own queue:
 
 - server events (`publish`) that find the queue full drop that client;
 - a send that stalls (the client stopped reading and the socket buffers are full)
-  is given up after `send_timeout`, and the client dropped;
+  is given up after `send_timeout`, and the client dropped (one watchdog task looks
+  at every connection's send in progress a few times per `send_timeout`: a timer
+  per message would cost more than the send itself when an event goes out to
+  hundreds of overlays);
 - replies to the client's own messages (`reply`) wait for room instead, which
   stops reading from that client (TCP pushes back on it) rather than dropping a
   client that merely sent a burst.
@@ -57,6 +60,8 @@ class Subscriber:
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
     close_code: int = CLOSE_GONE
     close_reason: str = ""
+    # Loop time at which the send in progress started (None: not sending).
+    sending_since: float | None = None
 
     @property
     def can_trigger(self) -> bool:
@@ -74,14 +79,23 @@ class Hub:
         self._subscribers: dict[str, set[Subscriber]] = defaultdict(set)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        self._watchdog: asyncio.Task[None] | None = None
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
+
+    def stop(self) -> None:
+        """Stop the watchdog (at shutdown, on the loop)."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
 
     def add(self, sub: Subscriber) -> None:
         self._loop = self._loop or asyncio.get_running_loop()
         with self._lock:
             self._subscribers[sub.creator_id].add(sub)
+        if self._watchdog is None or self._watchdog.done():
+            self._watchdog = asyncio.get_running_loop().create_task(self._watch_sends())
 
     def remove(self, sub: Subscriber) -> None:
         with self._lock:
@@ -187,21 +201,42 @@ class Hub:
     async def pump(self, sub: Subscriber) -> None:
         """Send queued messages to one connection until it is dropped.
 
-        Returns when the connection is dropped (by the hub or its handler), when a
-        send stalls past `send_timeout`, or when a send fails (the client is gone).
+        Returns when the connection is dropped (by the hub or its handler) or when a
+        send fails (the client is gone). A send that stalls past `send_timeout` gets
+        the connection dropped by the watchdog, which stops its handler, and with it
+        this pump, at once.
         """
+        loop = asyncio.get_running_loop()
         while True:
             text = await sub.queue.get()
             if text is None:
                 return
             sub.queued_bytes -= len(text)
             sub.room.set()
+            sub.sending_since = loop.time()
             try:
-                async with asyncio.timeout(self.send_timeout):
-                    await sub.send_text(text)
-            except TimeoutError:
-                self.drop(sub, CLOSE_TOO_SLOW, "too_slow")
-                return
+                await sub.send_text(text)
             except Exception:
                 self.drop(sub, CLOSE_GONE, "gone")
                 return
+            finally:
+                sub.sending_since = None
+
+    async def _watch_sends(self) -> None:
+        """Drop every connection whose send has been stuck for `send_timeout`.
+
+        Runs while there are connections; `add` starts it again after a quiet spell.
+        """
+        loop = asyncio.get_running_loop()
+        every = min(1.0, self.send_timeout / 4)
+        while True:
+            await asyncio.sleep(every)
+            with self._lock:
+                subs = [sub for subs in self._subscribers.values() for sub in subs]
+            if not subs:
+                return
+            late = loop.time() - self.send_timeout
+            for sub in subs:
+                since = sub.sending_since
+                if since is not None and since <= late:
+                    self.drop(sub, CLOSE_TOO_SLOW, "too_slow")

@@ -1,31 +1,46 @@
 """Firing an effect: the one implementation behind POST /api/effects/trigger and the WebSocket.
 
-`trigger` is synchronous (it runs a short SQLite write transaction); call it
-from a worker thread, e.g. `await run_in_threadpool(trigger, ...)`.
+A trigger is a small write (an activation row and the session's metrics) whose
+cost is the commit: under load, many arrive at once. Each one is therefore a job
+for the database's group-commit writer (`Database.submit`), which runs the
+waiting ones in one transaction, a SAVEPOINT each, and completes them after the
+one COMMIT. Nothing is answered or published before that COMMIT, and each job
+sees the ones before it, so cooldowns hold however triggers are grouped.
+
+`trigger` blocks until committed (for worker threads and tests); `trigger_async`
+awaits it on the event loop without taking a worker thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import sqlite3
 from collections.abc import Mapping
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from . import effects, sessions
 from .brand import BrandKitOut, brand_of, kit_out
 from .catalog import SOURCES
-from .deps import Creator
+from .deps import Creator, SignIn, creator_for
 from .effect_params import ParamsError, at_trigger
 from .errors import APIError, not_found
 from .ids import iso, new_id, now
 from .render import Brand, Effect, resolve
 from .state import AppState
+from .tokens import AccessClaims
+
+# Who fires: a creator already checked, or a sign-in (an access token's claims)
+# checked inside the trigger's own transaction.
+Who = Creator | SignIn | AccessClaims
 
 
 def trigger(
     state: AppState,
-    creator: Creator,
+    creator: Who,
     effect_id: str,
     session_id: str | None,
     params: Mapping[str, Any] | None,
@@ -34,8 +49,36 @@ def trigger(
     """Fire `effect_id` (id or slug) in `session_id` (None = the creator's live session).
 
     Returns the activation as sent to clients: {id, effectId, sessionId,
-    triggeredAt, source, render}. Raises APIError (404, 409, 403, 422, 429).
+    triggeredAt, source, render}. Raises APIError (401, 404, 409, 403, 422, 429).
+    Blocks until the activation is committed; call it from a worker thread.
     """
+    job = _job(creator, effect_id, session_id, params, source)
+    return _published(state, state.db.submit(job).result())
+
+
+async def trigger_async(
+    state: AppState,
+    creator: Who,
+    effect_id: str,
+    session_id: str | None,
+    params: Mapping[str, Any] | None,
+    source: str,
+) -> dict[str, Any]:
+    """`trigger` for the event loop: waits for the commit without holding a thread."""
+    job = _job(creator, effect_id, session_id, params, source)
+    return _published(state, await asyncio.wrap_future(state.db.submit(job)))
+
+
+Recorded = tuple[str, dict[str, Any], sqlite3.Row, datetime]
+
+
+def _job(
+    who: Who,
+    effect_id: str,
+    session_id: str | None,
+    params: Mapping[str, Any] | None,
+    source: str,
+) -> Any:
     if source not in SOURCES:
         raise APIError(
             422,
@@ -43,68 +86,81 @@ def trigger(
             f"Invalid source: must be one of {', '.join(SOURCES)}.",
             details=[{"field": "source", "message": "unknown source"}],
         )
-    db = state.db
-    effect_row = effects.get(db.conn(), creator.id, effect_id)
-    effect = effects.render_effect(effect_row)
-    given = dict(params or {})
-    # Checked before taking the write lock so bad input never makes others wait.
-    _check_params(effect, given)
+    return partial(_record, who, effect_id, session_id, dict(params or {}), source)
 
-    with db.write() as conn:
-        session = _session(conn, creator.id, session_id)
-        kit = _kit(conn, creator.id, session["brand_kit_id"])
-        if kit is not None and effect.category not in kit.allowed_categories:
-            raise APIError(
-                403,
-                "category_not_allowed",
-                f"The brand kit {kit.name!r} does not allow {effect.category} effects.",
-                hint="Add the category to the brand kit's allowedCategories, or fire another effect.",
-                extra={"category": effect.category},
-            )
-        moment = now()
-        at_ms = int(moment.timestamp() * 1000)
-        _check_cooldown(conn, creator.id, effect, effect_row["cooldown_ms"], at_ms)
-        render = _render(effect, brand_of(kit) if kit else None, given)
-        activation = {
-            "id": new_id("act"),
-            "effectId": effect.id,
-            "sessionId": session["id"],
-            "triggeredAt": iso(moment),
-            "source": source,
-            "render": render,
-        }
-        conn.execute(
-            "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
-            "triggered_ms, source, render) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                activation["id"],
-                effect.id,
-                session["id"],
-                creator.id,
-                activation["triggeredAt"],
-                at_ms,
-                source,
-                json.dumps(render, separators=(",", ":")),
-            ),
-        )
-        metrics = sessions.count_trigger(
-            session["metrics"], effect.slug, effect.category, activation["triggeredAt"]
-        )
-        conn.execute(
-            "UPDATE stream_sessions SET metrics = ? WHERE id = ?", (metrics, session["id"])
-        )
-        updated = sessions.fetch(conn, creator.id, session["id"])
 
-    state.hub.publish(creator.id, {"type": "effect.triggered", "activation": activation})
-    if updated is not None:
-        state.hub.publish(
-            creator.id,
-            {
-                "type": "session.updated",
-                "session": sessions.session_out(updated, moment).model_dump(by_alias=True),
-            },
-        )
+def _published(state: AppState, recorded: Recorded) -> dict[str, Any]:
+    """After COMMIT: tell the creator's live connections."""
+    creator_id, activation, session, moment = recorded
+    state.hub.publish(creator_id, {"type": "effect.triggered", "activation": activation})
+    state.hub.publish(
+        creator_id,
+        {
+            "type": "session.updated",
+            "session": sessions.session_out(session, moment).model_dump(by_alias=True),
+        },
+    )
     return activation
+
+
+def _record(
+    who: Who,
+    effect_id: str,
+    session_id: str | None,
+    given: dict[str, Any],
+    source: str,
+    conn: sqlite3.Connection,
+) -> Recorded:
+    """The trigger's reads and writes, inside the writer's transaction."""
+    creator = who if isinstance(who, Creator) else creator_for(conn, who)
+    effect_row = effects.get(conn, creator.id, effect_id)
+    effect = effects.render_effect(effect_row)
+    _check_params(effect, given)
+    session = _session(conn, creator.id, session_id)
+    kit = _kit(conn, creator.id, session["brand_kit_id"])
+    if kit is not None and effect.category not in kit.allowed_categories:
+        raise APIError(
+            403,
+            "category_not_allowed",
+            f"The brand kit {kit.name!r} does not allow {effect.category} effects.",
+            hint="Add the category to the brand kit's allowedCategories, or fire another effect.",
+            extra={"category": effect.category},
+        )
+    moment = now()
+    at_ms = int(moment.timestamp() * 1000)
+    _check_cooldown(conn, creator.id, effect, effect_row["cooldown_ms"], at_ms)
+    render = _render(effect, brand_of(kit) if kit else None, given)
+    activation = {
+        "id": new_id("act"),
+        "effectId": effect.id,
+        "sessionId": session["id"],
+        "triggeredAt": iso(moment),
+        "source": source,
+        "render": render,
+    }
+    conn.execute(
+        "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
+        "triggered_ms, source, render) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            activation["id"],
+            effect.id,
+            session["id"],
+            creator.id,
+            activation["triggeredAt"],
+            at_ms,
+            source,
+            json.dumps(render, separators=(",", ":")),
+        ),
+    )
+    metrics = sessions.count_trigger(
+        session["metrics"], effect.slug, effect.category, activation["triggeredAt"]
+    )
+    # The metrics in the same transaction as the activation; RETURNING is the session
+    # as committed, for the session.updated event.
+    updated = conn.execute(
+        "UPDATE stream_sessions SET metrics = ? WHERE id = ? RETURNING *", (metrics, session["id"])
+    ).fetchone()
+    return creator.id, activation, updated, moment
 
 
 def _params_error(exc: ParamsError) -> APIError:

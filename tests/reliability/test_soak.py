@@ -6,6 +6,7 @@ fired every 50 ms; sessions start and end every few seconds. Over the run:
   409 `no_live_session` in the moment between two sessions);
 - no WebSocket is closed by the server, and every connection gets `ready`;
 - clients connected when an effect fires get it;
+- quiet spells between bursts (the thread pool retires idle workers) leak no open files;
 - in the long run (`-m slow`, STREAMFX_SOAK_SECONDS, default 600), the server's resident
   memory (VmRSS in /proc/<pid>/status) grows less than 10 % after warm-up.
 """
@@ -162,6 +163,43 @@ def _soak(tmp_path: Path, seconds: float) -> Soak:
         soak.check()
         assert "Traceback" not in server.log_text()
     return soak
+
+
+def _open_files(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def test_quiet_spells_between_bursts_leak_no_open_files(tmp_path: Path):
+    """A stream is bursts of triggers with quiet spells between them.
+
+    The thread pool retires workers that were idle for 10 s and starts new ones for the
+    next burst; each worker opens its own SQLite connection. The connections of retired
+    workers must be closed, or every burst leaks a few files and megabytes until the
+    server runs out of file descriptors hours into a stream.
+    """
+    with own_server(tmp_path / "data") as server:
+        token = sign_in(server, "owner@example.com")["accessToken"]
+        assert server.process is not None
+
+        def burst() -> None:
+            def requests() -> None:
+                with httpx.Client(base_url=server.url, headers=bearer(token), timeout=30) as c:
+                    for _ in range(5):
+                        assert c.get("/api/effects").status_code == 200
+
+            threads = [threading.Thread(target=requests) for _ in range(30)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+
+        burst()
+        after_first = _open_files(server.process.pid)
+        time.sleep(11)  # longer than the pool keeps an idle worker
+        burst()
+        after_last = _open_files(server.process.pid)
+        # Before the fix: about 40 more open files after each quiet spell.
+        assert after_last - after_first < 20, (after_first, after_last)
 
 
 def test_short_soak_has_no_errors(tmp_path: Path):

@@ -298,10 +298,11 @@ async def running(app: StreamFXApp, *, loaded: bool = True) -> AsyncIterator[Pan
         panel = Panel(app, pilot, notes)
         if loaded:
             await panel.wait(
-                lambda: app.order and app.server_status == "live" and app.me is not None,
+                lambda: app.snapshots and not app._resyncing and app.server_status == "live",
                 20,
                 "the panel to load from the server",
             )
+            await pilot.pause(0.1)  # and paint it
         yield panel
 
 

@@ -91,7 +91,8 @@ def test_obs_comes_back_within_two_seconds_after_a_restart(account: Account, obs
             await panel.wait(lambda: panel.app.obs.state.connected, 4, "OBS back")
             assert time.monotonic() - back <= 2.0, "reconnected at most 2 s after OBS is back"
             assert "connected" in header(panel)
-            assert panel.said("Connected to OBS again")
+            # The notice is posted to the UI thread right after the state flips.
+            await panel.wait(lambda: panel.said("Connected to OBS again"), 2, "the notice")
 
             calls = factory.calls
             banner = str(panel.app.order.index(panel.app.effects["fx_banner"]) + 1)
@@ -108,3 +109,40 @@ def test_obs_comes_back_within_two_seconds_after_a_restart(account: Account, obs
     run(scenario())
     with obs_ready.connect() as conn:
         wait_until(lambda: effects_idle(conn), 10, "the banner to end")
+
+
+def test_an_ended_sign_in_is_said_plainly_and_r_picks_up_a_new_one(account: Account) -> None:
+    from streamfx_cli.credentials import Login
+    from tests.support.accounts import login
+
+    stored = account.store.load()
+    assert stored is not None
+
+    async def scenario() -> None:
+        async with running(make_app(account)) as panel:
+            # Signed out from another device: the server ends this sign-in everywhere.
+            await panel.blocking(
+                lambda: account.post(
+                    "/api/auth/logout", json={"refreshToken": stored.refresh_token}
+                )
+            )
+            await panel.wait(lambda: "signed out" in header(panel), 10, "the header to say so")
+            await panel.wait(lambda: panel.said("streamfx login"), 2, "how to fix it")
+            assert panel.app.is_running
+
+            # `streamfx login` again (here: the same tokens file), then r.
+            tokens = await panel.blocking(lambda: login(account.server, account.email))
+            account.store.save(
+                Login(
+                    account.url,
+                    account.email,
+                    account.id,
+                    tokens["accessToken"],
+                    tokens["refreshToken"],
+                )
+            )
+            await panel.press("r")
+            await panel.wait(lambda: "· live" in header(panel), 5, "live again")
+            assert account.email in header(panel)
+
+    run(scenario())

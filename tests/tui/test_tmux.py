@@ -45,19 +45,40 @@ class Tmux:
         self.session = "panel"
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(
+        done = subprocess.run(
             [self.tmux, "-S", str(self.socket), *args],
             env=self.env,
             capture_output=True,
             text=True,
             timeout=30,
-            check=check,
         )
+        if check and done.returncode != 0:
+            raise AssertionError(f"tmux {' '.join(args[:3])} failed: {done.stderr.strip()}")
+        return done
 
     def start(self, command: str) -> None:
-        self._run("new-session", "-d", "-s", self.session, "-x", "120", "-y", "36", command)
-        # Keep the pane after the command exits, to read what it last printed.
-        self._run("set-option", "-t", self.session, "remain-on-exit", "on")
+        # One invocation: the pane is kept after the command exits (to read what it
+        # last printed) even if it exits at once; no user config is read.
+        self._run(
+            "-f",
+            os.devnull,
+            "start-server",
+            ";",
+            "set-option",
+            "-g",
+            "remain-on-exit",
+            "on",
+            ";",
+            "new-session",
+            "-d",
+            "-s",
+            self.session,
+            "-x",
+            "120",
+            "-y",
+            "36",
+            command,
+        )
 
     def send(self, *keys: str, literal: bool = False) -> None:
         self._run("send-keys", "-t", self.session, *(["-l"] if literal else []), *keys)
@@ -85,6 +106,11 @@ class Tmux:
 
     def kill(self) -> None:
         self._run("kill-server", check=False)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if self._run("list-sessions", check=False).returncode != 0:
+                return  # no server answers on the socket any more
+            time.sleep(0.05)
 
 
 @pytest.fixture

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Annotated, Any
 
 import typer
 
 from ..errors import StreamFXError
+from ..firing import parse_params
+
+__all__ = ["JsonFlag", "ParamFlag", "live_session", "parse_duration_ms", "parse_params"]
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 ParamFlag = Annotated[
@@ -26,21 +28,6 @@ def parse_duration_ms(text: str) -> int:
         raise StreamFXError(f"{text!r} is not a duration.", "Write it like 5s, 1500ms or 2m.")
     value, unit = float(match.group(1)), match.group(2) or "s"
     return int(value * {"ms": 1, "s": 1000, "m": 60_000}[unit])
-
-
-def parse_params(pairs: list[str] | None) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for pair in pairs or ():
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise StreamFXError(
-                f"{pair!r} is not key=value.", "Write parameters like --param text='Hello chat'."
-            )
-        try:
-            params[key.strip()] = json.loads(raw)
-        except ValueError:
-            params[key.strip()] = raw
-    return params
 
 
 def live_session(client: Any) -> dict[str, Any]:

@@ -321,11 +321,12 @@ def ensure_account(url: str, email: str | None, password_stdin: bool) -> dict[st
 # -- the commands -------------------------------------------------------------------
 
 
-def _server_for_panel(server: str | None) -> str:
+def _server_for_panel(server: str | None, stored: Any = None) -> str:
     from ..config import server_url
     from ..credentials import CredentialStore
 
-    stored = None if server or os.environ.get("STREAMFX_SERVER") else CredentialStore().load()
+    if stored is None and not server and not os.environ.get("STREAMFX_SERVER"):
+        stored = CredentialStore().load()
     return server_url(server, stored=stored.server if stored else None)
 
 
@@ -352,9 +353,10 @@ def tui(server: ServerOpt = None) -> None:
     from ..credentials import CredentialStore
     from ..errors import NotLoggedIn
 
-    if CredentialStore().load() is None:
+    stored = CredentialStore().load()
+    if stored is None:
         raise NotLoggedIn(hint="Run `streamfx login`, or `streamfx up` to set everything up.")
-    url = _server_for_panel(server)
+    url = _server_for_panel(server, stored)
     from ..tui import run_panel
 
     run_panel(url)

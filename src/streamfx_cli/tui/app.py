@@ -131,6 +131,7 @@ class StreamFXApp(App[None]):
         self._had_cooldowns = False
         self._resyncing = False
         self._resync_again = False
+        self.snapshots = 0  # how many times everything was loaded from the server
         self.main = MainScreen()
 
     def on_mount(self) -> None:
@@ -144,9 +145,12 @@ class StreamFXApp(App[None]):
         self.status_bar.show_server(self.server_url, "connecting")
         self.status_bar.show_obs(self.obs.state)
         self.run_worker(self.obs.run(), name="obs-link", group="obs", exit_on_error=False)
-        self.run_worker(self.events.run(), name="live-events", group="events", exit_on_error=False)
+        self._start_events()
         self.resync()
         self.set_interval(TICK_S, self._tick)
+
+    def _start_events(self) -> None:
+        self.run_worker(self.events.run(), name="live-events", group="events", exit_on_error=False)
 
     async def on_unmount(self) -> None:
         await asyncio.to_thread(self.obs.close)
@@ -252,6 +256,11 @@ class StreamFXApp(App[None]):
             self._resyncing = False
 
     async def _apply_snapshot(self, snapshot: dict[str, Any]) -> None:
+        if self.server_status == "signed-out":
+            # Signed in again (`streamfx login`, then r): listen to the server again.
+            self.server_status = "connecting"
+            self.status_bar.show_server(self.server_url, "connecting")
+            self._start_events()
         self.me = snapshot["me"]
         settings = self.me.get("settings") or {}
         self.active_kit_id = settings.get("activeBrandKitId")
@@ -269,6 +278,7 @@ class StreamFXApp(App[None]):
             self.session = None  # ended while we were away
         await self.grid.show_effects(self.order)
         self._show_all()
+        self.snapshots += 1
 
     def effective_kit(self) -> BrandKit:
         """The kit firing uses: the live session's own, else the active one, else defaults."""

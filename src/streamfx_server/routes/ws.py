@@ -47,7 +47,7 @@ from fastapi import APIRouter, WebSocket
 from pydantic import Field, StrictInt, StrictStr, ValidationError
 
 from .. import triggering
-from ..deps import Creator, authenticate, overlay_creator
+from ..deps import Creator, SignIn, authenticate, overlay_creator
 from ..errors import APIError, unauthorized, validation_details
 from ..hub import Hub, Subscriber, encode
 from ..schemas import ApiModel
@@ -388,22 +388,6 @@ async def _read(websocket: WebSocket, state: AppState, sub: Subscriber, cred: Cr
             )
 
 
-def _run_trigger(state: AppState, cred: Credential, body: TriggerMessage) -> dict[str, Any]:
-    # Re-read the creator through the sign-in family: it may have been ended since the
-    # connection authenticated (and the tier may have changed).
-    row = state.db.one(
-        "SELECT c.* FROM auth_sessions s JOIN creators c ON c.id = s.creator_id "
-        "WHERE s.id = ? AND s.creator_id = ? AND s.revoked_at IS NULL",
-        (cred.creator.family_id, cred.creator.id),
-    )
-    if row is None:
-        raise unauthorized("This sign-in was ended; sign in again.", "session_revoked")
-    creator = Creator.from_row(row, cred.creator.family_id)
-    return triggering.trigger(
-        state, creator, body.effect_id, body.session_id, body.params, source="ws"
-    )
-
-
 async def _trigger(
     state: AppState, sub: Subscriber, cred: Credential, payload: dict[str, Any], msg_id: Any
 ) -> None:
@@ -437,7 +421,16 @@ async def _trigger(
         )
         return
     try:
-        activation = await anyio.to_thread.run_sync(_run_trigger, state, cred, body)
+        # The sign-in is re-checked in the trigger's transaction: it may have been
+        # ended since the connection authenticated (and the tier may have changed).
+        activation = await triggering.trigger_async(
+            state,
+            SignIn(cred.creator.id, cred.creator.family_id),
+            body.effect_id,
+            body.session_id,
+            body.params,
+            source="ws",
+        )
     except APIError as exc:
         await hub.reply(sub, _api_error(exc, msg_id))
         if exc.code == "session_revoked":

@@ -1,0 +1,48 @@
+"""The Typer app behind `streamfx`. Sub-apps import their heavy dependencies inside
+commands; a plain `streamfx fire` does not even import this (see `main.run`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .commands import auth, brand_kit, effects, fire, obs, overlay, server, session, up
+
+app = typer.Typer(
+    name="streamfx",
+    help="Fire on-brand effects into OBS Studio, run the StreamFX server and its control panel.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from streamfx_server import __version__
+
+        print(f"streamfx {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """StreamFX: a streamer's effects companion."""
+
+
+auth.register(app)
+app.command()(fire.fire)
+app.add_typer(server.app, name="server")
+app.add_typer(brand_kit.app, name="brand-kit")
+app.add_typer(session.app, name="session")
+app.add_typer(effects.app, name="effects")
+app.add_typer(overlay.app, name="overlay")
+app.add_typer(obs.app, name="obs")
+up.register(app)  # `up` and `tui`: Textual is imported only when the panel opens
