@@ -37,41 +37,15 @@ def login(
     ] = False,
 ) -> None:
     """Sign in; the tokens go to the OS keyring."""
-    import httpx
-
-    from ..client import api_error, unreachable
-    from ..config import server_url, update_config
-    from ..credentials import CredentialStore, Login
+    from ..config import server_url
+    from .up import sign_in
 
     url = server_url(server)
     if not email:
         email = typer.prompt("Email")
     password = _read_password(password_stdin)
-    try:
-        response = httpx.post(
-            f"{url}/api/auth/login", json={"email": email, "password": password}, timeout=15.0
-        )
-    except httpx.TransportError as exc:
-        raise unreachable(url, exc) from None
-    if response.status_code != 200:
-        raise api_error(response)
-    data = response.json()
-    store = CredentialStore()
-    where = store.save(
-        Login(
-            server=url,
-            email=data["creator"]["email"],
-            creator_id=data["creator"]["id"],
-            access_token=data["accessToken"],
-            refresh_token=data["refreshToken"],
-        )
-    )
-    update_config(server=url)
-    if where == "file":
-        warn(
-            f"no system keyring found; your sign-in is stored in {store.fallback_path} (readable only by you)."
-        )
-    say(f"Signed in as {data['creator']['displayName']} <{data['creator']['email']}> on {url}.")
+    creator = sign_in(url, email, password)
+    say(f"Signed in as {creator['displayName']} <{creator['email']}> on {url}.")
 
 
 def logout() -> None:
