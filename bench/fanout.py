@@ -143,7 +143,7 @@ def run(rounds: int = 3) -> list[tuple[str, str, str, str]]:
             "server CPU per trigger (request + fan-out)",
             f"{med(manys, 'cpu_ms'):.1f} ms",
             f"1 client {med(ones, 'cpu_ms'):.1f} ms",
-            "(load-independent)",
+            "for reference: hardly moves with the load",
         ),
         (
             "ws fan-out delivered",

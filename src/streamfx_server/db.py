@@ -1,19 +1,19 @@
-"""SQLite access: one connection per worker thread, explicit write transactions, and a
-group-commit writer for the hot path (`Database.submit`)."""
+"""SQLite access: one connection per worker thread, explicit write transactions, and
+group commit on the event loop for the hot path (`Database.run_async`)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-T = TypeVar("T")
+# Runs on a committed job's result, right after COMMIT (see Database.run_async).
+After = Callable[[Any], Any]
 log = logging.getLogger("streamfx.server")
 
 # How many queued jobs one transaction takes at most: bounds the wait of the last one.
@@ -48,7 +48,7 @@ class Database:
         # sleeps in growing steps (up to 100 ms) and turns 64 concurrent triggers into
         # seconds of p99. Other processes (the admin CLI) still wait via busy_timeout.
         self._write_lock = threading.Lock()
-        self._writer: _GroupWriter | None = None
+        self._loop_writer: _LoopWriter | None = None
 
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -77,20 +77,33 @@ class Database:
                 raise
             conn.execute("COMMIT")
 
-    def submit(self, job: Callable[[sqlite3.Connection], T]) -> Future[T]:
-        """Run `job(conn)` inside a write transaction on the writer thread; the future
-        completes (with the result, or the exception `job` raised) only after COMMIT.
+    async def run_async(
+        self, job: Callable[[sqlite3.Connection], Any], after: After | None = None
+    ) -> Any:
+        """Run `job(conn)` in a write transaction; return its result (or raise what it
+        raised) only after COMMIT. `after(result)`, if given, runs right after the COMMIT
+        whether or not the caller still waits (say, to publish what was committed); the
+        caller gets what it returns.
 
-        Jobs queued together share one transaction and one COMMIT (one fsync), each
-        inside its own SAVEPOINT: a job that raises is rolled back alone. A job sees
-        the writes of the jobs before it, so checks such as cooldowns hold. It must
-        use the connection it is given, never `write()` (the writer holds that lock).
+        Jobs that arrive together share one transaction and one COMMIT (one fsync), each
+        inside its own SAVEPOINT: a job that raises is rolled back alone. A job sees the
+        writes of the jobs before it, so checks such as cooldowns hold. It must use the
+        connection it is given, never `write()` (the batch holds that lock).
+
+        The jobs run on the loop itself, one batch at a time; only BEGIN (which may wait
+        for the write lock) and COMMIT (the fsync) go to a worker thread. A job is short
+        (a few statements on pages SQLite has in memory), and running it here spares
+        every statement a hand-over of the GIL between a writer thread and the loop,
+        which a busy loop makes wait up to 5 ms each time.
         """
-        with self._lock:
-            if self._writer is None:
-                self._writer = _GroupWriter(self)
-            writer = self._writer
-        return writer.submit(job)
+        loop = asyncio.get_running_loop()
+        writer = self._loop_writer
+        if writer is None or writer.loop is not loop:
+            with self._lock:
+                if self._loop_writer is not None:
+                    self._loop_writer.close()
+                writer = self._loop_writer = _LoopWriter(self, loop)
+        return await writer.run(job, after)
 
     def one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
         return self.conn().execute(sql, params).fetchone()
@@ -106,96 +119,146 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
-            writer, self._writer = self._writer, None
-        if writer is not None:
-            writer.stop()
-        with self._lock:
+            if self._loop_writer is not None:
+                self._loop_writer.close()
+                self._loop_writer = None
             for conn in self._all.values():
                 conn.close()
             self._all.clear()
         self._local = threading.local()
 
 
-class _GroupWriter:
-    """One thread that runs queued write jobs, as many as are waiting per transaction.
+Job = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]", After | None]
 
-    Under load this turns N commits (N fsyncs, N turns of the write lock, and N
-    handovers of the GIL between threads racing for it) into one, which is where
-    the time of a small write goes; alone, a job is committed at once.
-    """
 
-    def __init__(self, db: Database) -> None:
+class _LoopWriter:
+    """Group commit on the event loop (see `Database.run_async`), with a connection of its
+    own that only one batch at a time uses: BEGIN on the loop when no other writer holds
+    the database (else in a worker thread, which waits), the jobs on the loop, then
+    COMMIT in a worker thread while the loop goes on (and gathers the next batch)."""
+
+    def __init__(self, db: Database, loop: asyncio.AbstractEventLoop) -> None:
         self._db = db
-        self._jobs: queue.SimpleQueue[tuple[Callable[[sqlite3.Connection], Any], Future] | None] = (
-            queue.SimpleQueue()
-        )
-        self._thread = threading.Thread(target=self._run, name="streamfx-writer", daemon=True)
-        self._thread.start()
+        self.loop = loop
+        self._conn = connect(db.path)
+        self._conn.execute("PRAGMA busy_timeout=0")  # see _begin_here
+        self._pending: list[Job] = []
+        self._drainer: asyncio.Task[None] | None = None
 
-    def submit(self, job: Callable[[sqlite3.Connection], T]) -> Future[T]:
-        future: Future[T] = Future()
-        self._jobs.put((job, future))
-        return future
+    async def run(self, job: Callable[[sqlite3.Connection], Any], after: After | None) -> Any:
+        future: asyncio.Future[Any] = self.loop.create_future()
+        self._pending.append((job, future, after))
+        if self._drainer is None:
+            self._drainer = self.loop.create_task(self._drain())
+        return await future
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self._jobs.put(None)
-        self._thread.join(timeout)
+    def close(self) -> None:
+        self._conn.close()
 
-    def _run(self) -> None:
-        conn = self._db.conn()
-        while True:
-            first = self._jobs.get()
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < MAX_BATCH:
-                try:
-                    item = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._jobs.put(None)  # stop after this batch
-                    break
-                batch.append(item)
-            self._commit(conn, batch)
-
-    def _commit(
-        self,
-        conn: sqlite3.Connection,
-        batch: list[tuple[Callable[[sqlite3.Connection], Any], Future]],
-    ) -> None:
-        done: list[tuple[Future, Any, BaseException | None]] = []
+    async def _drain(self) -> None:
         try:
-            with self._db._write_lock:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for job, future in batch:
-                        if not future.set_running_or_notify_cancel():
-                            continue
-                        conn.execute("SAVEPOINT job")
-                        try:
-                            value = job(conn)
-                        except Exception as exc:
-                            conn.execute("ROLLBACK TO job")
-                            conn.execute("RELEASE job")
-                            done.append((future, None, exc))
-                        else:
-                            conn.execute("RELEASE job")
-                            done.append((future, value, None))
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
+            while self._pending:
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                await self._commit(batch)
+        finally:
+            self._drainer = None
+
+    def _begin_here(self) -> bool:
+        """BEGIN on the loop when nothing has to be waited for; False if something has.
+
+        This connection's busy timeout is 0, so another process holding the database
+        (say, the admin CLI) makes BEGIN fail at once instead of stalling the loop.
+        """
+        if not self._db._write_lock.acquire(blocking=False):
+            return False
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            self._db._write_lock.release()
+            return False
+        except BaseException:
+            self._db._write_lock.release()
+            raise
+        return True
+
+    def _begin(self) -> None:
+        """BEGIN in a worker thread: wait for this process's writers, then other processes'."""
+        self._db._write_lock.acquire()
+        try:
+            self._conn.execute("PRAGMA busy_timeout=5000")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            finally:
+                self._conn.execute("PRAGMA busy_timeout=0")
+        except BaseException:
+            self._db._write_lock.release()
+            raise
+
+    def _end(self, sql: str) -> None:
+        try:
+            self._conn.execute(sql)
+        except BaseException:
+            if sql == "COMMIT" and self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._db._write_lock.release()
+
+    async def _commit(self, batch: list[Job]) -> None:
+        try:
+            if not self._begin_here():
+                await asyncio.to_thread(self._begin)
+        except Exception as exc:
+            _fail(batch, exc, "could not begin a write transaction")
+            return
+        try:
+            # A future already done was cancelled: its caller is gone, its job not run.
+            done = [
+                (future, after, *self._run_one(job))
+                for job, future, after in batch
+                if not future.done()
+            ]
+        except BaseException as exc:
+            await asyncio.to_thread(self._end, "ROLLBACK")
+            _fail(batch, exc, "write transaction failed")
+            if not isinstance(exc, Exception):
+                raise
+            return
+        try:
+            await asyncio.to_thread(self._end, "COMMIT")
         except Exception as exc:
             # Nothing of this batch was committed: every job fails (a 500 for HTTP).
-            log.exception("write transaction failed")
-            for _, future in batch:
-                if future.running():
-                    future.set_exception(exc)
+            _fail(batch, exc, "write transaction failed")
             return
-        for future, value, error in done:
+        for future, after, value, error in done:
+            if error is None and after is not None:
+                try:  # even if the caller is gone: what was committed is published
+                    value = after(value)
+                except Exception as exc:
+                    log.exception("after-commit step failed")
+                    error = exc
+            if future.done():
+                continue
             if error is None:
                 future.set_result(value)
             else:
                 future.set_exception(error)
+
+    def _run_one(self, job: Callable[[sqlite3.Connection], Any]) -> tuple[Any, Exception | None]:
+        """One job in its own SAVEPOINT: if it raises, only its writes are undone."""
+        self._conn.execute("SAVEPOINT job")
+        try:
+            value = job(self._conn)
+        except Exception as exc:
+            self._conn.execute("ROLLBACK TO job")
+            self._conn.execute("RELEASE job")
+            return None, exc
+        self._conn.execute("RELEASE job")
+        return value, None
+
+
+def _fail(batch: list[Job], exc: BaseException, what: str) -> None:
+    log.exception(what)
+    for _, future, _ in batch:
+        if not future.done():
+            future.set_exception(exc)

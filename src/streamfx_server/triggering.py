@@ -1,19 +1,18 @@
 """Firing an effect: the one implementation behind POST /api/effects/trigger and the WebSocket.
 
 A trigger is a small write (an activation row and the session's metrics) whose
-cost is the commit: under load, many arrive at once. Each one is therefore a job
-for the database's group-commit writer (`Database.submit`), which runs the
-waiting ones in one transaction, a SAVEPOINT each, and completes them after the
-one COMMIT. Nothing is answered or published before that COMMIT, and each job
-sees the ones before it, so cooldowns hold however triggers are grouped.
+cost is the commit: under load, many arrive at once. `trigger_async` (the API and
+the WebSocket) therefore hands each one to the database's group commit
+(`Database.run_async`), which runs the waiting ones in one transaction, a
+SAVEPOINT each, and answers them after the one COMMIT. Nothing is answered or
+published before that COMMIT, and each job sees the ones before it, so cooldowns
+hold however triggers are grouped.
 
-`trigger` blocks until committed (for worker threads and tests); `trigger_async`
-awaits it on the event loop without taking a worker thread.
+`trigger` does the same in a transaction of its own, for code outside the event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import sqlite3
@@ -53,7 +52,9 @@ def trigger(
     Blocks until the activation is committed; call it from a worker thread.
     """
     job = _job(creator, effect_id, session_id, params, source)
-    return _published(state, state.db.submit(job).result())
+    with state.db.write() as conn:
+        recorded = job(conn)
+    return _published(state, recorded)
 
 
 async def trigger_async(
@@ -64,9 +65,9 @@ async def trigger_async(
     params: Mapping[str, Any] | None,
     source: str,
 ) -> dict[str, Any]:
-    """`trigger` for the event loop: waits for the commit without holding a thread."""
+    """`trigger` for the event loop, grouped with the triggers that arrive with it."""
     job = _job(creator, effect_id, session_id, params, source)
-    return _published(state, await asyncio.wrap_future(state.db.submit(job)))
+    return await state.db.run_async(job, after=partial(_published, state))
 
 
 Recorded = tuple[str, dict[str, Any], sqlite3.Row, datetime]
@@ -90,7 +91,8 @@ def _job(
 
 
 def _published(state: AppState, recorded: Recorded) -> dict[str, Any]:
-    """After COMMIT: tell the creator's live connections."""
+    """Right after COMMIT (run by the group commit even if the caller went away meanwhile,
+    so a committed activation always reaches the creator's live connections): tell them."""
     creator_id, activation, session, moment = recorded
     state.hub.publish(creator_id, {"type": "effect.triggered", "activation": activation})
     state.hub.publish(

@@ -1,8 +1,9 @@
-"""`Database.submit`: jobs share transactions, yet each is all-or-nothing, sees the ones
+"""`Database.run_async`: jobs share transactions, yet each is all-or-nothing, sees the ones
 before it, and is answered only once committed."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from streamfx_server.db import Database
 from streamfx_server.errors import APIError
 from streamfx_server.settings import Settings
 from streamfx_server.state import AppState
-from streamfx_server.triggering import trigger
+from streamfx_server.triggering import trigger, trigger_async
 from tests.unit.test_triggering import RecordingHub, add_creator
 
 
@@ -29,40 +30,73 @@ def db(tmp_path) -> Iterator[Database]:
     database.close()
 
 
-def test_a_failing_job_is_rolled_back_alone(db: Database) -> None:
-    gate = threading.Event()
+def _committed(db: Database) -> list[int]:
+    """The rows another connection sees: only what has been committed."""
+    with sqlite3.connect(db.path) as other:
+        return [row[0] for row in other.execute("SELECT n FROM t ORDER BY n")]
 
-    def block(conn: sqlite3.Connection) -> None:
-        gate.wait(5)  # holds the writer, so the jobs below queue up into one batch
+
+def test_jobs_that_arrive_together_share_one_commit_but_fail_alone(db: Database) -> None:
+    seen_outside: list[list[int]] = []
 
     def insert(n: int):
         def job(conn: sqlite3.Connection) -> int:
             conn.execute("INSERT INTO t (n) VALUES (?)", (n,))
+            seen_outside.append(_committed(db))
             if n == 3:
                 raise ValueError("job 3 fails after writing")
-            return n
+            return conn.execute("SELECT COUNT(*) FROM t").fetchone()[0]
 
         return job
 
-    first = db.submit(block)
-    futures = [db.submit(insert(n)) for n in range(6)]
-    gate.set()
-    first.result(5)
-    with pytest.raises(ValueError):
-        futures[3].result(5)
-    assert [f.result(5) for i, f in enumerate(futures) if i != 3] == [0, 1, 2, 4, 5]
-    rows = [r[0] for r in db.all("SELECT n FROM t ORDER BY n")]
-    assert rows == [0, 1, 2, 4, 5]
+    async def main() -> list[object]:
+        jobs = (db.run_async(insert(n)) for n in range(6))
+        return await asyncio.gather(*jobs, return_exceptions=True)
+
+    results = asyncio.run(main())
+    assert isinstance(results[3], ValueError)
+    # Each job sees the writes of the ones before it, but not job 3's, which was undone.
+    assert results[:3] + results[4:] == [1, 2, 3, 4, 5]
+    assert _committed(db) == [0, 1, 2, 4, 5]
+    # While the jobs ran, nothing was committed yet: one transaction, one COMMIT.
+    assert seen_outside == [[]] * 6
 
 
-def test_an_answer_means_committed(db: Database, tmp_path) -> None:
+def test_an_answer_means_committed(db: Database) -> None:
     def job(conn: sqlite3.Connection) -> int:
         conn.execute("INSERT INTO t (n) VALUES (42)")
         return 42
 
-    assert db.submit(job).result(5) == 42
-    with sqlite3.connect(tmp_path / "t.db") as other:  # another connection sees it
-        assert other.execute("SELECT n FROM t").fetchall() == [(42,)]
+    async def main() -> int:
+        return await db.run_async(job)
+
+    assert asyncio.run(main()) == 42
+    assert _committed(db) == [42]
+
+
+def test_what_was_committed_is_published_even_if_the_caller_went_away(db: Database) -> None:
+    ran = threading.Event()
+    published: list[int] = []
+
+    def job(conn: sqlite3.Connection) -> int:
+        conn.execute("INSERT INTO t (n) VALUES (7)")
+        ran.set()
+        return 7
+
+    async def main() -> None:
+        caller = asyncio.create_task(db.run_async(job, after=published.append))
+        while not ran.is_set():  # the job has run; its COMMIT is on its way
+            await asyncio.sleep(0)
+        caller.cancel()
+        for _ in range(500):
+            if published:
+                break
+            await asyncio.sleep(0.01)
+        assert caller.cancelled()
+
+    asyncio.run(main())
+    assert published == [7]
+    assert _committed(db) == [7]
 
 
 @pytest.fixture
@@ -73,22 +107,44 @@ def state(tmp_path) -> Iterator[AppState]:
     built.db.close()
 
 
-def test_simultaneous_triggers_respect_the_cooldown(state: AppState) -> None:
-    """Twenty at once of an effect with a cooldown: grouped or not, exactly one fires."""
+def _status(call) -> int:
+    try:
+        call()
+    except APIError as exc:
+        return exc.status
+    return 201
+
+
+def test_simultaneous_triggers_on_the_event_loop_respect_the_cooldown(state: AppState) -> None:
+    """Twenty at once of an effect with a cooldown, grouped into one batch: one fires."""
+    creator = add_creator(state)
+
+    async def fire() -> int:
+        try:
+            await trigger_async(state, creator, "confetti", None, None, "hotkey")
+        except APIError as exc:
+            return exc.status
+        return 201
+
+    async def main() -> list[int]:
+        return sorted(await asyncio.gather(*(fire() for _ in range(20))))
+
+    assert asyncio.run(main()) == [201] + [429] * 19
+    assert state.db.one("SELECT COUNT(*) FROM effect_activations")[0] == 1
+    metrics = state.db.one("SELECT metrics FROM stream_sessions")[0]
+    assert '"effectsTriggered":1' in metrics
+
+
+def test_simultaneous_triggers_from_threads_respect_the_cooldown(state: AppState) -> None:
+    """The same from worker threads, each in a transaction of its own."""
     creator = add_creator(state)
     barrier = threading.Barrier(20)
 
     def fire(_: int) -> int:
         barrier.wait(5)
-        try:
-            trigger(state, creator, "confetti", None, None, "hotkey")
-        except APIError as exc:
-            return exc.status
-        return 201
+        return _status(lambda: trigger(state, creator, "confetti", None, None, "hotkey"))
 
     with ThreadPoolExecutor(20) as pool:
         statuses = sorted(pool.map(fire, range(20)))
     assert statuses == [201] + [429] * 19
     assert state.db.one("SELECT COUNT(*) FROM effect_activations")[0] == 1
-    metrics = state.db.one("SELECT metrics FROM stream_sessions")[0]
-    assert '"effectsTriggered":1' in metrics

@@ -38,6 +38,7 @@ import contextlib
 import hmac
 import json
 import logging
+import random
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -322,6 +323,11 @@ def _end(hub: Hub, sub: Subscriber, reason: str) -> None:
 
 
 async def _watch(state: AppState, sub: Subscriber, cred: Credential) -> None:
+    # After the first check, the second comes at a random point of the first period:
+    # connections opened together (an overlay in every scene, a reconnect after a server
+    # restart) then check at different moments, not in one burst of thread-pool work
+    # every period that stalls the events they are all waiting for.
+    pause = random.uniform(0, LIVE_CHECK_SECONDS)
     while not sub.dropped:
         try:
             reason = await anyio.to_thread.run_sync(_revoked_reason, state, cred)
@@ -331,7 +337,8 @@ async def _watch(state: AppState, sub: Subscriber, cred: Credential) -> None:
         if reason is not None:
             _end(state.hub, sub, reason)
             return
-        await anyio.sleep(LIVE_CHECK_SECONDS)
+        await anyio.sleep(pause)
+        pause = LIVE_CHECK_SECONDS
 
 
 def _message_id(payload: dict[str, Any]) -> Any:
