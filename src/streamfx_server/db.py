@@ -205,6 +205,9 @@ class _LoopWriter:
             self._db._write_lock.release()
 
     async def _commit(self, batch: list[Job]) -> None:
+        # The threads here are asyncio's default executor, which nothing else in the
+        # server uses, not the thread pool of the `def` endpoints: those may all be
+        # waiting for the write lock this batch holds, and its COMMIT must still run.
         try:
             if not self._begin_here():
                 await asyncio.to_thread(self._begin)
