@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 
+import httpx
 import pytest
 
 from tests.support.accounts import TestCreator
@@ -326,3 +328,31 @@ def test_metrics_count_every_activation(creator: TestCreator):
     }
     listed = creator.client.get("/api/sessions").json()[0]
     assert listed["metrics"] == metrics
+
+
+def test_triggers_and_other_writes_at_once_all_complete(creator: TestCreator):
+    """160 writes at once, half of them triggers (grouped on the event loop), half brand
+    kit changes (in worker threads, more than the server has): all are answered, and
+    every trigger is counted."""
+    session = start(creator)
+    kit_id = kit(creator)["id"]
+
+    async def write(client: httpx.AsyncClient, n: int) -> int:
+        if n % 2:
+            body = {"effectId": "flash", "sessionId": session["id"]}
+            return (await client.post("/api/effects/trigger", json=body)).status_code
+        body = {"motionIntensity": n % 5 + 1}
+        return (await client.put(f"/api/brand-kit/{kit_id}", json=body)).status_code
+
+    async def main() -> list[int]:
+        limits = httpx.Limits(max_connections=None)
+        async with httpx.AsyncClient(
+            base_url=str(creator.client.base_url), headers=creator.auth, limits=limits, timeout=30
+        ) as client:
+            return await asyncio.gather(*(write(client, n) for n in range(160)))
+
+    statuses = asyncio.run(main())
+    assert statuses.count(201) == 80
+    assert statuses.count(200) == 80
+    metrics = creator.client.get(f"/api/sessions/{session['id']}/status").json()["metrics"]
+    assert metrics["effectsTriggered"] == 80

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+import anyio
 import pytest
 
 from streamfx_server.app import build_state
@@ -97,6 +98,35 @@ def test_what_was_committed_is_published_even_if_the_caller_went_away(db: Databa
     asyncio.run(main())
     assert published == [7]
     assert _committed(db) == [7]
+
+
+def test_a_batch_commits_while_every_worker_thread_waits_for_it(db: Database) -> None:
+    """The server's worker threads (the `def` endpoints) may all be waiting for the write
+    lock that a batch holds: the batch's COMMIT must not need one of them."""
+    go = threading.Event()
+
+    def other_writer(n: int) -> None:
+        go.wait(10)
+        with db.write() as conn:
+            conn.execute("INSERT INTO t (n) VALUES (?)", (n,))
+
+    def job(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO t (n) VALUES (0)")
+        go.set()  # the batch holds the write lock: every worker thread now waits for it
+
+    async def main() -> int:
+        workers = anyio.to_thread.current_default_thread_limiter().total_tokens
+        others = [
+            asyncio.create_task(anyio.to_thread.run_sync(other_writer, n))
+            for n in range(1, int(workers) + 1)
+        ]
+        await asyncio.sleep(0.2)  # all of them started, holding every worker thread
+        await asyncio.wait_for(db.run_async(job), 10)
+        await asyncio.wait_for(asyncio.gather(*others), 10)
+        return len(others)
+
+    others = asyncio.run(main())
+    assert _committed(db) == list(range(others + 1))
 
 
 @pytest.fixture
