@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,18 +15,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.support.accounts import TestCreator
 from tests.support.live_server import LiveServer
-
-
-def ws_url(server: LiveServer, query: str = "") -> str:
-    return f"ws://127.0.0.1:{server.port}/api/ws{query}"
-
-
-def recv(ws: ClientConnection, timeout: float = 5) -> dict[str, Any]:
-    return json.loads(ws.recv(timeout=timeout))
-
-
-def send(ws: ClientConnection, message: dict[str, Any]) -> None:
-    ws.send(json.dumps(message))
+from tests.support.ws import recv, send, ws_url
 
 
 @contextmanager

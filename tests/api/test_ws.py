@@ -8,8 +8,6 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,37 +20,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.support.accounts import TestCreator, login
 from tests.support.live_server import LiveServer, free_port, start_server
-
-
-def ws_url(server: LiveServer) -> str:
-    return f"ws://127.0.0.1:{server.port}/api/ws"
-
-
-def recv(ws: ClientConnection, timeout: float = 5) -> dict[str, Any]:
-    return json.loads(ws.recv(timeout=timeout))
-
-
-def send(ws: ClientConnection, message: dict[str, Any]) -> None:
-    ws.send(json.dumps(message))
-
-
-@contextmanager
-def live(server: LiveServer, token: str, **kwargs: Any) -> Iterator[ClientConnection]:
-    """A connection that has sent its auth message and got `ready`."""
-    with connect(ws_url(server), open_timeout=5, close_timeout=2, **kwargs) as ws:
-        send(ws, {"type": "auth", "token": token})
-        ready = recv(ws)
-        assert ready["type"] == "ready", ready
-        yield ws
-
-
-def next_of(ws: ClientConnection, kind: str, timeout: float = 5) -> dict[str, Any]:
-    """The next message of type `kind`, skipping others (say, session.updated)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        message = recv(ws, max(0.01, deadline - time.monotonic()))
-        if message["type"] == kind:
-            return message
+from tests.support.ws import live, next_of, recv, send, ws_url
 
 
 def close_of(ws: ClientConnection, timeout: float = 5) -> tuple[Close | None, list[dict]]:

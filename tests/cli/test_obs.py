@@ -103,19 +103,18 @@ def closed_port() -> int:
         return int(s.getsockname()[1])  # closed again: nothing listens there
 
 
-def configure_obs(cli: Cli, obs_studio: ObsStudio) -> None:
+def configure_obs(cli: Cli, obs_studio: ObsStudio) -> subprocess.CompletedProcess[str]:
+    """`streamfx obs config` pointed at the test's OBS, the password given on stdin."""
     host, port, password = obs_studio.endpoint
-    ok(
-        cli.run(
-            "obs",
-            "config",
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--password-stdin",
-            input=password + "\n",
-        )
+    return cli.run(
+        "obs",
+        "config",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--password-stdin",
+        input=password + "\n",
     )
 
 
@@ -139,7 +138,7 @@ def live(signed_in: Cli, obs_studio: ObsStudio, obs_conn: ObsConnection) -> Live
     build_stage(obs_conn)
     setup(obs_conn)
     wait_until(lambda: effects_idle(obs_conn), 10, "effects of earlier tests to end")
-    configure_obs(signed_in, obs_studio)
+    ok(configure_obs(signed_in, obs_studio))
     kit = as_json(
         signed_in.run(
             "brand-kit",
@@ -213,16 +212,7 @@ def test_obs_config_setup_status_and_scenes(
     shown = ok(file_cli.run("obs", "config"))
     assert "ws://127.0.0.1:4455 (the default)" in shown and "Password: none" in shown
 
-    saved = file_cli.run(
-        "obs",
-        "config",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--password-stdin",
-        input=password + "\n",
-    )
+    saved = configure_obs(file_cli, obs_studio)
     out = ok(saved)
     assert f"ws://{host}:{port}" in out
     # No keyring on this "machine": the password falls back to a private file, as tokens do.

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
 from tests.support.accounts import PASSWORD, login, register
 from tests.support.live_server import LiveServer, start_server
+from tests.support.ws import recv, send
 
 
 @contextmanager
@@ -65,39 +64,6 @@ def operations() -> list[tuple[str, str]]:
 
 
 # -- WebSocket -------------------------------------------------------------------------
-
-
-def ws_url(server: LiveServer) -> str:
-    return f"ws://127.0.0.1:{server.port}/api/ws"
-
-
-def recv(ws: ClientConnection, timeout: float = 5) -> dict[str, Any]:
-    return json.loads(ws.recv(timeout=timeout))
-
-
-def send(ws: ClientConnection, message: dict[str, Any]) -> None:
-    ws.send(json.dumps(message))
-
-
-@contextmanager
-def live(
-    server: LiveServer, token: str, path: str = "", **kwargs: Any
-) -> Iterator[ClientConnection]:
-    """A connection that has sent its auth message and got `ready`."""
-    with connect(ws_url(server) + path, open_timeout=10, close_timeout=2, **kwargs) as ws:
-        send(ws, {"type": "auth", "token": token})
-        ready = recv(ws)
-        assert ready["type"] == "ready", ready
-        yield ws
-
-
-def next_of(ws: ClientConnection, kind: str, timeout: float = 5) -> dict[str, Any]:
-    """The next message of type `kind`, skipping others."""
-    deadline = time.monotonic() + timeout
-    while True:
-        message = recv(ws, max(0.01, deadline - time.monotonic()))
-        if message["type"] == kind:
-            return message
 
 
 def assert_nothing_queued(ws: ClientConnection) -> None:

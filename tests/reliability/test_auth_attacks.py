@@ -37,8 +37,9 @@ from websockets.sync.client import connect
 
 from tests.support.accounts import PASSWORD, TestCreator, login, register
 from tests.support.live_server import LiveServer
+from tests.support.ws import live, next_of, recv, send, ws_url
 
-from .helpers import bearer, live, next_of, own_server, recv, send, sign_in, ws_url
+from .helpers import bearer, own_server, sign_in
 
 
 def _b64(data: bytes) -> str:

@@ -17,8 +17,9 @@ import pytest
 from tests.support.accounts import TestCreator
 from tests.support.live_server import LiveServer
 from tests.support.media import png, upload
+from tests.support.ws import live, next_of
 
-from .helpers import assert_nothing_queued, live, next_of, openapi_spec, operations
+from .helpers import assert_nothing_queued, openapi_spec, operations
 
 # Path parameter or body field -> which of Alice's resources it names.
 RESOURCE_OF = {

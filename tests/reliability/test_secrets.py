@@ -32,8 +32,9 @@ from websockets.sync.client import connect
 from tests.support.accounts import PASSWORD, login, register
 from tests.support.live_server import LiveServer, free_port
 from tests.support.media import png, upload
+from tests.support.ws import live, recv, send, ws_url
 
-from .helpers import bearer, live, own_server, recv, send, ws_url
+from .helpers import bearer, own_server
 
 WRONG_PASSWORD = "wrong horse battery staple"
 

@@ -26,8 +26,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.support.live_server import LiveServer
+from tests.support.ws import live, send
 
-from .helpers import bearer, live, own_server, send, sign_in
+from .helpers import bearer, own_server, sign_in
 
 CLIENTS = 20
 TRIGGER_EVERY = 0.05

@@ -8,18 +8,15 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 
 import anyio
 import pytest
 
-from streamfx_server.app import build_state
 from streamfx_server.db import Database
 from streamfx_server.errors import APIError
-from streamfx_server.settings import Settings
 from streamfx_server.state import AppState
 from streamfx_server.triggering import trigger, trigger_async
-from tests.unit.test_triggering import RecordingHub, add_creator
+from tests.unit.test_triggering import add_creator
 
 
 @pytest.fixture
@@ -129,22 +126,6 @@ def test_a_batch_commits_while_every_worker_thread_waits_for_it(db: Database) ->
     assert _committed(db) == list(range(others + 1))
 
 
-@pytest.fixture
-def state(tmp_path) -> Iterator[AppState]:
-    built = build_state(Settings(data_dir=tmp_path / "data"))
-    built = replace(built, hub=RecordingHub(built.settings.db_path))
-    yield built
-    built.db.close()
-
-
-def _status(call) -> int:
-    try:
-        call()
-    except APIError as exc:
-        return exc.status
-    return 201
-
-
 def test_simultaneous_triggers_on_the_event_loop_respect_the_cooldown(state: AppState) -> None:
     """Twenty at once of an effect with a cooldown, grouped into one batch: one fires."""
     creator = add_creator(state)
@@ -172,7 +153,11 @@ def test_simultaneous_triggers_from_threads_respect_the_cooldown(state: AppState
 
     def fire(_: int) -> int:
         barrier.wait(5)
-        return _status(lambda: trigger(state, creator, "confetti", None, None, "hotkey"))
+        try:
+            trigger(state, creator, "confetti", None, None, "hotkey")
+        except APIError as exc:
+            return exc.status
+        return 201
 
     with ThreadPoolExecutor(20) as pool:
         statuses = sorted(pool.map(fire, range(20)))

@@ -35,28 +35,12 @@ def _kit_body(
     body: dict[str, Any] = {}
     if name is not None:
         body["name"] = name
-    palette = {
-        k: v
-        for k, v in {
-            "primary": primary,
-            "secondary": secondary,
-            "accent": accent,
-            "background": background,
-            "text": text,
-        }.items()
-        if v is not None
-    }
+    palette = _given(
+        primary=primary, secondary=secondary, accent=accent, background=background, text=text
+    )
     if palette:
         body["colorPalette"] = palette
-    typography = {
-        k: v
-        for k, v in {
-            "headingFont": heading_font,
-            "bodyFont": body_font,
-            "baseSize": base_size,
-        }.items()
-        if v is not None
-    }
+    typography = _given(headingFont=heading_font, bodyFont=body_font, baseSize=base_size)
     if typography:
         body["typography"] = typography
     if motion is not None:
@@ -64,6 +48,11 @@ def _kit_body(
     if allow:
         body["allowedCategories"] = allow
     return body
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    """The options the user gave: an update changes only those."""
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def _read_file(path: Path) -> dict[str, Any]:
