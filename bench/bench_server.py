@@ -11,7 +11,7 @@ from pathlib import Path
 import uvicorn
 
 from streamfx_server.app import create_app
-from streamfx_server.settings import Settings
+from streamfx_server.infra.settings import Settings
 
 
 def main() -> None:

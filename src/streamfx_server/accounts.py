@@ -8,10 +8,10 @@ from typing import Any
 
 from pydantic import Field
 
-from .db import Database
-from .deps import TIERS
-from .ids import iso
+from .infra.db import Database
+from .infra.ids import iso
 from .schemas import ApiModel
+from .tiers import known_tier
 
 
 class CreatorOut(ApiModel):
@@ -50,8 +50,7 @@ def list_accounts(db: Database) -> list[CreatorOut]:
 
 
 def set_tier(db: Database, email: str, tier: str) -> CreatorOut:
-    if tier not in TIERS:
-        raise ValueError(f"Unknown tier {tier!r}; choose one of {', '.join(TIERS)}.")
+    known_tier(tier)
     with db.write() as conn:
         cur = conn.execute(
             "UPDATE creators SET subscription_tier = ?, updated_at = ? WHERE email = ?",

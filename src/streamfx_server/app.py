@@ -10,21 +10,21 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from . import __version__
-from .db import Database
 from .errors import document_error_bodies, install_error_handlers
-from .hub import Hub
-from .logs import install_redaction
-from .middleware import BodyLimitMiddleware, HostCheckMiddleware
-from .passwords import warm_up
-from .ratelimit import FailureLimiter
+from .infra.db import Database
+from .infra.hub import Hub
+from .infra.logs import install_redaction
+from .infra.middleware import BodyLimitMiddleware, HostCheckMiddleware
+from .infra.passwords import warm_up
+from .infra.ratelimit import FailureLimiter
+from .infra.secrets_file import load_or_create_secret
+from .infra.settings import Settings
+from .infra.tokens import TokenCodec
 from .routes import assets, auth, brand_kits, effects, health, overlay_page, sessions
 from .routes import overlay as overlay_routes
 from .routes import ws as ws_routes
 from .schemas import ErrorBody
-from .secrets_file import load_or_create_secret
-from .settings import Settings
 from .state import AppState
-from .tokens import TokenCodec
 from .uploads import body_limit, sweep_partial_uploads
 
 
@@ -82,6 +82,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(overlay_page.router)
 
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit(settings))
-    # Outermost: a foreign Host is refused before anything else runs.
-    app.add_middleware(HostCheckMiddleware, allowed=settings.host_names)
+    # Outermost: a foreign Host or WebSocket Origin is refused before anything else runs.
+    app.add_middleware(HostCheckMiddleware, settings=settings)
     return app

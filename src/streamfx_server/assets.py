@@ -6,7 +6,7 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
-from .ids import iso, new_id
+from .infra.ids import iso, new_id
 from .uploads import Received
 
 

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, Field, field_validator
 from . import effect_params
 from .catalog import ASSET_KINDS, Category, Kind
 from .errors import APIError, not_found
-from .ids import iso, new_id
+from .infra.ids import iso, new_id
 from .render import Asset, Effect
 from .schemas import ApiModel
 from .tiers import check_effect_room

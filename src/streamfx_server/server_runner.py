@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from .app import create_app
-from .settings import Settings, is_loopback
+from .infra.settings import Settings, is_loopback
 
 log = logging.getLogger("streamfx.server")
 

@@ -1,4 +1,5 @@
-"""Stream sessions: the response model, live duration, and metrics kept up to date on each trigger."""
+"""Stream sessions: the response model, live duration, the state machine (start, pause, resume,
+end), metrics kept up to date on each trigger, and the SQL behind all of it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 
 from pydantic import Field
 
-from .ids import now, parse_iso
+from . import brand_kits
+from .errors import APIError, not_found
+from .infra.ids import iso, new_id, now, parse_iso
 from .schemas import ApiModel
 
 
@@ -81,3 +84,111 @@ def live(conn: sqlite3.Connection, creator_id: str) -> sqlite3.Row | None:
     return conn.execute(
         "SELECT * FROM stream_sessions WHERE creator_id = ? AND status != 'ended'", (creator_id,)
     ).fetchone()
+
+
+def own(conn: sqlite3.Connection, creator_id: str, session_id: str) -> sqlite3.Row:
+    """The creator's session, or 404 (another creator's session is not found either)."""
+    row = fetch(conn, creator_id, session_id)
+    if row is None:
+        raise not_found("session")
+    return row
+
+
+def updated_event(session: SessionOut) -> dict[str, Any]:
+    """The `session.updated` message the creator's live connections get."""
+    return {"type": "session.updated", "session": session.model_dump(by_alias=True)}
+
+
+def start(
+    conn: sqlite3.Connection,
+    creator_id: str,
+    platform: str,
+    brand_kit_id: str | None,
+    title: str | None,
+) -> SessionOut:
+    """A new active session; at most one session per creator is live at a time."""
+    if brand_kit_id is not None and not brand_kits.exists(conn, creator_id, brand_kit_id):
+        raise not_found("brand kit")
+    current = live(conn, creator_id)
+    if current is not None:
+        raise APIError(
+            409,
+            "session_live",
+            f"You already have a {current['status']} session; end it before starting another.",
+            hint="Run `streamfx session end` first.",
+            extra={"sessionId": current["id"]},
+        )
+    session_id = new_id("ss")
+    conn.execute(
+        "INSERT INTO stream_sessions (id, creator_id, platform, status, brand_kit_id, title, "
+        "start_time, metrics) VALUES (?, ?, ?, 'active', ?, ?, ?, ?)",
+        (session_id, creator_id, platform, brand_kit_id, title, iso(), EMPTY_METRICS),
+    )
+    return session_out(own(conn, creator_id, session_id))
+
+
+_REFUSALS = {
+    ("pause", "paused"): "This session is already paused.",
+    ("pause", "ended"): "This session has ended, so it cannot be paused.",
+    ("resume", "active"): "This session is not paused, so there is nothing to resume.",
+    ("resume", "ended"): "This session has ended, so it cannot be resumed.",
+    ("end", "ended"): "This session has already ended.",
+}
+
+
+def _refuse(row: sqlite3.Row, action: str) -> None:
+    raise APIError(
+        409,
+        "invalid_transition",
+        _REFUSALS[(action, row["status"])],
+        hint="Check it with `streamfx session status`.",
+        extra={"sessionId": row["id"], "status": row["status"]},
+    )
+
+
+def transition(
+    conn: sqlite3.Connection, creator_id: str, session_id: str, action: str
+) -> SessionOut:
+    """Pause, resume or end a session; 409 when its state does not allow it."""
+    moment = now()
+    stamp = iso(moment)
+    row = own(conn, creator_id, session_id)
+    status = row["status"]
+    paused_for = (moment - parse_iso(row["paused_at"])).total_seconds() if row["paused_at"] else 0
+    if action == "pause" and status == "active":
+        conn.execute(
+            "UPDATE stream_sessions SET status = 'paused', paused_at = ? WHERE id = ?",
+            (stamp, session_id),
+        )
+    elif action == "resume" and status == "paused":
+        conn.execute(
+            "UPDATE stream_sessions SET status = 'active', paused_at = NULL, "
+            "paused_seconds = paused_seconds + ? WHERE id = ?",
+            (paused_for, session_id),
+        )
+    elif action == "end" and status != "ended":
+        conn.execute(
+            "UPDATE stream_sessions SET status = 'ended', end_time = ?, paused_at = NULL, "
+            "paused_seconds = paused_seconds + ? WHERE id = ?",
+            (stamp, paused_for, session_id),
+        )
+    else:
+        _refuse(row, action)
+    return session_out(own(conn, creator_id, session_id), moment)
+
+
+def listing(
+    conn: sqlite3.Connection, creator_id: str, status: str | None, limit: int
+) -> list[SessionOut]:
+    """The creator's sessions, newest first; `status` "live" means active or paused."""
+    sql = "SELECT * FROM stream_sessions WHERE creator_id = ?"
+    args: list[Any] = [creator_id]
+    if status == "live":
+        sql += " AND status != 'ended'"
+    elif status is not None:
+        sql += " AND status = ?"
+        args.append(status)
+    sql += " ORDER BY start_time DESC, id LIMIT ?"
+    args.append(limit)
+    at = now()
+    return [session_out(r, at) for r in conn.execute(sql, args).fetchall()]

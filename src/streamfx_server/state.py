@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .db import Database
-from .hub import Hub
-from .ratelimit import FailureLimiter
-from .settings import Settings
-from .tokens import TokenCodec
+from .infra.db import Database
+from .infra.hub import Hub
+from .infra.ratelimit import FailureLimiter
+from .infra.settings import Settings
+from .infra.tokens import TokenCodec
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""What each subscription tier may do: the one place the limits live (DESIGN.md §4)."""
+"""What each subscription tier may do: the one place the tiers and their limits live."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from .errors import APIError
 
 MB = 1024 * 1024
+
+# Lowest first: a tier may do everything the ones before it may.
+TIERS = ("free", "creator", "professional", "enterprise")
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,28 @@ LIMITS: dict[str, TierLimits] = {
 LARGEST_UPLOAD_CAP = max(t.upload_cap or 0 for t in LIMITS.values())
 
 _HINT = "Delete one you no longer use, or ask the server owner for a higher tier."
+
+
+def known_tier(tier: str) -> str:
+    if tier not in TIERS:
+        raise ValueError(f"Unknown tier {tier!r}; choose one of {', '.join(TIERS)}.")
+    return tier
+
+
+def tier_at_least(tier: str, needed: str) -> bool:
+    return TIERS.index(tier) >= TIERS.index(needed)
+
+
+def check_tier(tier: str, needed: str) -> None:
+    """Raise 403, naming the tier needed, when `tier` is below `needed`."""
+    if not tier_at_least(tier, needed):
+        raise APIError(
+            403,
+            "tier_required",
+            f"This needs the {needed} tier or higher; your account is on {tier}.",
+            hint="Ask the server owner to run `streamfx server accounts set-tier`.",
+            extra={"requiredTier": needed},
+        )
 
 
 def limits_for(tier: str) -> TierLimits:

@@ -7,8 +7,6 @@ the WebSocket) therefore hands each one to the database's group commit
 SAVEPOINT each, and answers them after the one COMMIT. Nothing is answered or
 published before that COMMIT, and each job sees the ones before it, so cooldowns
 hold however triggers are grouped.
-
-`trigger` does the same in a transaction of its own, for code outside the event loop.
 """
 
 from __future__ import annotations
@@ -21,40 +19,20 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from . import effects, sessions
-from .brand import BrandKitOut, brand_of, kit_out
+from . import brand_kits, effects, sessions
+from .brand_kits import brand_of
 from .catalog import SOURCES
-from .deps import Creator, SignIn, creator_for
 from .effect_params import ParamsError, at_trigger
 from .errors import APIError, not_found
-from .ids import iso, new_id, now
+from .identity import Creator, SignIn, creator_for
+from .infra.ids import iso, new_id, now
+from .infra.tokens import AccessClaims
 from .render import Brand, Effect, resolve
 from .state import AppState
-from .tokens import AccessClaims
 
 # Who fires: a creator already checked, or a sign-in (an access token's claims)
 # checked inside the trigger's own transaction.
 Who = Creator | SignIn | AccessClaims
-
-
-def trigger(
-    state: AppState,
-    creator: Who,
-    effect_id: str,
-    session_id: str | None,
-    params: Mapping[str, Any] | None,
-    source: str,
-) -> dict[str, Any]:
-    """Fire `effect_id` (id or slug) in `session_id` (None = the creator's live session).
-
-    Returns the activation as sent to clients: {id, effectId, sessionId,
-    triggeredAt, source, render}. Raises APIError (401, 404, 409, 403, 422, 429).
-    Blocks until the activation is committed; call it from a worker thread.
-    """
-    job = _job(creator, effect_id, session_id, params, source)
-    with state.db.write() as conn:
-        recorded = job(conn)
-    return _published(state, recorded)
 
 
 async def trigger_async(
@@ -65,7 +43,12 @@ async def trigger_async(
     params: Mapping[str, Any] | None,
     source: str,
 ) -> dict[str, Any]:
-    """`trigger` for the event loop, grouped with the triggers that arrive with it."""
+    """Fire `effect_id` (id or slug) in `session_id` (None = the creator's live session).
+
+    Returns the activation as sent to clients: {id, effectId, sessionId,
+    triggeredAt, source, render}, once it is committed. Raises APIError (401, 404,
+    409, 403, 422, 429). Grouped with the triggers that arrive with it.
+    """
     job = _job(creator, effect_id, session_id, params, source)
     return await state.db.run_async(job, after=partial(_published, state))
 
@@ -95,13 +78,7 @@ def _published(state: AppState, recorded: Recorded) -> dict[str, Any]:
     so a committed activation always reaches the creator's live connections): tell them."""
     creator_id, activation, session, moment = recorded
     state.hub.publish(creator_id, {"type": "effect.triggered", "activation": activation})
-    state.hub.publish(
-        creator_id,
-        {
-            "type": "session.updated",
-            "session": sessions.session_out(session, moment).model_dump(by_alias=True),
-        },
-    )
+    state.hub.publish(creator_id, sessions.updated_event(sessions.session_out(session, moment)))
     return activation
 
 
@@ -119,7 +96,7 @@ def _record(
     effect = effects.render_effect(effect_row)
     _check_params(effect, given)
     session = _session(conn, creator.id, session_id)
-    kit = _kit(conn, creator.id, session["brand_kit_id"])
+    kit = brand_kits.for_session(conn, creator.id, session["brand_kit_id"])
     if kit is not None and effect.category not in kit.allowed_categories:
         raise APIError(
             403,
@@ -220,16 +197,6 @@ def _session(conn: sqlite3.Connection, creator_id: str, session_id: str | None) 
             extra={"sessionId": row["id"], "status": "ended"},
         )
     return row
-
-
-def _kit(conn: sqlite3.Connection, creator_id: str, kit_id: str | None) -> BrandKitOut | None:
-    """The session's kit, else the creator's active kit, else none (defaults, all categories)."""
-    row = conn.execute(
-        "SELECT * FROM brand_kits WHERE creator_id = ? AND id = COALESCE(?, "
-        "(SELECT json_extract(settings, '$.activeBrandKitId') FROM creators WHERE id = ?))",
-        (creator_id, kit_id, creator_id),
-    ).fetchone()
-    return kit_out(row) if row is not None else None
 
 
 def _check_cooldown(

@@ -25,7 +25,7 @@ from python_multipart.multipart import parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
 from .errors import APIError
-from .settings import Settings
+from .infra.settings import Settings
 from .tiers import LARGEST_UPLOAD_CAP, describe_size
 
 SNIFF_BYTES = 64

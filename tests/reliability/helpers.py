@@ -44,7 +44,7 @@ def openapi_spec() -> dict[str, Any]:
     anyone remembering to add it; the live server serves the same document.
     """
     from streamfx_server.app import create_app
-    from streamfx_server.settings import Settings
+    from streamfx_server.infra.settings import Settings
 
     with tempfile.TemporaryDirectory() as folder:
         app = create_app(Settings(data_dir=Path(folder) / "data"))

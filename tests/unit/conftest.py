@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from streamfx_server.app import build_state
-from streamfx_server.settings import Settings
+from streamfx_server.infra.settings import Settings
 from streamfx_server.state import AppState
 
 

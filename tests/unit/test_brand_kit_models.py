@@ -10,7 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from streamfx_server.brand import (
+from streamfx_server.brand_kits import (
     BrandKitCreate,
     BrandKitOut,
     BrandKitUpdate,

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from streamfx_server.app import create_app
-from streamfx_server.settings import Settings
+from streamfx_server.infra.settings import Settings
 from streamfx_server.uploads import SNIFF_BYTES, kind_accepts, sniff
 from tests.support.media import SAMPLES
 

@@ -1,4 +1,4 @@
-from streamfx_server.ratelimit import FailureLimiter
+from streamfx_server.infra.ratelimit import FailureLimiter
 
 
 def test_limiter_blocks_after_limit_and_forgets_after_window():

@@ -7,8 +7,9 @@ from fastapi.testclient import TestClient
 
 from streamfx_server import accounts
 from streamfx_server.app import create_app
-from streamfx_server.deps import Creator, require_tier
-from streamfx_server.settings import Settings
+from streamfx_server.deps import require_tier
+from streamfx_server.identity import Creator
+from streamfx_server.infra.settings import Settings
 
 
 def test_require_tier_names_the_tier_needed(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from streamfx_server.errors import APIError
-from streamfx_server.settings import Settings
+from streamfx_server.infra.settings import Settings
 from streamfx_server.tiers import (
     LIMITS,
     MB,

@@ -1,19 +1,26 @@
-"""`triggering.trigger` in-process: cheap cooldowns over a long history, publish after commit."""
+"""`triggering.trigger_async` in-process: cheap cooldowns over a long history, publish after commit."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from typing import Any
 
 import pytest
 
-from streamfx_server.deps import Creator
 from streamfx_server.errors import APIError
-from streamfx_server.ids import iso
+from streamfx_server.identity import Creator
+from streamfx_server.infra.ids import iso
 from streamfx_server.sessions import EMPTY_METRICS
 from streamfx_server.state import AppState
-from streamfx_server.triggering import trigger
+from streamfx_server.triggering import trigger_async
 
 HISTORY = 1_000_000
+
+
+def trigger(state: AppState, *args: Any) -> dict[str, Any]:
+    """Fire through the real (group-commit) path from a test's plain function."""
+    return asyncio.run(trigger_async(state, *args))
 
 
 def add_creator(state: AppState, creator_id: str = "cr_a") -> Creator:

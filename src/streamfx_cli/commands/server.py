@@ -46,8 +46,8 @@ def run(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Start the server in the foreground."""
+    from streamfx_server.infra.settings import Settings, is_loopback
     from streamfx_server.server_runner import serve
-    from streamfx_server.settings import Settings, is_loopback
 
     from ..errors import StreamFXError
 
@@ -72,7 +72,7 @@ def run(
 def init(data_dir: DataDir = None) -> None:
     """Create the data folder, database and signing key without starting the server."""
     from streamfx_server.app import build_state
-    from streamfx_server.settings import Settings
+    from streamfx_server.infra.settings import Settings
 
     state = build_state(Settings(data_dir=_data_dir(data_dir)))
     state.db.close()
@@ -140,7 +140,7 @@ def set_tier(email: str, tier: str, data_dir: DataDir = None) -> None:
 
 
 def _open_db(data_dir: Path | None):
-    from streamfx_server.db import Database
+    from streamfx_server.infra.db import Database
 
     from ..errors import StreamFXError
 

@@ -11,8 +11,9 @@ from fastapi.responses import FileResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .. import assets
-from ..deps import Creator, State, authenticate, overlay_creator
+from ..deps import State
 from ..errors import not_found, unauthorized
+from ..identity import Creator, authenticate, overlay_creator
 from ..state import AppState
 
 router = APIRouter(tags=["assets"])
@@ -28,9 +29,9 @@ def asset_reader(
 ) -> Creator:
     """The signed-in creator, or the creator whose overlay key is given."""
     if credentials is not None and credentials.scheme.lower() == "bearer":
-        return authenticate(state, credentials.credentials)
+        return authenticate(state.db, state.tokens, credentials.credentials)
     if key:
-        creator = overlay_creator(state, key)
+        creator = overlay_creator(state.db, key)
         if creator is None:
             raise unauthorized(
                 "That overlay key is not valid.",

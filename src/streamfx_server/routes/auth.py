@@ -12,14 +12,14 @@ from fastapi import APIRouter, Request, Response
 from pydantic import AfterValidator, Field, field_validator
 
 from ..accounts import CreatorOut, creator_out, get_creator_row
-from ..db import Database
 from ..deps import DB, CurrentCreator, State
 from ..errors import APIError, unauthorized
-from ..ids import iso, new_id
-from ..passwords import hash_password, verify_password
+from ..infra.db import Database
+from ..infra.ids import iso, new_id
+from ..infra.passwords import hash_password, verify_password
+from ..infra.tokens import hash_secret, new_refresh_token
 from ..schemas import ApiModel
 from ..state import AppState
-from ..tokens import hash_secret, new_refresh_token
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
-
 from fastapi import APIRouter, Response
 
 from ..deps import DB, CurrentCreator, State
-from ..ids import iso
+from ..identity import rotate_overlay_key as new_overlay_key
 from ..schemas import ApiModel
-from ..tokens import hash_secret
 
 router = APIRouter(prefix="/api/overlay", tags=["overlay"])
 
-# A recognisable prefix (like GitHub's `ghp_`): the WebSocket tells overlay keys from
-# access tokens by it, and a key pasted somewhere it should not be is easy to spot.
-OVERLAY_KEY_PREFIX = "sfo_"
-
 # Close code for WebSocket connections whose credential stopped working.
 CLOSE_UNAUTHORIZED = 4401
-
-
-def new_overlay_key() -> str:
-    return OVERLAY_KEY_PREFIX + secrets.token_urlsafe(32)
 
 
 class OverlayKeyOut(ApiModel):
@@ -40,12 +29,7 @@ def rotate_overlay_key(
     creator: CurrentCreator, state: State, db: DB, response: Response
 ) -> OverlayKeyOut:
     """Make a new overlay key (shown only in this answer); the previous one stops working at once."""
-    key = new_overlay_key()
-    with db.write() as conn:
-        conn.execute(
-            "UPDATE creators SET overlay_key_hash = ?, updated_at = ? WHERE id = ?",
-            (hash_secret(key), iso(), creator.id),
-        )
+    key = new_overlay_key(db, creator.id)
     # After COMMIT: overlays still listening with the old key are closed now. One that
     # authenticated with it a moment ago and is not yet in the hub re-checks the key
     # right after joining (see routes/ws.py), so none slips through.

@@ -35,27 +35,32 @@ Overlay keys are re-checked the same way, besides being closed at once on rotati
 from __future__ import annotations
 
 import contextlib
-import hmac
 import json
 import logging
 import random
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 import anyio
 from fastapi import APIRouter, WebSocket
 from pydantic import Field, StrictInt, StrictStr, ValidationError
 
 from .. import triggering
-from ..deps import Creator, SignIn, authenticate, overlay_creator
 from ..errors import APIError, unauthorized, validation_details
-from ..hub import Hub, Subscriber, encode
+from ..identity import (
+    Creator,
+    SignIn,
+    authenticate,
+    is_overlay_key,
+    overlay_creator,
+    overlay_key_is_current,
+    sign_in_is_live,
+)
+from ..infra.hub import Hub, Subscriber, encode
+from ..infra.tokens import hash_secret
 from ..schemas import ApiModel
-from ..settings import Settings
 from ..state import AppState
-from ..tokens import hash_secret
-from .overlay import CLOSE_UNAUTHORIZED, OVERLAY_KEY_PREFIX
+from .overlay import CLOSE_UNAUTHORIZED
 
 router = APIRouter(tags=["websocket"])
 log = logging.getLogger("streamfx.server")
@@ -87,60 +92,12 @@ class TriggerMessage(ApiModel):
     params: dict[str, Any] | None = None
 
 
-# -- Origin ----------------------------------------------------------------------------
-
-
-def _default_port(scheme: str) -> int:
-    return 443 if scheme in ("https", "wss") else 80
-
-
-def _own_ports(settings: Settings, host_header: str | None) -> set[int]:
-    base = urlsplit(settings.base_url)
-    ports = {settings.port, base.port or _default_port(base.scheme)}
-    host = (host_header or "").strip()
-    tail = host.rsplit("]", 1)[-1] if host.startswith("[") else host
-    if ":" in tail:
-        with contextlib.suppress(ValueError):
-            ports.add(int(tail.rsplit(":", 1)[1]))
-    else:
-        # No port in Host: the client came through a default port (a reverse proxy).
-        ports.update((80, 443))
-    return ports
-
-
-def origin_allowed(settings: Settings, origin: str, host_header: str | None) -> bool:
-    """True for the server's own origins: a page it served, under a name it answers to.
-
-    Starlette's CORS middleware skips WebSockets and browsers do not apply the
-    same-origin policy to them, so without this any web page could open a socket here.
-    A different port on the same host is a different origin (another local app).
-    """
-    try:
-        parts = urlsplit(origin.strip())
-        port = parts.port
-    except ValueError:
-        return False
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return False
-    if parts.hostname.lower() not in settings.host_names:
-        return False
-    return (port or _default_port(parts.scheme)) in _own_ports(settings, host_header)
-
-
-async def _deny_origin(websocket: WebSocket) -> None:
-    # Closing before accepting makes the server answer the handshake with HTTP 403.
-    # (A denial response with a JSON body would work too, but uvicorn then logs a
-    # spurious "returned without completing handshake" error, and browsers never
-    # show that body to the page anyway.)
-    await websocket.close(4403, "origin_not_allowed")
-
-
 # -- Authentication --------------------------------------------------------------------
 
 
 def _resolve(state: AppState, token: str) -> Credential:
-    if token.startswith(OVERLAY_KEY_PREFIX):
-        creator = overlay_creator(state, token)
+    if is_overlay_key(token):
+        creator = overlay_creator(state.db, token)
         if creator is None:
             raise unauthorized(
                 "That overlay key is not valid; it may have been replaced.",
@@ -148,22 +105,15 @@ def _resolve(state: AppState, token: str) -> Credential:
                 hint="Get the current overlay URL with `streamfx overlay url`.",
             )
         return Credential(creator, "listen", hash_secret(token))
-    return Credential(authenticate(state, token), "control")
+    return Credential(authenticate(state.db, state.tokens, token), "control")
 
 
 def _revoked_reason(state: AppState, cred: Credential) -> str | None:
     """Why this connection's credential no longer stands, or None if it does."""
     if cred.mode == "listen":
-        row = state.db.one("SELECT overlay_key_hash FROM creators WHERE id = ?", (cred.creator.id,))
-        current = row["overlay_key_hash"] if row else None
-        if current is None or not hmac.compare_digest(current, cred.key_hash or ""):
-            return "overlay_key_rotated"
-        return None
-    row = state.db.one(
-        "SELECT 1 FROM auth_sessions WHERE id = ? AND creator_id = ? AND revoked_at IS NULL",
-        (cred.creator.family_id, cred.creator.id),
-    )
-    return None if row else "session_revoked"
+        current = overlay_key_is_current(state.db, cred.creator.id, cred.key_hash or "")
+        return None if current else "overlay_key_rotated"
+    return None if sign_in_is_live(state.db, cred.creator) else "session_revoked"
 
 
 def _error(
@@ -274,13 +224,7 @@ async def _authenticate(websocket: WebSocket, state: AppState) -> Credential | N
 @router.websocket("/api/ws")
 async def live(websocket: WebSocket) -> None:
     state: AppState = websocket.app.state.streamfx
-    origin = websocket.headers.get("origin")
-    # No Origin: not a browser (CLI, TUI, scripts), which the token alone guards.
-    if origin is not None and not origin_allowed(
-        state.settings, origin, websocket.headers.get("host")
-    ):
-        await _deny_origin(websocket)
-        return
+    # A foreign Host or browser Origin never gets here (infra/middleware.py).
     await websocket.accept()
     cred = await _authenticate(websocket, state)
     if cred is None:

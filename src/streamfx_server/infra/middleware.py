@@ -1,12 +1,16 @@
-"""ASGI middleware that guards every request before routing: Host names and body size."""
+"""ASGI middleware that guards every request before routing: Host names, WebSocket Origins, body size."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .settings import Settings
 
 
 def _host_without_port(raw: str) -> str:
@@ -37,25 +41,88 @@ async def _send_json(send: Send, status: int, body: dict, close: bool = False) -
     await send({"type": "http.response.body", "body": payload})
 
 
-class HostCheckMiddleware:
-    """Answer 400 to a Host that is not ours: a web page cannot reach us by DNS rebinding."""
+def _default_port(scheme: str) -> int:
+    return 443 if scheme in ("https", "wss") else 80
 
-    def __init__(self, app: ASGIApp, allowed: Iterable[str]) -> None:
+
+def _own_ports(settings: Settings, host_header: str | None) -> set[int]:
+    base = urlsplit(settings.base_url)
+    ports = {settings.port, base.port or _default_port(base.scheme)}
+    host = (host_header or "").strip()
+    tail = host.rsplit("]", 1)[-1] if host.startswith("[") else host
+    if ":" in tail:
+        with contextlib.suppress(ValueError):
+            ports.add(int(tail.rsplit(":", 1)[1]))
+    else:
+        # No port in Host: the client came through a default port (a reverse proxy).
+        ports.update((80, 443))
+    return ports
+
+
+def origin_allowed(settings: Settings, origin: str, host_header: str | None) -> bool:
+    """True for the server's own origins: a page it served, under a name it answers to.
+
+    Starlette's CORS middleware skips WebSockets and browsers do not apply the
+    same-origin policy to them, so without this any web page could open a socket here.
+    A different port on the same host is a different origin (another local app).
+    """
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    if parts.hostname.lower() not in settings.host_names:
+        return False
+    return (port or _default_port(parts.scheme)) in _own_ports(settings, host_header)
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == wanted:
+            return value.decode("latin-1")
+    return None
+
+
+class HostCheckMiddleware:
+    """Refuse a Host that is not ours (a web page cannot reach us by DNS rebinding), and a
+    WebSocket opened by a page from another origin.
+
+    A foreign Host gets 400 (a WebSocket 403); a foreign Origin on a WebSocket gets 403
+    before the handshake completes. No Origin at all is not a browser (CLI, panel,
+    scripts): the token alone guards those.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.allowed = frozenset(allowed)
+        self.settings = settings
+        self.allowed = frozenset(settings.host_names)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        host = ""
-        for name, value in scope.get("headers", ()):
-            if name == b"host":
-                host = _host_without_port(value.decode("latin-1"))
-                break
-        if host in self.allowed:
-            await self.app(scope, receive, send)
+        raw_host = _header(scope, b"host")
+        host = _host_without_port(raw_host or "")
+        if host not in self.allowed:
+            await self._refuse_host(scope, send)
             return
+        if scope["type"] == "websocket":
+            origin = _header(scope, b"origin")
+            if origin is not None and not origin_allowed(self.settings, origin, raw_host):
+                # Closing before accepting makes the server answer the handshake with 403.
+                # (A denial response with a body would work too, but uvicorn then logs a
+                # spurious "returned without completing handshake" error, and browsers
+                # never show that body to the page anyway.)
+                await send(
+                    {"type": "websocket.close", "code": 4403, "reason": "origin_not_allowed"}
+                )
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _refuse_host(scope: Scope, send: Send) -> None:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return

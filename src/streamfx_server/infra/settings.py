@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -41,7 +41,6 @@ class Settings:
     client_max_failures: int = 30
     ws_auth_timeout: float = 5.0
     public_url: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, data_dir: Path, **overrides: object) -> Settings:

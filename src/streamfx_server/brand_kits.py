@@ -1,4 +1,4 @@
-"""Brand kits at the edges: request and response models, defaults, and rows to models."""
+"""Brand kits: request and response models, defaults, and the SQL that stores them."""
 
 from __future__ import annotations
 
@@ -17,8 +17,11 @@ from .catalog import (
     check_font,
     check_hex,
 )
+from .errors import not_found
+from .infra.ids import iso, new_id
 from .render import Brand
 from .schemas import ApiModel
+from .tiers import check_brand_kit_room
 
 
 def _check_name(value: str) -> str:
@@ -165,3 +168,105 @@ def brand_of(kit: BrandKitOut) -> Brand:
         base_size=kit.typography.base_size,
         motion_intensity=kit.motion_intensity,
     )
+
+
+# -- Storage --------------------------------------------------------------------------
+# Each function runs inside the caller's transaction (`Database.write()`), and sees only
+# the creator's own kits: another creator's kit is "not found", never "forbidden".
+
+
+def _columns(values: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        values["name"],
+        json.dumps(values["color_palette"]),
+        json.dumps(values["typography"]),
+        values["motion_intensity"],
+        json.dumps(values["allowed_categories"]),
+    )
+
+
+def get(conn: sqlite3.Connection, creator_id: str, kit_id: str) -> BrandKitOut:
+    row = conn.execute(
+        "SELECT * FROM brand_kits WHERE id = ? AND creator_id = ?", (kit_id, creator_id)
+    ).fetchone()
+    if row is None:
+        raise not_found("brand kit")
+    return kit_out(row)
+
+
+def exists(conn: sqlite3.Connection, creator_id: str, kit_id: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM brand_kits WHERE id = ? AND creator_id = ?", (kit_id, creator_id)
+    ).fetchone()
+    return row is not None
+
+
+def listing(conn: sqlite3.Connection, creator_id: str) -> list[BrandKitOut]:
+    rows = conn.execute(
+        "SELECT * FROM brand_kits WHERE creator_id = ? ORDER BY created_at, id", (creator_id,)
+    ).fetchall()
+    return [kit_out(r) for r in rows]
+
+
+def add(conn: sqlite3.Connection, creator_id: str, tier: str, body: BrandKitCreate) -> BrandKitOut:
+    """A new kit, within the tier's limit."""
+    have = conn.execute(
+        "SELECT COUNT(*) FROM brand_kits WHERE creator_id = ?", (creator_id,)
+    ).fetchone()[0]
+    check_brand_kit_room(tier, have)
+    kit_id, stamp = new_id("bk"), iso()
+    conn.execute(
+        "INSERT INTO brand_kits (name, color_palette, typography, motion_intensity, "
+        "allowed_categories, id, creator_id, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (*_columns(new_kit_values(body)), kit_id, creator_id, stamp, stamp),
+    )
+    return get(conn, creator_id, kit_id)
+
+
+def update(
+    conn: sqlite3.Connection, creator_id: str, kit_id: str, patch: BrandKitUpdate
+) -> BrandKitOut:
+    current = get(conn, creator_id, kit_id)
+    conn.execute(
+        "UPDATE brand_kits SET name = ?, color_palette = ?, typography = ?, "
+        "motion_intensity = ?, allowed_categories = ?, updated_at = ? WHERE id = ?",
+        (*_columns(updated_kit_values(current, patch)), iso(), kit_id),
+    )
+    return get(conn, creator_id, kit_id)
+
+
+def remove(conn: sqlite3.Connection, creator_id: str, kit_id: str) -> BrandKitOut:
+    """Delete a kit; returns it as it was."""
+    kit = get(conn, creator_id, kit_id)
+    conn.execute("DELETE FROM brand_kits WHERE id = ?", (kit_id,))
+    # A dangling active kit would silently fall back to defaults; say so by clearing it.
+    conn.execute(
+        "UPDATE creators SET settings = json_remove(settings, '$.activeBrandKitId') "
+        "WHERE id = ? AND json_extract(settings, '$.activeBrandKitId') = ?",
+        (creator_id, kit_id),
+    )
+    return kit
+
+
+def for_session(
+    conn: sqlite3.Connection, creator_id: str, kit_id: str | None
+) -> BrandKitOut | None:
+    """The session's kit, else the creator's active kit, else none (defaults, all categories)."""
+    row = conn.execute(
+        "SELECT * FROM brand_kits WHERE creator_id = ? AND id = COALESCE(?, "
+        "(SELECT json_extract(settings, '$.activeBrandKitId') FROM creators WHERE id = ?))",
+        (creator_id, kit_id, creator_id),
+    ).fetchone()
+    return kit_out(row) if row is not None else None
+
+
+def updated_event(kit: BrandKitOut, deleted: bool = False) -> dict[str, Any]:
+    """The `brandKit.updated` message the creator's live connections get."""
+    message: dict[str, Any] = {
+        "type": "brandKit.updated",
+        "brandKit": kit.model_dump(by_alias=True),
+    }
+    if deleted:
+        message["deleted"] = True
+    return message
