@@ -21,9 +21,11 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from streamfx_wire.live import EFFECT_TRIGGERED, SESSION_UPDATED
+from streamfx_wire.vocabulary import SOURCES
+
 from . import effects, sessions
 from .brand import BrandKitOut, brand_of, kit_out
-from .catalog import SOURCES
 from .deps import Creator, SignIn, creator_for
 from .effect_params import ParamsError, at_trigger
 from .errors import APIError, not_found
@@ -94,11 +96,11 @@ def _published(state: AppState, recorded: Recorded) -> dict[str, Any]:
     """Right after COMMIT (run by the group commit even if the caller went away meanwhile,
     so a committed activation always reaches the creator's live connections): tell them."""
     creator_id, activation, session, moment = recorded
-    state.hub.publish(creator_id, {"type": "effect.triggered", "activation": activation})
+    state.hub.publish(creator_id, {"type": EFFECT_TRIGGERED, "activation": activation})
     state.hub.publish(
         creator_id,
         {
-            "type": "session.updated",
+            "type": SESSION_UPDATED,
             "session": sessions.session_out(session, moment).model_dump(by_alias=True),
         },
     )

@@ -8,6 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from streamfx_wire.live import BRAND_KIT_UPDATED
+
 from ..brand import (
     BrandKitCreate,
     BrandKitOut,
@@ -38,7 +40,7 @@ def _row(conn: sqlite3.Connection, creator_id: str, kit_id: str) -> sqlite3.Row:
 
 def _publish(state: AppState, creator_id: str, kit: BrandKitOut, deleted: bool = False) -> None:
     message: dict[str, Any] = {
-        "type": "brandKit.updated",
+        "type": BRAND_KIT_UPDATED,
         "brandKit": kit.model_dump(by_alias=True),
     }
     if deleted:

@@ -8,8 +8,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import Field
 
+from streamfx_wire.live import SESSION_UPDATED
+from streamfx_wire.vocabulary import Platform
+
 from .. import sessions
-from ..catalog import Platform
 from ..deps import DB, CurrentCreator, State
 from ..errors import APIError, not_found
 from ..ids import iso, new_id, now, parse_iso
@@ -35,7 +37,7 @@ class SessionRef(ApiModel):
 
 def _publish(state: AppState, creator_id: str, session: SessionOut) -> None:
     state.hub.publish(
-        creator_id, {"type": "session.updated", "session": session.model_dump(by_alias=True)}
+        creator_id, {"type": SESSION_UPDATED, "session": session.model_dump(by_alias=True)}
     )
 
 

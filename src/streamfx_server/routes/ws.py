@@ -20,7 +20,8 @@ Protocol (JSON text frames, camelCase):
 Close codes: 4401 no/bad/expired credential, auth timeout, the sign-in was ended, or the
 overlay key was replaced (the reason is the machine code); 1013 the client read too slowly
 and was dropped (reconnect). A browser Origin that is not this server's own is refused
-with HTTP 403 before the handshake completes.
+with HTTP 403 before the handshake completes. The message types, close codes and the
+error codes clients act on are named once, for server and clients, in streamfx_wire.live.
 
 Access tokens expire after minutes, a control panel stays open for hours. The connection
 is authorised when it authenticates and then keeps going past the token's `exp` for as
@@ -47,6 +48,8 @@ import anyio
 from fastapi import APIRouter, WebSocket
 from pydantic import Field, StrictInt, StrictStr, ValidationError
 
+from streamfx_wire import live as wire
+
 from .. import triggering
 from ..deps import Creator, SignIn, authenticate, overlay_creator
 from ..errors import APIError, unauthorized, validation_details
@@ -55,7 +58,7 @@ from ..schemas import ApiModel
 from ..settings import Settings
 from ..state import AppState
 from ..tokens import hash_secret
-from .overlay import CLOSE_UNAUTHORIZED, OVERLAY_KEY_PREFIX
+from .overlay import OVERLAY_KEY_PREFIX
 
 router = APIRouter(tags=["websocket"])
 log = logging.getLogger("streamfx.server")
@@ -144,7 +147,7 @@ def _resolve(state: AppState, token: str) -> Credential:
         if creator is None:
             raise unauthorized(
                 "That overlay key is not valid; it may have been replaced.",
-                "invalid_overlay_key",
+                wire.INVALID_OVERLAY_KEY,
                 hint="Get the current overlay URL with `streamfx overlay url`.",
             )
         return Credential(creator, "listen", hash_secret(token))
@@ -157,13 +160,13 @@ def _revoked_reason(state: AppState, cred: Credential) -> str | None:
         row = state.db.one("SELECT overlay_key_hash FROM creators WHERE id = ?", (cred.creator.id,))
         current = row["overlay_key_hash"] if row else None
         if current is None or not hmac.compare_digest(current, cred.key_hash or ""):
-            return "overlay_key_rotated"
+            return wire.OVERLAY_KEY_ROTATED
         return None
     row = state.db.one(
         "SELECT 1 FROM auth_sessions WHERE id = ? AND creator_id = ? AND revoked_at IS NULL",
         (cred.creator.family_id, cred.creator.id),
     )
-    return None if row else "session_revoked"
+    return None if row else wire.SESSION_REVOKED
 
 
 def _error(
@@ -177,7 +180,12 @@ def _error(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The HTTP error envelope as a message; `httpStatus` is what HTTP would have answered."""
-    body: dict[str, Any] = {"type": "error", "error": message, "code": code, "httpStatus": status}
+    body: dict[str, Any] = {
+        "type": wire.ERROR,
+        "error": message,
+        "code": code,
+        "httpStatus": status,
+    }
     if hint:
         body["hint"] = hint
     if details:
@@ -210,7 +218,7 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
 async def _refuse(websocket: WebSocket, body: dict[str, Any]) -> None:
     with anyio.move_on_after(CLOSE_WAIT), contextlib.suppress(Exception):
         await websocket.send_text(encode(body))
-    await _close(websocket, CLOSE_UNAUTHORIZED, body["code"])
+    await _close(websocket, wire.CLOSE_UNAUTHORIZED, body["code"])
 
 
 _INVALID = object()
@@ -248,7 +256,7 @@ async def _authenticate(websocket: WebSocket, state: AppState) -> Credential | N
     token = payload.get("token") if isinstance(payload, dict) else None
     if (
         not isinstance(payload, dict)
-        or payload.get("type") != "auth"
+        or payload.get("type") != wire.AUTH
         or not isinstance(token, str)
         or not 0 < len(token) <= MAX_TOKEN_LENGTH
     ):
@@ -287,7 +295,7 @@ async def live(websocket: WebSocket) -> None:
         return
     hub = state.hub
     sub = Subscriber(cred.creator.id, websocket.send_text, mode=cred.mode)
-    hub.send(sub, {"type": "ready", "creatorId": cred.creator.id, "mode": cred.mode})
+    hub.send(sub, {"type": wire.READY, "creatorId": cred.creator.id, "mode": cred.mode})
     hub.add(sub)
     try:
         async with anyio.create_task_group() as tg:
@@ -315,11 +323,11 @@ async def live(websocket: WebSocket) -> None:
 
 def _end(hub: Hub, sub: Subscriber, reason: str) -> None:
     messages = {
-        "session_revoked": "This sign-in was ended; sign in again.",
-        "overlay_key_rotated": "This overlay key was replaced; load the overlay's new URL.",
+        wire.SESSION_REVOKED: "This sign-in was ended; sign in again.",
+        wire.OVERLAY_KEY_ROTATED: "This overlay key was replaced; load the overlay's new URL.",
     }
     hub.send(sub, _error(reason, messages.get(reason, "Not signed in."), 401))
-    hub.drop(sub, CLOSE_UNAUTHORIZED, reason, flush=True)
+    hub.drop(sub, wire.CLOSE_UNAUTHORIZED, reason, flush=True)
 
 
 async def _watch(state: AppState, sub: Subscriber, cred: Credential) -> None:
@@ -372,11 +380,13 @@ async def _read(websocket: WebSocket, state: AppState, sub: Subscriber, cred: Cr
             )
             continue
         kind, msg_id = payload["type"], _message_id(payload)
-        if kind == "ping":
-            await hub.reply(sub, {"type": "pong", **({"id": msg_id} if msg_id is not None else {})})
-        elif kind == "trigger":
+        if kind == wire.PING:
+            await hub.reply(
+                sub, {"type": wire.PONG, **({"id": msg_id} if msg_id is not None else {})}
+            )
+        elif kind == wire.TRIGGER:
             await _trigger(state, sub, cred, payload, msg_id)
-        elif kind == "auth":
+        elif kind == wire.AUTH:
             await hub.reply(
                 sub,
                 _error(
@@ -440,8 +450,8 @@ async def _trigger(
         )
     except APIError as exc:
         await hub.reply(sub, _api_error(exc, msg_id))
-        if exc.code == "session_revoked":
-            hub.drop(sub, CLOSE_UNAUTHORIZED, exc.code, flush=True)
+        if exc.code == wire.SESSION_REVOKED:
+            hub.drop(sub, wire.CLOSE_UNAUTHORIZED, exc.code, flush=True)
         return
     except Exception:
         log.exception("trigger over WebSocket failed")
@@ -456,7 +466,7 @@ async def _trigger(
             ),
         )
         return
-    reply: dict[str, Any] = {"type": "triggered", "activation": activation}
+    reply: dict[str, Any] = {"type": wire.TRIGGERED, "activation": activation}
     if msg_id is not None:
         reply["id"] = msg_id
     try:
