@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, field_validator
 
-from .catalog import (
+from streamfx_wire.vocabulary import (
     CATEGORIES,
     DEFAULT_MOTION_INTENSITY,
     DEFAULT_PALETTE,
     DEFAULT_TYPOGRAPHY,
     Category,
-    check_font,
-    check_hex,
 )
+
+from .catalog import check_font, check_hex
 from .errors import not_found
 from .infra.ids import iso, new_id
 from .render import Brand
@@ -115,7 +116,7 @@ def canonical_categories(categories: list[str]) -> list[str]:
     return [c for c in CATEGORIES if c in chosen]
 
 
-def _merged(base: dict[str, Any], patch: ApiModel | None) -> dict[str, Any]:
+def _merged(base: Mapping[str, Any], patch: ApiModel | None) -> dict[str, Any]:
     if patch is None:
         return dict(base)
     return {**base, **patch.model_dump(by_alias=True, exclude_unset=True)}

@@ -9,9 +9,11 @@ fixed `#RRGGBB`, and are resolved against the brand kit when fired.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, ValidationError, create_model
+
+from streamfx_wire.kinds import OverlayAnimation
 
 from .catalog import check_color_ref
 from .schemas import ApiModel
@@ -73,7 +75,7 @@ class HotkeyParams(ApiModel):
 
 
 class OverlayParams(ApiModel):
-    animation: Literal["confetti", "sparkles"] = "confetti"
+    animation: OverlayAnimation = "confetti"
     particle_count: Annotated[int, Field(ge=1, le=1000)] = 150
 
 

@@ -11,8 +11,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, field_validator
 
+from streamfx_wire.kinds import ASSET_KINDS, KIND_SPECS, Kind
+from streamfx_wire.vocabulary import Category
+
 from . import effect_params
-from .catalog import ASSET_KINDS, Category, Kind
 from .errors import APIError, not_found
 from .infra.ids import iso, new_id
 from .render import Asset, Effect
@@ -20,18 +22,6 @@ from .schemas import ApiModel
 from .tiers import check_effect_room
 
 MAX_COOLDOWN_MS = 24 * 3600 * 1000
-# What a kind shows for when the creator does not say (0 = instant or until changed back).
-DEFAULT_DURATION_MS = {
-    "text": 4000,
-    "flash": 250,
-    "image": 3000,
-    "media": 5000,
-    "shake": 600,
-    "scene": 0,
-    "filter": 3000,
-    "hotkey": 0,
-    "overlay": 3000,
-}
 
 _SELECT = (
     "SELECT e.*, a.sha256 AS asset_sha256, a.content_type AS asset_type, a.size AS asset_size "
@@ -212,7 +202,8 @@ def check_can_add(conn: sqlite3.Connection, creator_id: str, tier: str, slug: st
 def add(conn: sqlite3.Connection, creator_id: str, tier: str, new: NewEffect) -> EffectOut:
     check_can_add(conn, creator_id, tier, new.slug)
     effect_id = new_id("fx")
-    duration = DEFAULT_DURATION_MS[new.kind] if new.duration_ms is None else new.duration_ms
+    default = KIND_SPECS[new.kind].default_duration_ms
+    duration = default if new.duration_ms is None else new.duration_ms
     conn.execute(
         "INSERT INTO effects (id, creator_id, slug, name, category, kind, params, duration_ms, "
         "cooldown_ms, asset_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -10,8 +10,27 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from streamfx_wire.kinds import (
+    AssetRef,
+    FilterFields,
+    FlashFields,
+    HotkeyFields,
+    ImageFields,
+    KindTable,
+    MediaFields,
+    OverlayFields,
+    SceneFields,
+    ShakeFields,
+    TextFields,
+)
+from streamfx_wire.vocabulary import (
+    DEFAULT_MOTION_INTENSITY,
+    DEFAULT_PALETTE,
+    DEFAULT_TYPOGRAPHY,
+    PALETTE_ROLES,
+)
+
 from . import effect_params as P
-from .catalog import DEFAULT_MOTION_INTENSITY, DEFAULT_PALETTE, DEFAULT_TYPOGRAPHY
 
 
 @dataclass(frozen=True)
@@ -57,6 +76,12 @@ def shake_amplitude(base: float, motion_intensity: int) -> float:
     return round(base * motion_intensity / DEFAULT_MOTION_INTENSITY, 1)
 
 
+# The kind's own fields from the effect, the brand, the merged parameters and the
+# render so far; one per kind of streamfx_wire.kinds (tests/unit/test_wire.py checks).
+Renderer = Callable[[Effect, Brand, Any, dict[str, Any]], Mapping[str, Any]]
+RENDERERS: KindTable[Renderer] = KindTable()
+
+
 def resolve(
     effect: Effect, brand: Brand | None, given: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -76,15 +101,16 @@ def resolve(
             "category": effect.category,
         },
         "durationMs": effect.duration_ms if duration is None else duration,
-        "colors": {role: brand.palette[role] for role in DEFAULT_PALETTE},
+        "colors": {role: brand.palette[role] for role in PALETTE_ROLES},
         "font": {"heading": brand.heading_font, "body": brand.body_font, "size": brand.base_size},
         "motionIntensity": brand.motion_intensity,
     }
-    render.update(_KIND_FIELDS[effect.kind](effect, brand, params, render))
+    render.update(RENDERERS[effect.kind](effect, brand, params, render))
     return render
 
 
-def _text(effect: Effect, brand: Brand, p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+@RENDERERS.register("text")
+def _text(effect: Effect, brand: Brand, p: Any, _r: dict[str, Any]) -> TextFields:
     return {
         "text": p.text or effect.name,
         "color": color(brand, p.color),
@@ -92,57 +118,53 @@ def _text(effect: Effect, brand: Brand, p: Any, _r: dict[str, Any]) -> dict[str,
     }
 
 
-def _flash(_e: Effect, brand: Brand, p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+@RENDERERS.register("flash")
+def _flash(_e: Effect, brand: Brand, p: Any, _r: dict[str, Any]) -> FlashFields:
     return {"color": color(brand, p.color), "opacity": p.opacity}
 
 
-def _asset(effect: Effect) -> dict[str, Any]:
+def _asset(effect: Effect) -> ImageFields:
     if effect.asset is None:
         return {}
     a = effect.asset
-    return {"asset": {"sha256": a.sha256, "contentType": a.content_type, "url": a.url}}
+    ref: AssetRef = {"sha256": a.sha256, "contentType": a.content_type, "url": a.url}
+    return {"asset": ref}
 
 
-def _image(effect: Effect, _b: Brand, _p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+@RENDERERS.register("image")
+def _image(effect: Effect, _b: Brand, _p: Any, _r: dict[str, Any]) -> ImageFields:
     return _asset(effect)
 
 
-def _media(effect: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+@RENDERERS.register("media")
+def _media(effect: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> MediaFields:
     return {**_asset(effect), "volume": p.volume}
 
 
-def _shake(_e: Effect, brand: Brand, p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+@RENDERERS.register("shake")
+def _shake(_e: Effect, brand: Brand, p: Any, _r: dict[str, Any]) -> ShakeFields:
     return {
         "amplitude": shake_amplitude(p.amplitude, brand.motion_intensity),
         "frequencyHz": p.frequency_hz,
     }
 
 
-def _scene(_e: Effect, _b: Brand, p: Any, render: dict[str, Any]) -> dict[str, Any]:
+@RENDERERS.register("scene")
+def _scene(_e: Effect, _b: Brand, p: Any, render: dict[str, Any]) -> SceneFields:
     back = render["durationMs"] if p.return_after_ms is None else p.return_after_ms
     return {"scene": p.scene, "returnAfterMs": back}
 
 
-def _filter(_e: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+@RENDERERS.register("filter")
+def _filter(_e: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> FilterFields:
     return {"source": p.source, "filter": p.filter}
 
 
-def _hotkey(_e: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+@RENDERERS.register("hotkey")
+def _hotkey(_e: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> HotkeyFields:
     return {"hotkey": p.hotkey}
 
 
-def _overlay(_e: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> dict[str, Any]:
+@RENDERERS.register("overlay")
+def _overlay(_e: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> OverlayFields:
     return {"animation": p.animation, "particleCount": p.particle_count}
-
-
-_KIND_FIELDS: dict[str, Callable[[Effect, Brand, Any, dict[str, Any]], dict[str, Any]]] = {
-    "text": _text,
-    "flash": _flash,
-    "image": _image,
-    "media": _media,
-    "shake": _shake,
-    "scene": _scene,
-    "filter": _filter,
-    "hotkey": _hotkey,
-    "overlay": _overlay,
-}

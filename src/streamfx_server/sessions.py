@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import Field
 
+from streamfx_wire.live import SESSION_UPDATED
+
 from . import brand_kits
 from .errors import APIError, not_found
 from .infra.ids import iso, new_id, now, parse_iso
@@ -96,7 +98,7 @@ def own(conn: sqlite3.Connection, creator_id: str, session_id: str) -> sqlite3.R
 
 def updated_event(session: SessionOut) -> dict[str, Any]:
     """The `session.updated` message the creator's live connections get."""
-    return {"type": "session.updated", "session": session.model_dump(by_alias=True)}
+    return {"type": SESSION_UPDATED, "session": session.model_dump(by_alias=True)}
 
 
 def start(

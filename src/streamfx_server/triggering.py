@@ -19,9 +19,11 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from streamfx_wire.live import EFFECT_TRIGGERED
+from streamfx_wire.vocabulary import SOURCES
+
 from . import brand_kits, effects, sessions
 from .brand_kits import brand_of
-from .catalog import SOURCES
 from .effect_params import ParamsError, at_trigger
 from .errors import APIError, not_found
 from .identity import Creator, SignIn, creator_for
@@ -77,7 +79,7 @@ def _published(state: AppState, recorded: Recorded) -> dict[str, Any]:
     """Right after COMMIT (run by the group commit even if the caller went away meanwhile,
     so a committed activation always reaches the creator's live connections): tell them."""
     creator_id, activation, session, moment = recorded
-    state.hub.publish(creator_id, {"type": "effect.triggered", "activation": activation})
+    state.hub.publish(creator_id, {"type": EFFECT_TRIGGERED, "activation": activation})
     state.hub.publish(creator_id, sessions.updated_event(sessions.session_out(session, moment)))
     return activation
 

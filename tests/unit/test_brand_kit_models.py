@@ -18,7 +18,7 @@ from streamfx_server.brand_kits import (
     new_kit_values,
     updated_kit_values,
 )
-from streamfx_server.catalog import CATEGORIES, DEFAULT_PALETTE, PALETTE_ROLES
+from streamfx_wire.vocabulary import CATEGORIES, DEFAULT_PALETTE, PALETTE_ROLES
 
 hex_any_case = st.from_regex(r"\A#[0-9A-Fa-f]{6}\Z")
 not_hex = st.text(max_size=10).filter(lambda s: not re.fullmatch(r"#[0-9A-Fa-f]{6}", s))

@@ -11,24 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streamfx_server.catalog import CATEGORIES, KINDS, PALETTE_ROLES
 from streamfx_server.effect_params import ParamsError
 from streamfx_server.render import Asset, Brand, Effect, resolve
+from streamfx_wire.kinds import ASSET_KINDS, COMMON_FIELDS, KIND_SPECS, KINDS
+from streamfx_wire.vocabulary import CATEGORIES, PALETTE_ROLES
 
 HEX = re.compile(r"^#[0-9A-F]{6}$")
 ROOT = Path(__file__).resolve().parents[2]
-COMMON = {"kind", "effect", "durationMs", "colors", "font", "motionIntensity"}
-KIND_FIELDS = {
-    "text": {"text", "color", "background"},
-    "flash": {"color", "opacity"},
-    "image": {"asset"},
-    "media": {"asset", "volume"},
-    "shake": {"amplitude", "frequencyHz"},
-    "scene": {"scene", "returnAfterMs"},
-    "filter": {"source", "filter"},
-    "hotkey": {"hotkey"},
-    "overlay": {"animation", "particleCount"},
-}
 
 hex_colors = st.from_regex(r"\A#[0-9A-F]{6}\Z")
 brands = st.builds(
@@ -90,7 +79,7 @@ def effects_with_params(draw: st.DrawFn) -> tuple[Effect, dict[str, Any]]:
         kind=kind,
         params=draw(VALID_PARAMS[kind]),
         duration_ms=draw(st.integers(0, 3_600_000)),
-        asset=ASSET if kind in ("image", "media") else None,
+        asset=ASSET if kind in ASSET_KINDS else None,
     )
     overrides = draw(VALID_PARAMS[kind]) if kind not in ("scene", "filter", "hotkey") else {}
     if draw(st.booleans()):
@@ -112,7 +101,8 @@ def test_every_render_has_the_contract_fields_and_concrete_colours(
 ):
     effect, overrides = case
     render = resolve(effect, brand, overrides)
-    assert set(render) == COMMON | KIND_FIELDS[effect.kind]
+    # The shape of streamfx_wire.kinds, which tests/unit/test_wire.py holds to docs/RENDER.md.
+    assert set(render) == COMMON_FIELDS | KIND_SPECS[effect.kind].fields
     assert render["kind"] == effect.kind
     assert render["effect"] == {
         "id": effect.id,

@@ -7,10 +7,17 @@ from typing import Annotated, Any
 
 import typer
 
+from streamfx_wire.kinds import ASSET_KINDS, KINDS
+from streamfx_wire.vocabulary import CATEGORIES
+
 from ..output import emit_json, say
 from .common import JsonFlag, ParamFlag, parse_duration_ms, parse_params
 
 app = typer.Typer(help="The effects catalogue: built-ins and your own.", no_args_is_help=True)
+
+# Kinds of effects made from parameters alone; the others come from an uploaded file.
+_MADE_KINDS = [k for k in KINDS if k not in ASSET_KINDS]
+_KIND_HELP = f"{', '.join(_MADE_KINDS[:-1])} or {_MADE_KINDS[-1]}."
 
 EffectArg = Annotated[str, typer.Argument(metavar="EFFECT", help="Slug (e.g. banner) or id.")]
 
@@ -62,12 +69,8 @@ def show(effect: EffectArg, json_out: JsonFlag = False) -> None:
 @app.command()
 def create(
     name: Annotated[str, typer.Option(help="Display name; the slug is made from it.")],
-    kind: Annotated[
-        str, typer.Option(help="text, flash, shake, scene, filter, hotkey or overlay.")
-    ],
-    category: Annotated[
-        str, typer.Option(help="celebration, alert, transition, ambient, sound, text, custom.")
-    ],
+    kind: Annotated[str, typer.Option(help=_KIND_HELP)],
+    category: Annotated[str, typer.Option(help=f"{', '.join(CATEGORIES)}.")],
     duration: Annotated[str, typer.Option(help="How long it shows, e.g. 4s.")] = "3s",
     cooldown: Annotated[
         str, typer.Option(help="Minimum time between two firings, e.g. 10s.")
@@ -97,7 +100,8 @@ def upload(
     name: Annotated[str, typer.Option(help="Display name of the new effect.")],
     category: Annotated[str, typer.Option(help="Effect category.")],
     kind: Annotated[
-        str | None, typer.Option(help="image or media; default: from the file's type.")
+        str | None,
+        typer.Option(help=f"{' or '.join(ASSET_KINDS)}; default: from the file's type."),
     ] = None,
     duration: Annotated[str, typer.Option(help="How long it shows, e.g. 5s.")] = "5s",
     json_out: JsonFlag = False,

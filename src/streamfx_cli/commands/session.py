@@ -6,12 +6,16 @@ from typing import Annotated, Any
 
 import typer
 
+from streamfx_wire.vocabulary import PLATFORMS
+
 from ..output import emit_json, say
 from .common import JsonFlag, live_session
 
 app = typer.Typer(
     help="Stream sessions: start, pause, resume, end, and their live metrics.", no_args_is_help=True
 )
+
+_PLATFORM_HELP = f"{', '.join(PLATFORMS[:-1])} or {PLATFORMS[-1]}."
 
 SessionOpt = Annotated[
     str | None, typer.Option("--session", help="Session id; default: the live session.")
@@ -38,9 +42,7 @@ def _transition(action: str, session_id: str | None) -> dict[str, Any]:
 
 @app.command()
 def start(
-    platform: Annotated[
-        str, typer.Option(help="twitch, youtube, kick, tiktok, facebook or custom.")
-    ],
+    platform: Annotated[str, typer.Option(help=_PLATFORM_HELP)],
     brand_kit: Annotated[
         str | None, typer.Option("--brand-kit", help="Brand kit id for this session.")
     ] = None,

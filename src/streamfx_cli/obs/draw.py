@@ -12,8 +12,10 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from streamfx_wire.kinds import KIND_SPECS, KindTable
 
 from .connection import ExecutionType, ObsConnection, request, sleep_frames, sleep_ms
 from .errors import ObsError, ObsNotSetUp, ObsRequestFailed
@@ -21,7 +23,11 @@ from .setup import FLASH, IMAGE, MEDIA, SCENE, TEXT
 
 # Used when a render says durationMs = 0 for something that must show and
 # then hide again; a 0 ms flash would never reach a frame.
-DEFAULT_DURATION_MS = {"text": 4000, "flash": 250, "image": 3000, "media": 5000, "shake": 600}
+DEFAULT_DURATION_MS: dict[str, int] = {
+    spec.name: spec.default_duration_ms
+    for spec in KIND_SPECS.values()
+    if spec.timed and spec.in_obs
+}
 
 _STATUS_NOT_FOUND = 600
 _PERSIST_REALM = "OBS_WEBSOCKET_DATA_REALM_PROFILE"
@@ -51,7 +57,7 @@ def draw(conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None 
     OBS refuses a request, ObsBusy when OBS does not start it in time.
     """
     kind = str(render.get("kind", ""))
-    handler = _HANDLERS.get(kind)
+    handler = DRAWERS.get(kind)
     if handler is None:
         raise ObsError(f"StreamFX cannot draw effects of kind {kind!r} in OBS.")
     try:
@@ -163,7 +169,13 @@ def _remember(
 
 # -- kinds -------------------------------------------------------------------
 
+# Starts drawing a render (with its local file, if any) in OBS; False when OBS has
+# nothing to do for it. One per kind of streamfx_wire.kinds (tests/unit/test_wire.py).
+Drawer = Callable[[ObsConnection, Mapping[str, Any], str | None], bool]
+DRAWERS: KindTable[Drawer] = KindTable()
 
+
+@DRAWERS.register("text")
 def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
     (item,) = _lookup(conn, [_item_id(TEXT)])
     font = render.get("font") or {}
@@ -192,6 +204,7 @@ def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) ->
     return True
 
 
+@DRAWERS.register("flash")
 def _flash(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
     item, video = _lookup(conn, [_item_id(FLASH), request("GetVideoSettings")])
     colors = render.get("colors") or {}
@@ -224,6 +237,7 @@ def _need_file(render: Mapping[str, Any], asset_path: str | None) -> str:
     return os.path.abspath(asset_path)
 
 
+@DRAWERS.register("image")
 def _image(conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None) -> bool:
     path = _need_file(render, asset_path)
     (item,) = _lookup(conn, [_item_id(IMAGE)])
@@ -236,6 +250,7 @@ def _image(conn: ObsConnection, render: Mapping[str, Any], asset_path: str | Non
     return True
 
 
+@DRAWERS.register("media")
 def _media(conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None) -> bool:
     path = _need_file(render, asset_path)
     (item,) = _lookup(conn, [_item_id(MEDIA)])
@@ -289,6 +304,7 @@ def shake_offsets(
     return out
 
 
+@DRAWERS.register("shake")
 def _shake(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
     """Wobble every item of the program scene, frame by frame, then put each back.
 
@@ -342,6 +358,7 @@ def _shake(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -
     return True
 
 
+@DRAWERS.register("scene")
 def _scene(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
     target = str(render.get("scene") or "")
     program, scene_list = _lookup(
@@ -379,6 +396,7 @@ def _scene(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -
     return True
 
 
+@DRAWERS.register("filter")
 def _filter(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
     source, name = str(render.get("source") or ""), str(render.get("filter") or "")
     info = conn.call("GetSourceFilter", {"sourceName": source, "filterName": name})
@@ -397,25 +415,15 @@ def _filter(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) 
     return True
 
 
+@DRAWERS.register("hotkey")
 def _hotkey(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
     conn.call("TriggerHotkeyByName", {"hotkeyName": str(render.get("hotkey") or "")})
     return True
 
 
+@DRAWERS.register("overlay")
 def _overlay(_conn: ObsConnection, _render: Mapping[str, Any], _asset: str | None) -> bool:
     return False  # drawn by the browser overlay page only
 
 
-_HANDLERS = {
-    "text": _text,
-    "flash": _flash,
-    "image": _image,
-    "media": _media,
-    "shake": _shake,
-    "scene": _scene,
-    "filter": _filter,
-    "hotkey": _hotkey,
-    "overlay": _overlay,
-}
-
-__all__ = ["DEFAULT_DURATION_MS", "draw", "obs_color", "shake_offsets"]
+__all__ = ["DEFAULT_DURATION_MS", "DRAWERS", "draw", "obs_color", "shake_offsets"]

@@ -19,6 +19,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from streamfx_wire import live as wire
+
 from ..errors import NotLoggedIn, StreamFXError
 
 RETRY_DELAYS = (0.25, 0.5, 1.0)
@@ -26,7 +28,6 @@ OPEN_TIMEOUT = 5.0
 # Keepalive: notices a server that vanished without closing (a dead network).
 PING_INTERVAL = 5.0
 PING_TIMEOUT = 5.0
-CLOSE_UNAUTHORIZED = 4401
 
 
 def ws_url(server_url: str) -> str:
@@ -116,14 +117,10 @@ class LiveEvents:
             proxy=None,
         ) as ws:
             try:
-                await ws.send(json.dumps({"type": "auth", "token": token}))
+                await ws.send(json.dumps({"type": wire.AUTH, "token": token}))
                 first = json.loads(await asyncio.wait_for(ws.recv(), OPEN_TIMEOUT))
-                if first.get("type") != "ready":
-                    if first.get("httpStatus") == 401 or first.get("code") in (
-                        "invalid_token",
-                        "token_expired",
-                        "session_revoked",
-                    ):
+                if first.get("type") != wire.READY:
+                    if first.get("httpStatus") == 401 or first.get("code") in wire.TOKEN_REFUSED:
                         raise Unauthorized(first.get("error", ""))
                     raise ConnectionError(first.get("error", "unexpected first message"))
                 self.connects += 1
@@ -135,15 +132,15 @@ class LiveEvents:
                         continue
                     if isinstance(message, dict):
                         if (
-                            message.get("type") == "error"
+                            message.get("type") == wire.ERROR
                             and message.get("httpStatus") == 401
                             and "id" not in message
                         ):
                             raise Unauthorized(message.get("error", ""))
                         self._on_event(message)
             except ConnectionClosed as exc:
-                if exc.rcvd is not None and exc.rcvd.code == CLOSE_UNAUTHORIZED:
+                if exc.rcvd is not None and exc.rcvd.code == wire.CLOSE_UNAUTHORIZED:
                     raise Unauthorized(exc.rcvd.reason) from None
                 raise
-            if ws.close_code == CLOSE_UNAUTHORIZED:
+            if ws.close_code == wire.CLOSE_UNAUTHORIZED:
                 raise Unauthorized(ws.close_reason or "")

@@ -13,20 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-# The server's category order (streamfx_server.catalog.CATEGORIES), repeated so the
-# panel does not import the server.
-CATEGORIES = ("celebration", "alert", "transition", "ambient", "sound", "text", "custom")
-PLATFORMS = ("twitch", "youtube", "kick", "tiktok", "facebook", "custom")
-PALETTE_ROLES = ("primary", "secondary", "accent", "background", "text")
-DEFAULT_PALETTE = {
-    "primary": "#7B2FF7",
-    "secondary": "#F107A3",
-    "accent": "#FFD166",
-    "background": "#0B0B0F",
-    "text": "#FFFFFF",
-}
-DEFAULT_TYPOGRAPHY = {"headingFont": "Inter", "bodyFont": "Inter", "baseSize": 48}
-DEFAULT_MOTION = 3
+from streamfx_wire.vocabulary import (
+    CATEGORIES,
+    DEFAULT_PALETTE,
+    DEFAULT_TYPOGRAPHY,
+    PALETTE_ROLES,
+)
+from streamfx_wire.vocabulary import DEFAULT_MOTION_INTENSITY as DEFAULT_MOTION
+
 # Number keys 1..9 fire the first nine effects of the grid.
 NUMBER_KEYS = 9
 

@@ -30,13 +30,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from streamfx_wire.live import CLOSE_GOING_AWAY, CLOSE_TOO_SLOW
+
 QUEUE_LIMIT = 256
 QUEUE_BYTES = 1024 * 1024
 SEND_TIMEOUT = 10.0
-
-# Close codes the hub hands to the connection handler.
-CLOSE_TOO_SLOW = 1013  # "try again later": the client can reconnect, and should read faster
-CLOSE_GONE = 1001
 
 
 def encode(message: dict[str, Any]) -> str:
@@ -58,7 +56,7 @@ class Subscriber:
     # Set when the connection is dropped without flushing: its handler stops at once,
     # even in the middle of a send that is waiting on a client that stopped reading.
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
-    close_code: int = CLOSE_GONE
+    close_code: int = CLOSE_GOING_AWAY
     close_reason: str = ""
     # Loop time at which the send in progress started (None: not sending).
     sending_since: float | None = None
@@ -217,7 +215,7 @@ class Hub:
             try:
                 await sub.send_text(text)
             except Exception:
-                self.drop(sub, CLOSE_GONE, "gone")
+                self.drop(sub, CLOSE_GOING_AWAY, "gone")
                 return
             finally:
                 sub.sending_since = None

@@ -10,8 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import Field, ValidationError
 
+from streamfx_wire.kinds import ASSET_KINDS
+from streamfx_wire.vocabulary import CATEGORIES, Category, Source
+
 from .. import assets, effects, uploads
-from ..catalog import ASSET_KINDS, CATEGORIES, Category, Source
 from ..deps import DB, Creator, CurrentClaims, CurrentCreator, State, require_tier
 from ..effects import Cooldown, Duration, EffectCreate, EffectName, EffectOut, NewEffect
 from ..errors import APIError, validation_details

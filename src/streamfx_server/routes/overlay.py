@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from streamfx_wire.live import CLEAR, CLOSE_UNAUTHORIZED, OVERLAY_KEY_ROTATED
+
 from ..deps import DB, CurrentCreator, State
 from ..identity import rotate_overlay_key as new_overlay_key
 from ..schemas import ApiModel
 
 router = APIRouter(prefix="/api/overlay", tags=["overlay"])
-
-# Close code for WebSocket connections whose credential stopped working.
-CLOSE_UNAUTHORIZED = 4401
 
 
 class OverlayKeyOut(ApiModel):
@@ -33,7 +32,7 @@ def rotate_overlay_key(
     # After COMMIT: overlays still listening with the old key are closed now. One that
     # authenticated with it a moment ago and is not yet in the hub re-checks the key
     # right after joining (see routes/ws.py), so none slips through.
-    state.hub.disconnect(creator.id, CLOSE_UNAUTHORIZED, "overlay_key_rotated", mode="listen")
+    state.hub.disconnect(creator.id, CLOSE_UNAUTHORIZED, OVERLAY_KEY_ROTATED, mode="listen")
     response.headers["Cache-Control"] = "no-store"
     return OverlayKeyOut(key=key, url=f"{state.settings.base_url}/overlay?key={key}")
 
@@ -41,5 +40,5 @@ def rotate_overlay_key(
 @router.post("/clear", status_code=204, response_class=Response)
 def clear_overlays(creator: CurrentCreator, state: State) -> Response:
     """Empty every overlay page of this creator: effects on screen and everything queued."""
-    state.hub.publish(creator.id, {"type": "clear"})
+    state.hub.publish(creator.id, {"type": CLEAR})
     return Response(status_code=204)

@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import Field
 
+from streamfx_wire.vocabulary import Platform
+
 from .. import sessions
-from ..catalog import Platform
 from ..deps import DB, CurrentCreator, State
 from ..schemas import ApiModel
 from ..sessions import SessionOut

@@ -20,7 +20,8 @@ Protocol (JSON text frames, camelCase):
 Close codes: 4401 no/bad/expired credential, auth timeout, the sign-in was ended, or the
 overlay key was replaced (the reason is the machine code); 1013 the client read too slowly
 and was dropped (reconnect). A browser Origin that is not this server's own is refused
-with HTTP 403 before the handshake completes.
+with HTTP 403 before the handshake completes. The message types, close codes and the
+error codes clients act on are named once, for server and clients, in streamfx_wire.live.
 
 Access tokens expire after minutes, a control panel stays open for hours. The connection
 is authorised when it authenticates and then keeps going past the token's `exp` for as
@@ -45,6 +46,8 @@ import anyio
 from fastapi import APIRouter, WebSocket
 from pydantic import Field, StrictInt, StrictStr, ValidationError
 
+from streamfx_wire import live as wire
+
 from .. import triggering
 from ..errors import APIError, unauthorized, validation_details
 from ..identity import (
@@ -60,7 +63,6 @@ from ..infra.hub import Hub, Subscriber, encode
 from ..infra.tokens import hash_secret
 from ..schemas import ApiModel
 from ..state import AppState
-from .overlay import CLOSE_UNAUTHORIZED
 
 router = APIRouter(tags=["websocket"])
 log = logging.getLogger("streamfx.server")
@@ -101,7 +103,7 @@ def _resolve(state: AppState, token: str) -> Credential:
         if creator is None:
             raise unauthorized(
                 "That overlay key is not valid; it may have been replaced.",
-                "invalid_overlay_key",
+                wire.INVALID_OVERLAY_KEY,
                 hint="Get the current overlay URL with `streamfx overlay url`.",
             )
         return Credential(creator, "listen", hash_secret(token))
@@ -112,8 +114,8 @@ def _revoked_reason(state: AppState, cred: Credential) -> str | None:
     """Why this connection's credential no longer stands, or None if it does."""
     if cred.mode == "listen":
         current = overlay_key_is_current(state.db, cred.creator.id, cred.key_hash or "")
-        return None if current else "overlay_key_rotated"
-    return None if sign_in_is_live(state.db, cred.creator) else "session_revoked"
+        return None if current else wire.OVERLAY_KEY_ROTATED
+    return None if sign_in_is_live(state.db, cred.creator) else wire.SESSION_REVOKED
 
 
 def _error(
@@ -127,7 +129,12 @@ def _error(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The HTTP error envelope as a message; `httpStatus` is what HTTP would have answered."""
-    body: dict[str, Any] = {"type": "error", "error": message, "code": code, "httpStatus": status}
+    body: dict[str, Any] = {
+        "type": wire.ERROR,
+        "error": message,
+        "code": code,
+        "httpStatus": status,
+    }
     if hint:
         body["hint"] = hint
     if details:
@@ -160,7 +167,7 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
 async def _refuse(websocket: WebSocket, body: dict[str, Any]) -> None:
     with anyio.move_on_after(CLOSE_WAIT), contextlib.suppress(Exception):
         await websocket.send_text(encode(body))
-    await _close(websocket, CLOSE_UNAUTHORIZED, body["code"])
+    await _close(websocket, wire.CLOSE_UNAUTHORIZED, body["code"])
 
 
 _INVALID = object()
@@ -198,7 +205,7 @@ async def _authenticate(websocket: WebSocket, state: AppState) -> Credential | N
     token = payload.get("token") if isinstance(payload, dict) else None
     if (
         not isinstance(payload, dict)
-        or payload.get("type") != "auth"
+        or payload.get("type") != wire.AUTH
         or not isinstance(token, str)
         or not 0 < len(token) <= MAX_TOKEN_LENGTH
     ):
@@ -231,7 +238,7 @@ async def live(websocket: WebSocket) -> None:
         return
     hub = state.hub
     sub = Subscriber(cred.creator.id, websocket.send_text, mode=cred.mode)
-    hub.send(sub, {"type": "ready", "creatorId": cred.creator.id, "mode": cred.mode})
+    hub.send(sub, {"type": wire.READY, "creatorId": cred.creator.id, "mode": cred.mode})
     hub.add(sub)
     try:
         async with anyio.create_task_group() as tg:
@@ -259,11 +266,11 @@ async def live(websocket: WebSocket) -> None:
 
 def _end(hub: Hub, sub: Subscriber, reason: str) -> None:
     messages = {
-        "session_revoked": "This sign-in was ended; sign in again.",
-        "overlay_key_rotated": "This overlay key was replaced; load the overlay's new URL.",
+        wire.SESSION_REVOKED: "This sign-in was ended; sign in again.",
+        wire.OVERLAY_KEY_ROTATED: "This overlay key was replaced; load the overlay's new URL.",
     }
     hub.send(sub, _error(reason, messages.get(reason, "Not signed in."), 401))
-    hub.drop(sub, CLOSE_UNAUTHORIZED, reason, flush=True)
+    hub.drop(sub, wire.CLOSE_UNAUTHORIZED, reason, flush=True)
 
 
 async def _watch(state: AppState, sub: Subscriber, cred: Credential) -> None:
@@ -316,11 +323,13 @@ async def _read(websocket: WebSocket, state: AppState, sub: Subscriber, cred: Cr
             )
             continue
         kind, msg_id = payload["type"], _message_id(payload)
-        if kind == "ping":
-            await hub.reply(sub, {"type": "pong", **({"id": msg_id} if msg_id is not None else {})})
-        elif kind == "trigger":
+        if kind == wire.PING:
+            await hub.reply(
+                sub, {"type": wire.PONG, **({"id": msg_id} if msg_id is not None else {})}
+            )
+        elif kind == wire.TRIGGER:
             await _trigger(state, sub, cred, payload, msg_id)
-        elif kind == "auth":
+        elif kind == wire.AUTH:
             await hub.reply(
                 sub,
                 _error(
@@ -384,8 +393,8 @@ async def _trigger(
         )
     except APIError as exc:
         await hub.reply(sub, _api_error(exc, msg_id))
-        if exc.code == "session_revoked":
-            hub.drop(sub, CLOSE_UNAUTHORIZED, exc.code, flush=True)
+        if exc.code == wire.SESSION_REVOKED:
+            hub.drop(sub, wire.CLOSE_UNAUTHORIZED, exc.code, flush=True)
         return
     except Exception:
         log.exception("trigger over WebSocket failed")
@@ -400,7 +409,7 @@ async def _trigger(
             ),
         )
         return
-    reply: dict[str, Any] = {"type": "triggered", "activation": activation}
+    reply: dict[str, Any] = {"type": wire.TRIGGERED, "activation": activation}
     if msg_id is not None:
         reply["id"] = msg_id
     try:

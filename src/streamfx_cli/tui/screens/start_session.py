@@ -11,7 +11,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
-from ..model import PLATFORMS, BrandKit
+from streamfx_wire.vocabulary import PLATFORMS
+
+from ..model import BrandKit
 
 # The kit picker's value for "no kit of its own: use the active kit when firing".
 ACTIVE_KIT = "__active__"

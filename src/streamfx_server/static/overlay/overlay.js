@@ -19,6 +19,8 @@
  *   connectionAttempts  WebSockets opened so far
  *   queues              {banner, flash, center, audio, shake}: effects waiting
  *   playing             the same lanes: true while one is on screen; particles: count
+ *   kinds               every kind the page knows: true if it draws it, false if OBS does
+ *   defaults            {colors, durationMs}: what a render that leaves them out gets
  */
 (() => {
   "use strict";
@@ -35,7 +37,7 @@
   const SILENT_FOR_MS = 50000; // no message at all for this long: the socket is dead
   const CLOSE_UNAUTHORIZED = 4401;
 
-  const ROLES = ["primary", "secondary", "accent", "background", "text"];
+  // The look of a render without a brand kit (streamfx_wire.vocabulary; a test compares).
   const DEFAULT_COLORS = {
     primary: "#7B2FF7",
     secondary: "#F107A3",
@@ -43,7 +45,9 @@
     background: "#0B0B0F",
     text: "#FFFFFF",
   };
-  // What a render with durationMs 0 ("instant") shows for on this page.
+  const ROLES = Object.keys(DEFAULT_COLORS);
+  // What a render with durationMs 0 ("instant") shows for on this page: the kind's
+  // default duration (streamfx_wire.kinds; a test compares).
   const DEFAULT_DURATION = {
     text: 4000,
     flash: 250,
@@ -636,35 +640,32 @@
 
   // -- Drawing activations ------------------------------------------------------------
 
-  function draw(raw) {
-    const r = normalize(raw);
-    if (!r) return;
-    switch (r.kind) {
-      case "text":
-        lanes.banner.push(r);
-        break;
-      case "flash":
-        lanes.flash.push(r);
-        break;
-      case "image":
-        lanes.center.push(r);
-        break;
-      case "media": {
+  // One entry for every kind of docs/RENDER.md (a test holds this to the server's list):
+  // where its render goes, or null where OBS does it all and there is nothing to draw here.
+  const KINDS = new Map([
+    ["text", (r) => lanes.banner.push(r)],
+    ["flash", (r) => lanes.flash.push(r)],
+    ["image", (r) => lanes.center.push(r)],
+    [
+      "media",
+      (r) => {
         const asset = assetOf(r, "");
         if (asset && asset.type.startsWith("video/")) lanes.center.push(r);
         else if (asset && asset.type.startsWith("audio/")) lanes.audio.push(r);
-        break;
-      }
-      case "shake":
-        lanes.shake.push(r);
-        break;
-      case "overlay":
-        particles.add(r);
-        break;
-      default:
-        // scene, filter, hotkey: OBS does those; there is nothing to draw here.
-        break;
-    }
+      },
+    ],
+    ["shake", (r) => lanes.shake.push(r)],
+    ["overlay", (r) => particles.add(r)],
+    ["scene", null],
+    ["filter", null],
+    ["hotkey", null],
+  ]);
+
+  function draw(raw) {
+    const r = normalize(raw);
+    if (!r) return;
+    const play = KINDS.get(r.kind);
+    if (play) play(r);
   }
 
   function clearAll() {
@@ -805,6 +806,17 @@
       const out = { particles: particles.count };
       for (const [name, lane] of Object.entries(lanes)) out[name] = lane.current !== null;
       return Object.freeze(out);
+    },
+    get kinds() {
+      const out = {};
+      for (const [kind, play] of KINDS) out[kind] = play !== null;
+      return Object.freeze(out);
+    },
+    get defaults() {
+      return Object.freeze({
+        colors: Object.freeze({ ...DEFAULT_COLORS }),
+        durationMs: Object.freeze({ ...DEFAULT_DURATION }),
+      });
     },
   });
   Object.defineProperty(window, "streamfxOverlay", { value: view, enumerable: true });

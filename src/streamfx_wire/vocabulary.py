@@ -1,0 +1,51 @@
+"""The fixed vocabularies of the API and the look of a render without a brand kit.
+
+Each vocabulary is a `Literal` type (what pydantic validates on the server and
+a type checker sees) and a tuple of its values in their canonical order (the
+panel's grid, a kit's allowed categories), made from the same list.
+"""
+
+from collections.abc import Mapping
+from typing import Final, Literal, TypedDict, get_args
+
+Category = Literal["celebration", "alert", "transition", "ambient", "sound", "text", "custom"]
+CATEGORIES: Final[tuple[Category, ...]] = get_args(Category)
+
+Platform = Literal["twitch", "youtube", "kick", "tiktok", "facebook", "custom"]
+PLATFORMS: Final[tuple[Platform, ...]] = get_args(Platform)
+
+# Where an activation came from, as the trigger's `source` says.
+Source = Literal["cli", "tui", "api", "ws", "hotkey"]
+SOURCES: Final[tuple[Source, ...]] = get_args(Source)
+
+SessionStatus = Literal["active", "paused", "ended"]
+SESSION_STATUSES: Final[tuple[SessionStatus, ...]] = get_args(SessionStatus)
+
+# The brand kit's colours; every render carries all five as `colors`.
+PaletteRole = Literal["primary", "secondary", "accent", "background", "text"]
+PALETTE_ROLES: Final[tuple[PaletteRole, ...]] = get_args(PaletteRole)
+
+DEFAULT_PALETTE: Final[Mapping[str, str]] = {
+    "primary": "#7B2FF7",
+    "secondary": "#F107A3",
+    "accent": "#FFD166",
+    "background": "#0B0B0F",
+    "text": "#FFFFFF",
+}
+
+
+class Typography(TypedDict):
+    """A brand kit's `typography`, as the API writes it."""
+
+    headingFont: str
+    bodyFont: str
+    baseSize: int
+
+
+DEFAULT_TYPOGRAPHY: Final[Typography] = {
+    "headingFont": "Inter",
+    "bodyFont": "Inter",
+    "baseSize": 48,
+}
+# 1 calm .. 5 wild; effect parameters are given at this middle value.
+DEFAULT_MOTION_INTENSITY: Final = 3
