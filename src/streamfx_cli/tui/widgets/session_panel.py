@@ -19,11 +19,11 @@ class SessionPanel(Vertical):
         yield Static("No live session", id="session-status")
         yield Static("Press s to start one.", id="session-info")
         with Horizontal(id="session-buttons"):
-            yield Button("Start \\[s]", id="session-start", compact=True, action="screen.start")
             yield Button(
-                "Pause \\[p]", id="session-pause", compact=True, action="screen.toggle_pause"
+                "Start \\[s]", id="session-start", compact=True, action="app.start_session"
             )
-            yield Button("End \\[e]", id="session-end", compact=True, action="screen.end")
+            yield Button("Pause \\[p]", id="session-pause", compact=True, action="app.toggle_pause")
+            yield Button("End \\[e]", id="session-end", compact=True, action="app.end_session")
         yield Static("", id="session-metrics")
 
     def on_mount(self) -> None:
