@@ -1,4 +1,4 @@
-"""The command palette and the keys reach the app's actions by name: a misspelt name would
+"""The command palette, the keys and the buttons reach the app's actions by name: a misspelt name would
 do nothing at all when pressed (Textual ignores unknown actions), so every name is checked."""
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ def test_palette_pauses_and_ends_the_session_like_the_keys(account: Account) -> 
             await command(panel, "pause", "Pause or resume the session")
             await panel.wait(lambda: "PAUSED" in panel.text(), 3, "the session to pause")
             assert (await panel.blocking(account.live_session))["status"] == "paused"
+            # The session panel's buttons run the same actions.
+            await panel.pilot.click("#session-pause")
+            await panel.wait(lambda: "● LIVE" in panel.text(), 3, "the session to resume")
+            assert (await panel.blocking(account.live_session))["status"] == "active"
             await command(panel, "end", "End the session")
             await panel.wait(lambda: "End this session?" in panel.text(), 3, "the question")
             await panel.press("y")

@@ -9,7 +9,13 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from streamfx_cli.tui.state import FireRequest, PanelState, Refusal, SessionRequest
+from streamfx_cli.tui.state import (
+    FireRequest,
+    PanelState,
+    Refusal,
+    SessionRequest,
+    goes_to_obs,
+)
 
 EFFECTS = [
     {"id": "fx_banner", "slug": "banner", "name": "Banner", "category": "text", "cooldownMs": 0},
@@ -224,3 +230,9 @@ def test_tiles_repaint_while_cooling_and_once_after() -> None:
     assert state.cooldowns.remaining("fx_flash") == 0.0  # what a repaint asks
     assert state.cooldowns_moved(), "one more repaint to clear the countdown"
     assert not state.cooldowns_moved()
+
+
+def test_overlay_effects_are_not_drawn_in_obs() -> None:
+    assert not goes_to_obs({"id": "ac_1", "render": {"kind": "overlay"}})
+    assert goes_to_obs({"id": "ac_2", "render": {"kind": "text"}})
+    assert goes_to_obs({"id": "ac_3", "render": {"kind": "flash"}})

@@ -49,7 +49,7 @@ from .notices import Notice
 from .obs_link import DefaultObsFactory, ObsFactory, ObsLink
 from .palette import FireEffectCommands, PanelCommands
 from .screens import ConfirmScreen, MainScreen, StartSessionScreen
-from .state import PanelState, Refusal
+from .state import PanelState, Refusal, goes_to_obs
 from .widgets import BrandKitPanel, EffectGrid
 from .workers import PanelWorkers
 
@@ -184,7 +184,12 @@ class StreamFXApp(PanelWorkers):
             state.server_status = "connecting"
             self.main.show_server(self.server_url, "connecting")
             self.run_live_events()
-        state.apply_snapshot(message.snapshot)
+        try:
+            state.apply_snapshot(message.snapshot)
+        except (KeyError, TypeError, ValueError) as exc:  # a server this panel does not know
+            state.loading = state.load_again = False
+            self._failed(exc, "Server")
+            return
         self.main.show_account(state.account)
         await self.main.show_effects(state.order)
         self.main.show_all(state)
@@ -270,18 +275,17 @@ class StreamFXApp(PanelWorkers):
             if request.reload:
                 self.resync()
             return
-        self.send_trigger(request.effect, request.session_id)
+        self.trigger_and_show(request.effect, request.session_id)
 
     @while_open
     def on_trigger_accepted(self, message: TriggerAccepted) -> None:
         activation = message.activation
         self.state.mine.add(activation["id"])
         self._activation(activation, mine=True)
-        if (activation.get("render") or {}).get("kind") == "overlay":
+        if goes_to_obs(activation):  # the worker is drawing it now: ObsShown or ObsNotShown
+            self.main.set_outcome(activation["id"], "sending to OBS…", "busy")
+        else:
             self.main.set_outcome(activation["id"], "overlay only", "ok")
-            return
-        self.main.set_outcome(activation["id"], "sending to OBS…", "busy")
-        self.draw_in_obs(message.effect, activation)
 
     @while_open
     def on_trigger_refused(self, message: TriggerRefused) -> None:

@@ -23,6 +23,12 @@ from .notices import Notice
 SESSION_GONE = ("session_paused", "session_ended", "no_live_session")
 
 
+def goes_to_obs(activation: Mapping[str, Any]) -> bool:
+    """Whether the panel draws this activation in OBS (overlay effects are the browser
+    overlay's alone)."""
+    return (activation.get("render") or {}).get("kind") != "overlay"
+
+
 @dataclass(frozen=True)
 class ObsState:
     """The kept OBS connection as the header shows it."""
@@ -90,7 +96,7 @@ class PanelState:
     snapshots: int = 0  # how many times everything was loaded from the server
     loading: bool = False  # a reload from the server is under way
     load_again: bool = False  # ... and asked for once more meanwhile
-    _had_cooldowns: bool = False
+    _had_cooldowns: bool = field(default=False, init=False, repr=False)
 
     # -- what is in use -------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from .messages import (
     TriggerRefused,
     WorkFailed,
 )
+from .state import goes_to_obs
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -68,7 +69,14 @@ class PanelWorkers(App[None]):
         self.post_message(SnapshotLoaded(snapshot))
 
     @work(thread=True, group="fire", exit_on_error=False)
-    def send_trigger(self, effect: Effect, session_id: str) -> None:
+    def trigger_and_show(self, effect: Effect, session_id: str) -> None:
+        """Trigger `effect` on the server, then show it in OBS from the same thread.
+
+        The draw starts the moment the server answers, with no trip through the
+        event loop in between: that trip would wait behind whatever the app is
+        handling (the same activation's live events, a repaint), and key-to-OBS
+        latency is what a streamer feels (docs/BENCHMARKS.md).
+        """
         try:
             activation = self.backend.trigger(effect.id, session_id)
         except APIError as exc:
@@ -78,6 +86,14 @@ class PanelWorkers(App[None]):
             self.post_message(WorkFailed(exc, f"{effect.name} not fired"))
             return
         self.post_message(TriggerAccepted(effect, activation))
+        if not goes_to_obs(activation):
+            return
+        try:
+            self.backend.show_in_obs(self.obs, activation.get("render") or {})
+        except Exception as exc:
+            self.post_message(ObsNotShown(activation["id"], effect, exc))
+            return
+        self.post_message(ObsShown(activation["id"]))
 
     @work(thread=True, group="session", exit_on_error=False)
     def send_session_start(
@@ -114,15 +130,3 @@ class PanelWorkers(App[None]):
             return
         if not worker.is_cancelled:
             self.post_message(ActiveKitSaved(kit_id, me))
-
-    # -- OBS ---------------------------------------------------------------------------
-
-    @work(thread=True, group="obs-draw", exit_on_error=False)
-    def draw_in_obs(self, effect: Effect, activation: dict[str, Any]) -> None:
-        """Show a recorded activation in OBS, on the kept connection."""
-        try:
-            self.backend.show_in_obs(self.obs, activation.get("render") or {})
-        except Exception as exc:
-            self.post_message(ObsNotShown(activation["id"], effect, exc))
-            return
-        self.post_message(ObsShown(activation["id"]))
