@@ -274,7 +274,7 @@ class Panel:
         return any(fragment in f"{n.title}: {n.message}" for n in self.notes)
 
     def feed(self) -> list[list[str]]:
-        return self.app.feed.rows()
+        return self.app.main.feed.rows()
 
     def feed_row(self, effect: str, source: str | None = None) -> list[str] | None:
         for row in reversed(self.feed()):
@@ -298,7 +298,11 @@ async def running(app: StreamFXApp, *, loaded: bool = True) -> AsyncIterator[Pan
         panel = Panel(app, pilot, notes)
         if loaded:
             await panel.wait(
-                lambda: app.snapshots and not app._resyncing and app.server_status == "live",
+                lambda: (
+                    app.state.snapshots
+                    and not app.state.loading
+                    and app.state.server_status == "live"
+                ),
                 20,
                 "the panel to load from the server",
             )

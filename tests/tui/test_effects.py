@@ -68,7 +68,7 @@ def test_number_keys_and_enter_fire_into_obs_on_one_kept_connection(
 
     async def scenario() -> None:
         async with running(make_app(account, factory)) as panel:
-            await panel.wait(lambda: panel.app.obs.state.connected, 10, "OBS to connect")
+            await panel.wait(lambda: panel.app.state.obs.connected, 10, "OBS to connect")
             top = "\n".join(panel.text().splitlines()[:2])
             assert "OBS 29." in top or "OBS 3" in top, top
             assert "connected" in top
@@ -97,7 +97,7 @@ def test_number_keys_and_enter_fire_into_obs_on_one_kept_connection(
             await panel.wait(lambda: len(panel.feed()) == 3, 5, "the third activation")
             await panel.wait(lambda: panel.feed()[-1][3] == "shown in OBS", 5, "it shown")
             await panel.pause(1.5)  # a few connection checks
-            assert panel.app.obs.state.connected
+            assert panel.app.state.obs.connected
 
             assert factory.calls == 1, "every effect went over the one kept connection"
             assert panel.app.obs.connections_made == 1
@@ -267,7 +267,7 @@ def test_uploaded_image_is_cached_here_and_shown_in_obs(
 
     async def scenario() -> None:
         async with running(make_app(account, factory)) as panel:
-            await panel.wait(lambda: panel.app.obs.state.connected, 10, "OBS to connect")
+            await panel.wait(lambda: panel.app.state.obs.connected, 10, "OBS to connect")
             await panel.wait(lambda: "CUSTOM" in panel.text(), 2, "the custom category")
             await panel.press(number_of(panel, "Logo"))
             await panel.wait(

@@ -48,7 +48,9 @@ def test_live_events_come_back_after_a_server_restart(tmp_path: Path, panel_home
 
                 await panel.blocking(own.start)
                 back = time.monotonic()
-                await panel.wait(lambda: panel.app.server_status == "live", 5, "the server back")
+                await panel.wait(
+                    lambda: panel.app.state.server_status == "live", 5, "the server back"
+                )
                 assert time.monotonic() - back < 2.0
                 assert "· live" in header(panel)
                 assert panel.said("Connected to the server again")
@@ -72,7 +74,7 @@ def test_obs_comes_back_within_two_seconds_after_a_restart(account: Account, obs
 
     async def scenario() -> None:
         async with running(make_app(account, factory)) as panel:
-            await panel.wait(lambda: panel.app.obs.state.connected, 10, "OBS to connect")
+            await panel.wait(lambda: panel.app.state.obs.connected, 10, "OBS to connect")
             await panel.blocking(obs_ready.stop)
             await panel.wait(lambda: "OBS · reconnecting" in header(panel), 3, "OBS lost")
             assert panel.said("Lost OBS")
@@ -88,7 +90,7 @@ def test_obs_comes_back_within_two_seconds_after_a_restart(account: Account, obs
 
             await panel.blocking(obs_ready.start)  # returns once OBS answers requests
             back = time.monotonic()
-            await panel.wait(lambda: panel.app.obs.state.connected, 4, "OBS back")
+            await panel.wait(lambda: panel.app.state.obs.connected, 4, "OBS back")
             assert time.monotonic() - back <= 2.0, "reconnected at most 2 s after OBS is back"
             assert "connected" in header(panel)
             # The notice is posted to the UI thread right after the state flips.

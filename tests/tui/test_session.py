@@ -66,7 +66,7 @@ def test_start_session_with_platform_and_brand_kit_pickers(creator_account: Acco
             assert dialog.query_one("#start-kit", Select).value == calm["id"]
             await panel.press("tab", *"Friday", "enter")
 
-            await panel.wait(lambda: panel.app.session is not None, 5, "the session to start")
+            await panel.wait(lambda: panel.app.state.session is not None, 5, "the session to start")
             live = await panel.blocking(account.live_session)
             assert live["platform"] == "youtube"
             assert live["brandKitId"] == calm["id"]

@@ -1,11 +1,13 @@
-"""`streamfx tui`: the live control panel (DESIGN.md section 8).
+"""`streamfx tui`: the live control panel (docs/PANEL.md).
 
-The app owns the state (session, effects, brand kits, cooldowns) and the three
-links to the outside: the HTTP API (through `Backend`, in worker threads), the
-server's live events (`LiveEvents`, a WebSocket that reconnects by itself) and
-one kept OBS connection (`ObsLink`). Widgets only render what the app hands
-them. Nothing that can wait on the network or OBS runs on the event loop, and
-every failure ends up as a notification, never a crash.
+The app is the controller. What the panel knows and the rules for what may fire
+live in `PanelState` (tui/state.py, no Textual); every call to the server or OBS
+is a worker (tui/workers.py) that reports with a message (tui/messages.py), and
+so do the two links, the kept OBS connection (tui/obs_link.py) and the server's
+live events (tui/live_events.py). Each `on_*` handler below feeds one message to
+the state, has the main screen render the result (tui/screens/main.py) and says
+what the streamer should know (tui/notices.py). Keys, buttons and the command
+palette (tui/palette.py) all reach the same `action_*` methods by name.
 
 Dependencies are injected so tests can point the panel at a loopback server
 and a real OBS: `client_factory` makes the API client, `obs_factory` opens an
@@ -15,84 +17,58 @@ OBS connection, `server_url` is the server (for the WebSocket and the header).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from textual.app import App
 
 from ..config import normalize_server, server_url
-from ..errors import APIError, NotLoggedIn, StreamFXError
-from .backend import Backend, ClientFactory
-from .commands import FireEffectCommands, PanelCommands
+from ..errors import NotLoggedIn
+from . import notices
+from .backend import Backend, ClientFactory, default_client_factory
 from .live_events import LiveEvents, ws_url
-from .model import (
-    NUMBER_KEYS,
-    BrandKit,
-    Cooldowns,
-    Effect,
-    SessionView,
-    grid_order,
-    source_label,
+from .messages import (
+    ActiveKitFailed,
+    ActiveKitSaved,
+    ObsNotShown,
+    ObsShown,
+    ObsStateChanged,
+    ServerEvent,
+    ServerStateChanged,
+    SessionChanged,
+    SessionRefused,
+    SnapshotFailed,
+    SnapshotLoaded,
+    TriggerAccepted,
+    TriggerRefused,
+    WorkFailed,
 )
-from .obs_link import ObsFactory, ObsLink, ObsState
+from .model import Effect
+from .notices import Notice
+from .obs_link import DefaultObsFactory, ObsFactory, ObsLink
+from .palette import FireEffectCommands, PanelCommands
 from .screens import ConfirmScreen, MainScreen, StartSessionScreen
-from .widgets import ActivityFeed, BrandKitPanel, EffectGrid, SessionPanel, StatusBar
+from .state import PanelState, Refusal, goes_to_obs
+from .widgets import BrandKitPanel, EffectGrid
+from .workers import PanelWorkers
 
-if TYPE_CHECKING:
-    from ..client import Client
-    from ..obs import ObsConnection
-    from ..obs_settings import ObsSettings
-
-T = TypeVar("T")
 TICK_S = 0.2
-# Seconds the connect to OBS may take: the same budget as `streamfx fire`.
-OBS_CONNECT_TIMEOUT_S = 1.5
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
-def default_client_factory(url: str) -> ClientFactory:
-    def make() -> Client:
-        from ..client import Client
+def while_open(handler: Handler) -> Handler:
+    """Handle a message only while the main screen is up: a report that lands while
+    the panel is closing has nothing left to show it on."""
 
-        return Client(url)
+    @functools.wraps(handler)
+    def guarded(self: StreamFXApp, message: Any) -> Any:
+        return handler(self, message) if self.ui_ready() else None
 
-    return make
-
-
-class DefaultObsFactory:
-    """OBS where `streamfx obs config` (or STREAMFX_OBS_URL/PASSWORD) says it is.
-
-    The address and password are read once and kept: while OBS is away the panel
-    retries every second, and the password may live in a keyring that should not
-    be asked that often. `forget()` (the "reconnect OBS" key, a refused password)
-    reads them again, so a password fixed with `streamfx obs config` is picked up.
-    """
-
-    def __init__(self) -> None:
-        self._settings: ObsSettings | None = None
-
-    def forget(self) -> None:
-        self._settings = None
-
-    def __call__(self) -> ObsConnection:
-        from ..obs import ObsConnection
-        from ..obs_settings import load_settings
-
-        if self._settings is None:
-            self._settings = load_settings()
-        settings = self._settings
-        return ObsConnection(
-            settings.host, settings.port, settings.password, timeout=OBS_CONNECT_TIMEOUT_S
-        )
+    return guarded  # type: ignore[return-value]
 
 
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, StreamFXError):
-        return exc.message
-    text = str(exc)
-    return text if text else type(exc).__name__
-
-
-class StreamFXApp(App[None]):
+class StreamFXApp(PanelWorkers):
     """The control panel. Construct with injected factories; `run()` it."""
 
     TITLE = "StreamFX"
@@ -109,436 +85,259 @@ class StreamFXApp(App[None]):
     ) -> None:
         super().__init__()
         self.server_url = normalize_server(server_url) if server_url else _default_server()
+        self.state = PanelState()
         self.backend = Backend(client_factory or default_client_factory(self.server_url))
-        self.obs = ObsLink(obs_factory or DefaultObsFactory(), self._obs_changed)
+        self.obs = ObsLink(obs_factory or DefaultObsFactory(), self)
         self.events = LiveEvents(
-            ws_url(self.server_url),
-            self.backend.access_token,
-            self.backend.refreshed_token,
-            self._on_event,
-            self._server_changed,
+            ws_url(self.server_url), self.backend.access_token, self.backend.refreshed_token, self
         )
-        self.me: dict[str, Any] | None = None
-        self.effects: dict[str, Effect] = {}
-        self.order: list[Effect] = []
-        self.kits: dict[str, BrandKit] = {}
-        self.active_kit_id: str | None = None
-        self.session: SessionView | None = None
-        self.cooldowns = Cooldowns()
-        self.server_status = "connecting"
-        self.last_platform = "twitch"
-        self._mine: set[str] = set()  # activations fired from this panel
-        self._had_cooldowns = False
-        self._resyncing = False
-        self._resync_again = False
-        self.snapshots = 0  # how many times everything was loaded from the server
         self.main = MainScreen()
+
+    # The grid's effects, read-only (the command palette and tests read these).
+
+    @property
+    def order(self) -> list[Effect]:
+        return self.state.order
+
+    @property
+    def effects(self) -> dict[str, Effect]:
+        return self.state.effects
+
+    # -- lifecycle ----------------------------------------------------------------
 
     def on_mount(self) -> None:
         # Pushed (not the default screen) so that its own TCSS is loaded.
         self.push_screen(self.main)
 
-    # -- lifecycle ----------------------------------------------------------------
-
     def start(self) -> None:
         """Called by the main screen once its widgets exist: start the links."""
-        self.status_bar.show_server(self.server_url, "connecting")
-        self.status_bar.show_obs(self.obs.state)
-        self.run_worker(self.obs.run(), name="obs-link", group="obs", exit_on_error=False)
-        self._start_events()
+        self.main.show_server(self.server_url, "connecting")
+        self.main.show_obs(self.obs.state)
+        self.run_obs_link()
+        self.run_live_events()
         self.resync()
         self.set_interval(TICK_S, self._tick)
-
-    def _start_events(self) -> None:
-        self.run_worker(self.events.run(), name="live-events", group="events", exit_on_error=False)
 
     async def on_unmount(self) -> None:
         await asyncio.to_thread(self.obs.close)
         await asyncio.to_thread(self.backend.close)
 
-    # -- widgets (always those of the main screen, even under a dialog) ---------------
-
-    def _ui_ready(self) -> bool:
+    def ui_ready(self) -> bool:
         """False while the panel is starting up or shutting down (no widgets to update)."""
-        return (
-            self.is_running
-            and not self._exit
-            and self.main.is_attached
-            and bool(self.main.query(StatusBar))
+        return self.is_running and not self._exit and self.main.ready
+
+    def _tick(self) -> None:
+        if not self.ui_ready():
+            return
+        self.main.tick(self.state)
+        if self.state.cooldowns_moved():
+            self.main.refresh_tiles(self.state)
+
+    # -- telling the streamer -------------------------------------------------------
+
+    def tell(self, notice: Notice) -> None:
+        self.notify(
+            notice.message,
+            title=notice.title,
+            severity=notice.severity,
+            timeout=notice.timeout,
+            markup=False,
         )
-
-    @property
-    def status_bar(self) -> StatusBar:
-        return self.main.query_one(StatusBar)
-
-    @property
-    def session_panel(self) -> SessionPanel:
-        return self.main.query_one(SessionPanel)
-
-    @property
-    def grid(self) -> EffectGrid:
-        return self.main.query_one(EffectGrid)
-
-    @property
-    def kit_panel(self) -> BrandKitPanel:
-        return self.main.query_one(BrandKitPanel)
-
-    @property
-    def feed(self) -> ActivityFeed:
-        return self.main.query_one(ActivityFeed)
-
-    # -- running blocking work ----------------------------------------------------
-
-    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a blocking call (HTTP, keyring, OBS) in a worker thread."""
-        return await asyncio.to_thread(fn, *args)
-
-    def _spawn(self, coro: Awaitable[None], group: str, exclusive: bool = False) -> None:
-        self.run_worker(self._guarded(coro), group=group, exclusive=exclusive, exit_on_error=False)
-
-    async def _guarded(self, coro: Awaitable[None]) -> None:
-        """Run a worker's coroutine; an error becomes a notification, never a crash."""
-        try:
-            await coro
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            if self._ui_ready():
-                self._failed(exc, "StreamFX")
 
     def _failed(self, exc: BaseException, title: str) -> None:
         """Every failure ends here: a notification, and the header where it matters."""
         if isinstance(exc, NotLoggedIn):
             self._signed_out(exc.message)
-            return
-        message = _reason(exc)
-        hint = getattr(exc, "hint", None)
-        if hint:
-            message = f"{message}\n{hint}"
-        if not isinstance(exc, StreamFXError | OSError):
-            message = f"Unexpected {type(exc).__name__}: {message}"
-        self.notify(message, title=title, severity="error", markup=False)
+        else:
+            self.tell(notices.failure(exc, title))
 
     def _signed_out(self, message: str) -> None:
-        self.status_bar.show_account("not signed in", ok=False)
-        self.notify(
-            f"{message}\nSign in with `streamfx login` (or `streamfx up`), then press r.",
-            title="Not signed in",
-            severity="error",
-            timeout=30,
-            markup=False,
-        )
+        self.main.show_account("not signed in", ok=False)
+        self.tell(notices.signed_out(message))
 
-    # -- loading state ------------------------------------------------------------
+    @while_open
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self._failed(message.error, message.title)
+
+    # -- loading everything ---------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.resync()
 
     def resync(self) -> None:
-        """Reload everything from the server (at start and after every reconnect)."""
-        if self._resyncing:
-            self._resync_again = True  # the running one goes round once more
+        """Reload everything from the server (at start and after every reconnect).
+
+        One load at a time, never cancelled half-way through applying what it
+        read; asked again meanwhile, it goes round once more when done.
+        """
+        if self.state.loading:
+            self.state.load_again = True
             return
-        self._resyncing = True
-        self._spawn(self._resync(), "resync")
+        self.state.loading = True
+        self.load_snapshot()
 
-    async def _resync(self) -> None:
-        # One at a time, never cancelled half-way through applying what it read.
-        try:
-            while True:
-                self._resync_again = False
-                try:
-                    snapshot = await self._call(self.backend.snapshot)
-                except Exception as exc:
-                    self._failed(exc, "Server")
-                    return
-                await self._apply_snapshot(snapshot)
-                if not self._resync_again:
-                    return
-        finally:
-            self._resyncing = False
-
-    async def _apply_snapshot(self, snapshot: dict[str, Any]) -> None:
-        if self.server_status == "signed-out":
+    @while_open
+    async def on_snapshot_loaded(self, message: SnapshotLoaded) -> None:
+        state = self.state
+        if state.server_status == "signed-out":
             # Signed in again (`streamfx login`, then r): listen to the server again.
-            self.server_status = "connecting"
-            self.status_bar.show_server(self.server_url, "connecting")
-            self._start_events()
-        self.me = snapshot["me"]
-        settings = self.me.get("settings") or {}
-        self.active_kit_id = settings.get("activeBrandKitId")
-        self.status_bar.show_account(
-            f"{self.me.get('displayName', '')} <{self.me.get('email', '')}>"
-        )
-        self.kits = {k["id"]: BrandKit.from_api(k) for k in snapshot["kits"]}
-        self.effects = {e["id"]: Effect.from_api(e) for e in snapshot["effects"]}
-        self.order = grid_order(self.effects.values())
-        session = snapshot["session"]
-        if session is not None:
-            self.session = SessionView.from_api(session)
-            self.last_platform = self.session.platform
-        elif self.session is not None and self.session.live:
-            self.session = None  # ended while we were away
-        await self.grid.show_effects(self.order)
-        self._show_all()
-        self.snapshots += 1
-
-    def effective_kit(self) -> BrandKit:
-        """The kit firing uses: the live session's own, else the active one, else defaults."""
-        session_kit = self.session.brand_kit_id if self.session and self.session.live else None
-        for kit_id in (session_kit, self.active_kit_id):
-            if kit_id and kit_id in self.kits:
-                return self.kits[kit_id]
-        return BrandKit.defaults()
-
-    def _show_all(self) -> None:
-        kit = self.effective_kit()
-        self.status_bar.show_session(self.session)
-        self.session_panel.show(self.session, kit)
-        session_kit = self.session.brand_kit_id if self.session and self.session.live else None
-        self.kit_panel.show(
-            kit,
-            sorted(self.kits.values(), key=lambda k: k.name.lower()),
-            self.active_kit_id,
-            session_kit,
-        )
-        self.grid.refresh_tiles(kit, self.cooldowns.remaining)
-
-    def _tick(self) -> None:
-        if not self._ui_ready():
+            state.server_status = "connecting"
+            self.main.show_server(self.server_url, "connecting")
+            self.run_live_events()
+        try:
+            state.apply_snapshot(message.snapshot)
+        except (KeyError, TypeError, ValueError) as exc:  # a server this panel does not know
+            state.loading = state.load_again = False
+            self._failed(exc, "Server")
             return
-        self.status_bar.show_session(self.session)
-        self.session_panel.tick(self.session)
-        active = self.cooldowns.active()
-        if active or self._had_cooldowns:
-            self.grid.refresh_tiles(self.effective_kit(), self.cooldowns.remaining)
-        self._had_cooldowns = active
+        self.main.show_account(state.account)
+        await self.main.show_effects(state.order)
+        self.main.show_all(state)
+        if state.load_again:
+            state.load_again = False
+            self.load_snapshot()
+        else:
+            state.loading = False
 
-    # -- links --------------------------------------------------------------------
+    @while_open
+    def on_snapshot_failed(self, message: SnapshotFailed) -> None:
+        self.state.loading = self.state.load_again = False
+        self._failed(message.error, "Server")
 
-    def _obs_changed(self, state: ObsState) -> None:
-        if not self._ui_ready():
-            return
-        previous = getattr(self, "_obs_status", None)
-        self._obs_status = state.status
-        self.status_bar.show_obs(state)
-        if state.waiting and previous != "down":
-            self.notify(
-                f"{state.detail}\nThen press o to try again.",
-                title="OBS",
-                severity="error",
-                timeout=20,
-                markup=False,
-            )
-        elif state.status == "connected" and previous in ("reconnecting", "down"):
-            self.notify("Connected to OBS again.", title="OBS")
-        elif state.status == "reconnecting" and previous == "connected":
-            self.notify("Lost OBS; reconnecting…", title="OBS", severity="warning")
+    # -- the links ------------------------------------------------------------------
 
-    def _server_changed(self, status: str, detail: str) -> None:
-        previous, self.server_status = self.server_status, status
-        if not self._ui_ready():
-            return
-        self.status_bar.show_server(self.server_url, status)
+    @while_open
+    def on_obs_state_changed(self, message: ObsStateChanged) -> None:
+        previous, self.state.obs = self.state.obs, message.state
+        self.main.show_obs(message.state)
+        notice = notices.obs_changed(previous.status, message.state)
+        if notice is not None:
+            self.tell(notice)
+
+    @while_open
+    def on_server_state_changed(self, message: ServerStateChanged) -> None:
+        status = message.status
+        previous, self.state.server_status = self.state.server_status, status
+        self.main.show_server(self.server_url, status)
+        notice = notices.server_changed(previous, status, message.detail)
+        if notice is not None:
+            self.tell(notice)
         if status == "live":
-            if previous == "reconnecting":
-                self.notify("Connected to the server again.", title="Server")
             self.resync()  # catch up on whatever happened while we were away
-        elif status == "reconnecting" and previous == "live":
-            self.notify(f"{detail} Reconnecting…", title="Server", severity="warning", markup=False)
         elif status == "signed-out":
-            self._signed_out(detail)
+            self._signed_out(message.detail)
 
-    def reconnect_obs(self) -> None:
+    def action_reconnect_obs(self) -> None:
         self.obs.retry_now()
-        self.notify("Trying OBS again…", title="OBS")
+        self.tell(Notice("Trying OBS again…", "OBS"))
 
-    def _on_event(self, message: dict[str, Any]) -> None:
-        if not self._ui_ready():
-            return
-        kind = message.get("type")
+    @while_open
+    def on_server_event(self, message: ServerEvent) -> None:
+        event = message.event
+        kind = event.get("type")
         try:
             if kind == "effect.triggered":
-                self._activation(message["activation"])
+                self._activation(event["activation"])
             elif kind == "session.updated":
-                self._session_updated(message["session"])
+                self._session_updated(event["session"])
             elif kind == "brandKit.updated":
-                self._kit_updated(message)
+                self.state.kit_updated(event)
+                self.main.show_all(self.state)
         except (KeyError, TypeError, ValueError) as exc:
             self.log.warning(f"ignored a malformed {kind} event: {exc!r}")
 
     def _activation(self, activation: dict[str, Any], mine: bool = False) -> None:
-        render = activation.get("render") or {}
-        info = render.get("effect") or {}
-        effect = self.effects.get(activation.get("effectId", ""))
-        if effect is not None:
-            self.cooldowns.fired(effect.id, effect.cooldown_ms, activation.get("triggeredAt"))
-        name = effect.name if effect else str(info.get("name") or activation.get("effectId"))
-        if self.feed.has(activation["id"]):
-            return
-        mine = mine or activation["id"] in self._mine
-        outcome, tone = ("sending…", "busy") if mine else ("fired", "ok")
-        self.feed.add(
-            activation["id"],
-            activation.get("triggeredAt"),
-            name,
-            source_label(str(activation.get("source", ""))),
-            outcome,
-            tone,
-        )
-        self.grid.refresh_tiles(self.effective_kit(), self.cooldowns.remaining)
+        entry = self.state.heard_activation(activation, mine)
+        if self.main.add_activation(entry):
+            self.main.refresh_tiles(self.state)
 
     def _session_updated(self, data: dict[str, Any]) -> None:
-        session = SessionView.from_api(data)
-        current = self.session
-        if current is not None and current.live and session.id != current.id and not session.live:
-            return  # an old session's update; the live one is what we show
-        self.session = session
-        if session.live:
-            self.last_platform = session.platform
-        self._show_all()
+        if self.state.session_updated(data):
+            self.main.show_all(self.state)
 
-    def _kit_updated(self, message: dict[str, Any]) -> None:
-        data = message["brandKit"]
-        if message.get("deleted") or data.get("deleted"):
-            self.kits.pop(data["id"], None)
-            if self.active_kit_id == data["id"]:
-                self.active_kit_id = None
+    # -- firing ---------------------------------------------------------------------
+
+    def action_fire(self, number: int) -> None:
+        found = self.state.effect_for_number(number)
+        if isinstance(found, Refusal):
+            self.tell(found.notice)
         else:
-            self.kits[data["id"]] = BrandKit.from_api(data)
-        self._show_all()
+            self.fire_effect(found)
 
-    # -- firing -------------------------------------------------------------------
-
-    def fire_number(self, number: int) -> None:
-        if 1 <= number <= min(NUMBER_KEYS, len(self.order)):
-            self.fire_effect(self.order[number - 1].id)
-        elif not self.order:
-            self.notify("The effects have not loaded yet.", title="Effects", severity="warning")
-        else:
-            self.notify(f"There is no effect number {number}.", title="Effects")
+    def on_effect_grid_fire(self, message: EffectGrid.Fire) -> None:
+        self.fire_effect(message.effect_id)
 
     def fire_effect(self, effect_id: str) -> None:
         """Fire an effect from this panel: server first, then OBS on the kept connection."""
-        effect = self.effects.get(effect_id)
-        if effect is None:
-            self.notify("That effect is gone; reloading.", title="Effects", severity="warning")
-            self.resync()
-            return
-        kit = self.effective_kit()
-        if not kit.allows(effect.category):
-            self.notify(
-                f"The brand kit {kit.name!r} does not allow {effect.category} effects.",
-                title=f"{effect.name} not fired",
-                severity="warning",
-                markup=False,
-            )
-            return
-        left = self.cooldowns.remaining(effect.id)
-        if left > 0:
-            self.notify(
-                f"{effect.name} is cooling down: {left:.1f} s left.",
-                title=f"{effect.name} not fired",
-                severity="warning",
-                markup=False,
-            )
-            return
-        session = self.session
-        if session is None or not session.live:
-            self.notify(
-                "There is no live session: press s to start one.",
-                title=f"{effect.name} not fired",
-                severity="warning",
-                markup=False,
-            )
-            return
-        if session.status == "paused":
-            self.notify(
-                "The session is paused: press p to resume it.",
-                title=f"{effect.name} not fired",
-                severity="warning",
-                markup=False,
-            )
-            return
-        self._spawn(self._fire(effect, session.id), "fire")
-
-    async def _fire(self, effect: Effect, session_id: str) -> None:
-        try:
-            activation = await self._call(self.backend.trigger, effect.id, session_id)
-        except APIError as exc:
-            if exc.code == "cooldown":
-                self.cooldowns.hold(effect.id, float(exc.body.get("retryAfterMs") or 0))
-                self.grid.refresh_tiles(self.effective_kit(), self.cooldowns.remaining)
-            elif exc.code in ("session_paused", "session_ended", "no_live_session"):
+        request = self.state.fire_request(effect_id)
+        if isinstance(request, Refusal):
+            self.tell(request.notice)
+            if request.reload:
                 self.resync()
-            self.notify(
-                exc.message,
-                title=f"{effect.name} not fired",
-                severity="warning",
-                markup=False,
-            )
             return
-        except Exception as exc:
-            self._failed(exc, f"{effect.name} not fired")
-            return
-        self._mine.add(activation["id"])
+        self.trigger_and_show(request.effect, request.session_id)
+
+    @while_open
+    def on_trigger_accepted(self, message: TriggerAccepted) -> None:
+        activation = message.activation
+        self.state.mine.add(activation["id"])
         self._activation(activation, mine=True)
-        render = activation.get("render") or {}
-        if render.get("kind") == "overlay":
-            self.feed.set_outcome(activation["id"], "overlay only", "ok")
+        if goes_to_obs(activation):  # the worker is drawing it now: ObsShown or ObsNotShown
+            self.main.set_outcome(activation["id"], "sending to OBS…", "busy")
+        else:
+            self.main.set_outcome(activation["id"], "overlay only", "ok")
+
+    @while_open
+    def on_trigger_refused(self, message: TriggerRefused) -> None:
+        effect, exc = message.effect, message.error
+        reload = self.state.refused(effect, exc.code, exc.body)
+        self.main.refresh_tiles(self.state)
+        if reload:
+            self.resync()
+        self.tell(notices.not_fired(effect.name, exc.message))
+
+    @while_open
+    def on_obs_shown(self, message: ObsShown) -> None:
+        self.main.set_outcome(message.activation_id, "shown in OBS", "ok")
+
+    @while_open
+    def on_obs_not_shown(self, message: ObsNotShown) -> None:
+        self.main.set_outcome(message.activation_id, "not shown in OBS", "bad")
+        self.tell(notices.not_shown_in_obs(message.effect.name, message.error))
+
+    # -- session controls -------------------------------------------------------------
+
+    def action_start_session(self) -> None:
+        refusal = self.state.may_start_session()
+        if refusal is not None:
+            self.tell(refusal)
             return
-        self.feed.set_outcome(activation["id"], "sending to OBS…", "busy")
-        try:
-            await self._call(self.backend.show_in_obs, self.obs, render)
-        except Exception as exc:
-            self.feed.set_outcome(activation["id"], "not shown in OBS", "bad")
-            self._failed_obs(effect, exc)
-            return
-        self.feed.set_outcome(activation["id"], "shown in OBS", "ok")
-
-    def _failed_obs(self, effect: Effect, exc: BaseException) -> None:
-        from ..obs import ObsError
-
-        message = _reason(exc)
-        if not isinstance(exc, ObsError | StreamFXError):
-            message = f"Unexpected {type(exc).__name__}: {message}"
-        self.notify(
-            f"Recorded, but not shown in OBS: {message}",
-            title=effect.name,
-            severity="warning",
-            markup=False,
-        )
-
-    # -- session controls ---------------------------------------------------------------
-
-    def ask_start_session(self) -> None:
-        if self.session is not None and self.session.live:
-            self.notify("A session is already live: end it first (e).", title="Session")
-            return
-        kits = sorted(self.kits.values(), key=lambda k: k.name.lower())
+        state = self.state
         self.push_screen(
-            StartSessionScreen(kits, self.active_kit_id, self.last_platform),
+            StartSessionScreen(state.kits_by_name(), state.active_kit_id, state.last_platform),
             self._start_chosen,
         )
 
     def _start_chosen(self, choice: dict | None) -> None:
         if choice is not None:
-            self._spawn(self._session_call("start", choice), "session")
+            self.send_session_start(choice["platform"], choice["brandKitId"], choice["title"])
 
-    def toggle_pause(self) -> None:
-        session = self.session
-        if session is None or not session.live:
-            self.notify("There is no live session to pause.", title="Session")
-            return
-        action = "resume" if session.status == "paused" else "pause"
-        self._spawn(self._session_call(action, session.id), "session")
+    def action_toggle_pause(self) -> None:
+        request = self.state.pause_request()
+        if isinstance(request, Notice):
+            self.tell(request)
+        else:
+            self.send_session_action(request.action, request.session_id)
 
-    def ask_end_session(self) -> None:
-        session = self.session
-        if session is None or not session.live:
-            self.notify("There is no live session to end.", title="Session")
+    def action_end_session(self) -> None:
+        session = self.state.end_request()
+        if isinstance(session, Notice):
+            self.tell(session)
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._spawn(self._session_call("end", session.id), "session")
+                self.send_session_action("end", session.id)
 
         self.push_screen(
             ConfirmScreen(
@@ -551,56 +350,34 @@ class StreamFXApp(App[None]):
             answered,
         )
 
-    async def _session_call(self, action: str, arg: Any) -> None:
-        try:
-            if action == "start":
-                data = await self._call(
-                    self.backend.start_session, arg["platform"], arg["brandKitId"], arg["title"]
-                )
-            else:
-                data = await self._call(self.backend.session_action, action, arg)
-        except APIError as exc:
-            self.notify(
-                exc.message + (f"\n{exc.hint}" if exc.hint else ""),
-                title="Session",
-                severity="warning",
-                markup=False,
-            )
-            self.resync()
-            return
-        except Exception as exc:
-            self._failed(exc, "Session")
-            return
-        self._session_updated(data)
-        done = {"start": "started", "pause": "paused", "resume": "resumed", "end": "ended"}
-        self.notify(f"Session {done[action]}.", title="Session")
+    @while_open
+    def on_session_changed(self, message: SessionChanged) -> None:
+        self._session_updated(message.session)
+        self.tell(notices.session_done(message.action))
 
-    # -- brand kit ----------------------------------------------------------------
+    @while_open
+    def on_session_refused(self, message: SessionRefused) -> None:
+        self.tell(notices.session_refused(message.error.message, message.error.hint))
+        self.resync()
 
-    def switch_kit(self, kit_id: str) -> None:
-        if kit_id == self.active_kit_id:
-            return
-        self._spawn(self._switch_kit(kit_id), "kit", exclusive=True)
+    # -- brand kit --------------------------------------------------------------------
 
-    async def _switch_kit(self, kit_id: str) -> None:
-        try:
-            me = await self._call(self.backend.set_active_kit, kit_id)
-        except Exception as exc:
-            self._failed(exc, "Brand kit")
-            self._show_all()  # put the picker back on the kit really in use
-            return
-        self.me = me
-        self.active_kit_id = (me.get("settings") or {}).get("activeBrandKitId")
-        self._show_all()
-        kit = self.kits.get(kit_id)
-        note = ""
-        if self.session and self.session.live and self.session.brand_kit_id:
-            note = "\nThis session keeps the kit it was started with."
-        self.notify(
-            f"Active brand kit: {kit.name if kit else kit_id}.{note}",
-            title="Brand kit",
-            markup=False,
-        )
+    def on_brand_kit_panel_chosen(self, message: BrandKitPanel.Chosen) -> None:
+        if message.kit_id != self.state.active_kit_id:
+            self.save_active_kit(message.kit_id)
+
+    @while_open
+    def on_active_kit_saved(self, message: ActiveKitSaved) -> None:
+        self.state.active_kit_saved(message.me)
+        self.main.show_all(self.state)
+        kit = self.state.kits.get(message.kit_id)
+        keeps_its_own = bool(self.state.session_kit_id)
+        self.tell(notices.active_kit(kit.name if kit else message.kit_id, keeps_its_own))
+
+    @while_open
+    def on_active_kit_failed(self, message: ActiveKitFailed) -> None:
+        self._failed(message.error, "Brand kit")
+        self.main.show_all(self.state)  # put the picker back on the kit really in use
 
 
 def _default_server() -> str:

@@ -1,5 +1,5 @@
 """The panel's calls to the StreamFX API and to OBS, all blocking: the app runs them
-in worker threads, never on the event loop.
+in worker threads (tui/workers.py), never on the event loop.
 
 `Backend` holds one API client for the panel's lifetime (made lazily by the
 injected factory, because even reading the sign-in may wait on a keyring) and
@@ -17,6 +17,17 @@ if TYPE_CHECKING:
     from .obs_link import ObsLink
 
 ClientFactory = Callable[[], "Client"]
+
+
+def default_client_factory(url: str) -> ClientFactory:
+    """The API client `streamfx login` signed in, for the server at `url`."""
+
+    def make() -> Client:
+        from ..client import Client
+
+        return Client(url)
+
+    return make
 
 
 class Backend:

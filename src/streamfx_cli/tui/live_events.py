@@ -1,4 +1,4 @@
-"""The server's live events over `/api/ws` (DESIGN.md section 5), reconnecting by itself.
+"""The server's live events over `/api/ws` (docs/PANEL.md), reconnecting by itself.
 
 Protocol (streamfx_server/routes/ws.py): the first message is
 `{"type": "auth", "token": <access token>}`, answered by `ready`; then the
@@ -9,7 +9,8 @@ the sign-in itself was ended) and the connection is made again.
 
 When the server goes away (restart, crash, network), reconnecting starts at
 once and backs off to one try a second; every (re)connect is reported as
-"live" so the panel can reload what it may have missed.
+"live" so the panel can reload what it may have missed. Everything is reported
+to the app as messages: `ServerStateChanged` and one `ServerEvent` per push.
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from streamfx_wire import live as wire
 
 from ..errors import NotLoggedIn, StreamFXError
+from .messages import ServerEvent, ServerStateChanged
+
+if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
 
 RETRY_DELAYS = (0.25, 0.5, 1.0)
 OPEN_TIMEOUT = 5.0
@@ -44,11 +49,10 @@ class Unauthorized(Exception):
 
 
 class LiveEvents:
-    """Runs until cancelled (or signed out); reports through two callbacks on the loop.
+    """Runs until cancelled (or signed out), posting what happens to `report_to`.
 
     `token()` returns a current access token and `refresh(used)` a new one;
     both block (keyring, file lock, HTTP) and run in worker threads.
-    `on_state(status, detail)`: status is connecting | live | reconnecting | signed-out.
     """
 
     def __init__(
@@ -56,15 +60,16 @@ class LiveEvents:
         url: str,
         token: Callable[[], str],
         refresh: Callable[[str], str],
-        on_event: Callable[[dict[str, Any]], None],
-        on_state: Callable[[str, str], None],
+        report_to: MessagePump,
     ) -> None:
         self.url = url
         self._token = token
         self._refresh = refresh
-        self._on_event = on_event
-        self._on_state = on_state
+        self._report_to = report_to
         self.connects = 0
+
+    def _state(self, status: str, detail: str = "") -> None:
+        self._report_to.post_message(ServerStateChanged(status, detail))
 
     async def run(self) -> None:
         failures = 0
@@ -77,10 +82,10 @@ class LiveEvents:
                 else:
                     token = await asyncio.to_thread(self._token)
             except NotLoggedIn as exc:
-                self._on_state("signed-out", exc.message)
+                self._state("signed-out", exc.message)
                 return
             except StreamFXError as exc:
-                self._on_state("reconnecting", exc.message)
+                self._state("reconnecting", exc.message)
                 await asyncio.sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)])
                 failures += 1
                 continue
@@ -95,7 +100,7 @@ class LiveEvents:
                 raise
             except Exception as exc:
                 detail = f"Cannot reach the server's live events ({type(exc).__name__})."
-            self._on_state("reconnecting", detail)
+            self._state("reconnecting", detail)
             if self.connects > before:
                 failures = 0  # it was live until a moment ago: try again (almost) at once
                 await asyncio.sleep(0.05)
@@ -124,7 +129,7 @@ class LiveEvents:
                         raise Unauthorized(first.get("error", ""))
                     raise ConnectionError(first.get("error", "unexpected first message"))
                 self.connects += 1
-                self._on_state("live", "")
+                self._state("live")
                 async for raw in ws:
                     try:
                         message = json.loads(raw)
@@ -137,7 +142,7 @@ class LiveEvents:
                             and "id" not in message
                         ):
                             raise Unauthorized(message.get("error", ""))
-                        self._on_event(message)
+                        self._report_to.post_message(ServerEvent(message))
             except ConnectionClosed as exc:
                 if exc.rcvd is not None and exc.rcvd.code == wire.CLOSE_UNAUTHORIZED:
                     raise Unauthorized(exc.rcvd.reason) from None

@@ -9,8 +9,9 @@ password (close code 4009) is not retried in a loop: it waits for `retry_now()`
 
 The connection is synchronous (websocket-client under obsws-python), so every
 blocking step runs in a worker thread under one lock: checks, connects and
-draws never interleave on the socket. `run()` is the supervisor coroutine;
-state changes are reported on the event loop that runs it.
+draws never interleave on the socket. `run()` is the supervisor coroutine (a
+Textual worker of the app's); every state change is posted to the app as an
+`ObsStateChanged` message, from whichever thread noticed it.
 """
 
 from __future__ import annotations
@@ -20,13 +21,17 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import StreamFXError
+from .messages import ObsStateChanged
+from .state import ObsState
 
 if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
+
     from ..obs import ObsConnection
+    from ..obs_settings import ObsSettings
 
 RETRY_DELAYS = (0.25, 0.5, 1.0)  # then 1.0 s for as long as OBS stays away
 HEALTH_INTERVAL = 1.0
@@ -40,20 +45,37 @@ DOWN_AFTER = 6.0
 # A long one (a five-minute "brb") holds one thread only, so checks go on meanwhile.
 SHORT_EFFECT_S = 15.0
 
+# Seconds the connect to OBS may take: the same budget as `streamfx fire`.
+OBS_CONNECT_TIMEOUT_S = 1.5
+
 ObsFactory = Callable[[], "ObsConnection"]
 
 
-@dataclass(frozen=True)
-class ObsState:
-    status: str  # connecting | connected | reconnecting | down
-    obs_version: str = ""
-    websocket_version: str = ""
-    detail: str = ""
-    waiting: bool = False  # True: not retrying until asked (refused password)
+class DefaultObsFactory:
+    """OBS where `streamfx obs config` (or STREAMFX_OBS_URL/PASSWORD) says it is.
 
-    @property
-    def connected(self) -> bool:
-        return self.status == "connected"
+    The address and password are read once and kept: while OBS is away the panel
+    retries every second, and the password may live in a keyring that should not
+    be asked that often. `forget()` (the "reconnect OBS" key, a refused password)
+    reads them again, so a password fixed with `streamfx obs config` is picked up.
+    """
+
+    def __init__(self) -> None:
+        self._settings: ObsSettings | None = None
+
+    def forget(self) -> None:
+        self._settings = None
+
+    def __call__(self) -> ObsConnection:
+        from ..obs import ObsConnection
+        from ..obs_settings import load_settings
+
+        if self._settings is None:
+            self._settings = load_settings()
+        settings = self._settings
+        return ObsConnection(
+            settings.host, settings.port, settings.password, timeout=OBS_CONNECT_TIMEOUT_S
+        )
 
 
 def _message(exc: BaseException) -> str:
@@ -76,9 +98,9 @@ def effect_seconds(render: Mapping[str, Any]) -> float:
 
 
 class ObsLink:
-    def __init__(self, factory: ObsFactory, on_state: Callable[[ObsState], None]) -> None:
+    def __init__(self, factory: ObsFactory, report_to: MessagePump) -> None:
         self._factory = factory
-        self._on_state = on_state
+        self._report_to = report_to
         self._lock = threading.Lock()
         self._conn: ObsConnection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -153,19 +175,9 @@ class ObsLink:
             forget()
 
     def _report(self, state: ObsState) -> None:
-        """Hand a new state to `on_state` on the event loop, from any thread."""
+        """Post a new state to the app (from any thread: posting is thread-safe)."""
         self.state = state
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._on_state(state)
-        else:
-            loop.call_soon_threadsafe(self._on_state, state)
+        self._report_to.post_message(ObsStateChanged(state))
 
     # -- blocking parts (worker threads) ------------------------------------------
 

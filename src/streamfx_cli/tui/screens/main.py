@@ -1,4 +1,9 @@
-"""The one screen a streamer leaves open for the whole stream."""
+"""The one screen a streamer leaves open for the whole stream.
+
+It lays the widgets out, binds the keys to the app's actions (the same names the
+command palette runs) and renders what the app's `PanelState` holds; it decides
+nothing itself.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,14 @@ from textual.widgets import Footer, Select
 from ..widgets import ActivityFeed, BrandKitPanel, EffectGrid, SessionPanel, StatusBar
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ..app import StreamFXApp
+    from ..model import Effect
+    from ..state import FeedEntry, ObsState, PanelState
 
 _NUMBERS = [
-    Binding(str(n), f"fire({n})", "Fire", key_display="1-9", show=n == 1) for n in range(1, 10)
+    Binding(str(n), f"app.fire({n})", "Fire", key_display="1-9", show=n == 1) for n in range(1, 10)
 ]
 
 
@@ -25,18 +34,14 @@ class MainScreen(Screen[None]):
     AUTO_FOCUS = "EffectTile"  # Enter fires the focused tile; none until they load
     BINDINGS = [
         *_NUMBERS,
-        Binding("s", "start", "Start"),
-        Binding("p", "toggle_pause", "Pause/Resume"),
-        Binding("e", "end", "End"),
+        Binding("s", "app.start_session", "Start"),
+        Binding("p", "app.toggle_pause", "Pause/Resume"),
+        Binding("e", "app.end_session", "End"),
         Binding("k", "pick_kit", "Kit"),
-        Binding("o", "reconnect_obs", "OBS retry"),
-        Binding("r", "reload", "Reload", show=False),
+        Binding("o", "app.reconnect_obs", "OBS retry"),
+        Binding("r", "app.reload", "Reload", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
-
-    @property
-    def panel(self) -> StreamFXApp:
-        return cast("StreamFXApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -50,21 +55,7 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.panel.start()
-
-    # -- keys -------------------------------------------------------------------
-
-    def action_fire(self, number: int) -> None:
-        self.panel.fire_number(number)
-
-    def action_start(self) -> None:
-        self.panel.ask_start_session()
-
-    def action_toggle_pause(self) -> None:
-        self.panel.toggle_pause()
-
-    def action_end(self) -> None:
-        self.panel.ask_end_session()
+        cast("StreamFXApp", self.app).start()
 
     def action_pick_kit(self) -> None:
         select = self.query_one("#kit-select", Select)
@@ -77,16 +68,72 @@ class MainScreen(Screen[None]):
         select.focus()
         select.action_show_overlay()
 
-    def action_reconnect_obs(self) -> None:
-        self.panel.reconnect_obs()
+    # -- the widgets ----------------------------------------------------------------
 
-    def action_reload(self) -> None:
-        self.panel.resync()
+    @property
+    def ready(self) -> bool:
+        """Whether the widgets are there to update (not while opening or closing)."""
+        return self.is_attached and bool(self.query(StatusBar))
 
-    # -- widget messages ----------------------------------------------------------
+    @property
+    def status_bar(self) -> StatusBar:
+        return self.query_one(StatusBar)
 
-    def on_effect_grid_fire(self, message: EffectGrid.Fire) -> None:
-        self.panel.fire_effect(message.effect_id)
+    @property
+    def session_panel(self) -> SessionPanel:
+        return self.query_one(SessionPanel)
 
-    def on_brand_kit_panel_chosen(self, message: BrandKitPanel.Chosen) -> None:
-        self.panel.switch_kit(message.kit_id)
+    @property
+    def grid(self) -> EffectGrid:
+        return self.query_one(EffectGrid)
+
+    @property
+    def kit_panel(self) -> BrandKitPanel:
+        return self.query_one(BrandKitPanel)
+
+    @property
+    def feed(self) -> ActivityFeed:
+        return self.query_one(ActivityFeed)
+
+    # -- rendering the state ------------------------------------------------------------
+
+    def show_account(self, text: str, ok: bool = True) -> None:
+        self.status_bar.show_account(text, ok)
+
+    def show_server(self, url: str, status: str) -> None:
+        self.status_bar.show_server(url, status)
+
+    def show_obs(self, obs: ObsState) -> None:
+        self.status_bar.show_obs(obs)
+
+    async def show_effects(self, order: Sequence[Effect]) -> None:
+        await self.grid.show_effects(order)
+
+    def show_all(self, state: PanelState) -> None:
+        """Header, session, brand kit and tiles, after anything but the clock changed."""
+        kit = state.effective_kit()
+        self.status_bar.show_session(state.session)
+        self.session_panel.show(state.session, kit)
+        self.kit_panel.show(kit, state.kits_by_name(), state.active_kit_id, state.session_kit_id)
+        self.grid.refresh_tiles(kit, state.cooldowns.remaining)
+
+    def tick(self, state: PanelState) -> None:
+        """The session clocks, several times a second."""
+        self.status_bar.show_session(state.session)
+        self.session_panel.tick(state.session)
+
+    def refresh_tiles(self, state: PanelState) -> None:
+        self.grid.refresh_tiles(state.effective_kit(), state.cooldowns.remaining)
+
+    def add_activation(self, entry: FeedEntry) -> bool:
+        """Add a row to the feed; False when the activation is already there."""
+        feed = self.feed
+        if feed.has(entry.id):
+            return False
+        feed.add(
+            entry.id, entry.triggered_at, entry.effect, entry.source, entry.outcome, entry.tone
+        )
+        return True
+
+    def set_outcome(self, activation_id: str, outcome: str, tone: str) -> None:
+        self.feed.set_outcome(activation_id, outcome, tone)

@@ -37,7 +37,7 @@ class StartSessionScreen(ModalScreen[dict | None]):
         active = next((k for k in self.kits if k.id == self.active_id), None)
         kit_options = [
             (Text(f"Active kit ({active.name})" if active else "Active kit (defaults)"), ACTIVE_KIT)
-        ] + [(Text(k.name), k.id) for k in self.kits]
+        ] + [(Text(k.name), k.id) for k in self.kits if k.id is not None]
         with Vertical(id="start-box"):
             yield Label("Start a session", id="start-heading")
             yield Label("Platform")

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, Label, Static
 
 from .._css import sibling_css
@@ -75,7 +76,7 @@ class EffectGrid(VerticalScroll):
             return
         self._shown = key
         numbers = {e.id: i + 1 for i, e in enumerate(order[:NUMBER_KEYS])}
-        rows = []
+        rows: list[Widget] = []
         for category, effects in grouped(order):
             tiles = [EffectTile(effect, numbers.get(effect.id)) for effect in effects]
             rows.append(

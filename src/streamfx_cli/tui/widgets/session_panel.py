@@ -19,11 +19,11 @@ class SessionPanel(Vertical):
         yield Static("No live session", id="session-status")
         yield Static("Press s to start one.", id="session-info")
         with Horizontal(id="session-buttons"):
-            yield Button("Start \\[s]", id="session-start", compact=True, action="screen.start")
             yield Button(
-                "Pause \\[p]", id="session-pause", compact=True, action="screen.toggle_pause"
+                "Start \\[s]", id="session-start", compact=True, action="app.start_session"
             )
-            yield Button("End \\[e]", id="session-end", compact=True, action="screen.end")
+            yield Button("Pause \\[p]", id="session-pause", compact=True, action="app.toggle_pause")
+            yield Button("End \\[e]", id="session-end", compact=True, action="app.end_session")
         yield Static("", id="session-metrics")
 
     def on_mount(self) -> None:
@@ -34,10 +34,11 @@ class SessionPanel(Vertical):
 
     def show(self, session: SessionView | None, kit: BrandKit) -> None:
         live = session is not None and session.live
+        live_status = session.status if session is not None and live else None
         status = self.query_one("#session-status", Static)
         info = self.query_one("#session-info", Static)
-        status.set_class(live and session.status == "active", "active")
-        status.set_class(live and session.status == "paused", "paused")
+        status.set_class(live_status == "active", "active")
+        status.set_class(live_status == "paused", "paused")
         if session is None:
             status.update("No live session")
             info.update("Press s to start one.")
@@ -52,7 +53,7 @@ class SessionPanel(Vertical):
         self.query_one("#session-start", Button).disabled = live
         pause = self.query_one("#session-pause", Button)
         pause.disabled = not live
-        pause.label = "Resume \\[p]" if live and session.status == "paused" else "Pause \\[p]"
+        pause.label = "Resume \\[p]" if live_status == "paused" else "Pause \\[p]"
         self.query_one("#session-end", Button).disabled = not live
         self._metrics(session)
 

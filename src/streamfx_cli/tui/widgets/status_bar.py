@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from .._css import sibling_css
 from ..model import SessionView, format_clock
-from ..obs_link import ObsState
+from ..state import ObsState
 
 SERVER_LABELS = {
     "connecting": ("connecting…", "warn"),

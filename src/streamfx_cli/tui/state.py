@@ -1,0 +1,259 @@
+"""Everything the panel knows, and the rules for what may happen next, without Textual.
+
+`PanelState` holds what the server and OBS last said (the account, the effects in
+grid order, the brand kits, the live session, cooldowns, the two connections'
+status) and answers the questions the keys ask: may this effect fire now, and if
+not, what to tell the streamer; which kit firing will use; may a session be
+paused or ended. The app feeds it what its workers and links report and renders
+what it holds; nothing here waits on the network or draws on the screen, so all
+of it is tested without a server (tests/tui/test_state.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import notices
+from .model import NUMBER_KEYS, BrandKit, Cooldowns, Effect, SessionView, grid_order, source_label
+from .notices import Notice
+
+# The server's refusals that mean the panel's idea of the session is out of date.
+SESSION_GONE = ("session_paused", "session_ended", "no_live_session")
+
+
+def goes_to_obs(activation: Mapping[str, Any]) -> bool:
+    """Whether the panel draws this activation in OBS (overlay effects are the browser
+    overlay's alone)."""
+    return (activation.get("render") or {}).get("kind") != "overlay"
+
+
+@dataclass(frozen=True)
+class ObsState:
+    """The kept OBS connection as the header shows it."""
+
+    status: str  # connecting | connected | reconnecting | down
+    obs_version: str = ""
+    websocket_version: str = ""
+    detail: str = ""
+    waiting: bool = False  # True: not retrying until asked (refused password)
+
+    @property
+    def connected(self) -> bool:
+        return self.status == "connected"
+
+
+@dataclass(frozen=True)
+class FireRequest:
+    """Go ahead: trigger `effect` in the live session."""
+
+    effect: Effect
+    session_id: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Not now, and why; `reload` when the panel's own picture is out of date."""
+
+    notice: Notice
+    reload: bool = False
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    """A session call to make: `action` (pause | resume | end) on `session_id`."""
+
+    action: str
+    session_id: str
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One row of the activity feed."""
+
+    id: str
+    triggered_at: str | None
+    effect: str
+    source: str
+    outcome: str
+    tone: str
+
+
+@dataclass
+class PanelState:
+    me: dict[str, Any] | None = None
+    effects: dict[str, Effect] = field(default_factory=dict)
+    order: list[Effect] = field(default_factory=list)  # grid order; 1-9 fire the first nine
+    kits: dict[str, BrandKit] = field(default_factory=dict)
+    active_kit_id: str | None = None
+    session: SessionView | None = None
+    cooldowns: Cooldowns = field(default_factory=Cooldowns)
+    last_platform: str = "twitch"
+    server_status: str = "connecting"  # connecting | live | reconnecting | signed-out
+    obs: ObsState = field(default_factory=lambda: ObsState("connecting"))
+    mine: set[str] = field(default_factory=set)  # activations fired from this panel
+    snapshots: int = 0  # how many times everything was loaded from the server
+    loading: bool = False  # a reload from the server is under way
+    load_again: bool = False  # ... and asked for once more meanwhile
+    _had_cooldowns: bool = field(default=False, init=False, repr=False)
+
+    # -- what is in use -------------------------------------------------------------
+
+    @property
+    def live_session(self) -> SessionView | None:
+        return self.session if self.session is not None and self.session.live else None
+
+    @property
+    def session_kit_id(self) -> str | None:
+        live = self.live_session
+        return live.brand_kit_id if live else None
+
+    def effective_kit(self) -> BrandKit:
+        """The kit firing uses: the live session's own, else the active one, else defaults."""
+        for kit_id in (self.session_kit_id, self.active_kit_id):
+            if kit_id and kit_id in self.kits:
+                return self.kits[kit_id]
+        return BrandKit.defaults()
+
+    def kits_by_name(self) -> list[BrandKit]:
+        return sorted(self.kits.values(), key=lambda k: k.name.lower())
+
+    # -- the fire rules ---------------------------------------------------------------
+
+    def effect_for_number(self, number: int) -> str | Refusal:
+        """The effect id number key `number` fires, or why there is none."""
+        if 1 <= number <= min(NUMBER_KEYS, len(self.order)):
+            return self.order[number - 1].id
+        if not self.order:
+            return Refusal(Notice("The effects have not loaded yet.", "Effects", "warning"))
+        return Refusal(Notice(f"There is no effect number {number}.", "Effects"))
+
+    def fire_request(self, effect_id: str) -> FireRequest | Refusal:
+        """Whether `effect_id` may fire now: the kit in use, its cooldown, the session.
+
+        Checked before anything is sent; the server stays the judge (a refusal
+        it sends anyway comes back through `refused`).
+        """
+        effect = self.effects.get(effect_id)
+        if effect is None:
+            notice = Notice("That effect is gone; reloading.", "Effects", "warning")
+            return Refusal(notice, reload=True)
+        kit = self.effective_kit()
+        if not kit.allows(effect.category):
+            why = f"The brand kit {kit.name!r} does not allow {effect.category} effects."
+            return Refusal(notices.not_fired(effect.name, why))
+        left = self.cooldowns.remaining(effect.id)
+        if left > 0:
+            why = f"{effect.name} is cooling down: {left:.1f} s left."
+            return Refusal(notices.not_fired(effect.name, why))
+        session = self.live_session
+        if session is None:
+            why = "There is no live session: press s to start one."
+            return Refusal(notices.not_fired(effect.name, why))
+        if session.status == "paused":
+            why = "The session is paused: press p to resume it."
+            return Refusal(notices.not_fired(effect.name, why))
+        return FireRequest(effect, session.id)
+
+    def refused(self, effect: Effect, code: str, body: Mapping[str, Any]) -> bool:
+        """Learn from the server's refusal; True when the panel should reload."""
+        if code == "cooldown":
+            self.cooldowns.hold(effect.id, float(body.get("retryAfterMs") or 0))
+        return code in SESSION_GONE
+
+    # -- session controls ----------------------------------------------------------------
+
+    def may_start_session(self) -> Notice | None:
+        if self.live_session is not None:
+            return Notice("A session is already live: end it first (e).", "Session")
+        return None
+
+    def pause_request(self) -> SessionRequest | Notice:
+        session = self.live_session
+        if session is None:
+            return Notice("There is no live session to pause.", "Session")
+        action = "resume" if session.status == "paused" else "pause"
+        return SessionRequest(action, session.id)
+
+    def end_request(self) -> SessionView | Notice:
+        """The session the confirmation asks about, or why there is none."""
+        session = self.live_session
+        if session is None:
+            return Notice("There is no live session to end.", "Session")
+        return session
+
+    # -- what the server said ------------------------------------------------------------
+
+    def apply_snapshot(self, snapshot: Mapping[str, Any]) -> None:
+        """Everything read in one go (Backend.snapshot) replaces what the panel had."""
+        self._set_me(snapshot["me"])
+        self.kits = {k["id"]: BrandKit.from_api(k) for k in snapshot["kits"]}
+        self.effects = {e["id"]: Effect.from_api(e) for e in snapshot["effects"]}
+        self.order = grid_order(self.effects.values())
+        session = snapshot["session"]
+        if session is not None:
+            self.session = SessionView.from_api(session)
+            self.last_platform = self.session.platform
+        elif self.live_session is not None:
+            self.session = None  # ended while we were away
+        self.snapshots += 1
+
+    def active_kit_saved(self, me: dict[str, Any]) -> None:
+        self._set_me(me)
+
+    def _set_me(self, me: dict[str, Any]) -> None:
+        self.me = me
+        self.active_kit_id = (me.get("settings") or {}).get("activeBrandKitId")
+
+    @property
+    def account(self) -> str:
+        me = self.me or {}
+        return f"{me.get('displayName', '')} <{me.get('email', '')}>"
+
+    def heard_activation(self, activation: Mapping[str, Any], mine: bool = False) -> FeedEntry:
+        """An activation from anywhere: it starts its effect's cooldown here too."""
+        effect = self.effects.get(activation.get("effectId", ""))
+        if effect is not None:
+            self.cooldowns.fired(effect.id, effect.cooldown_ms, activation.get("triggeredAt"))
+        info = (activation.get("render") or {}).get("effect") or {}
+        name = effect.name if effect else str(info.get("name") or activation.get("effectId"))
+        mine = mine or activation["id"] in self.mine
+        outcome, tone = ("sending…", "busy") if mine else ("fired", "ok")
+        return FeedEntry(
+            activation["id"],
+            activation.get("triggeredAt"),
+            name,
+            source_label(str(activation.get("source", ""))),
+            outcome,
+            tone,
+        )
+
+    def session_updated(self, data: Mapping[str, Any]) -> bool:
+        """Take a session update; False when it was an old session's (ignored)."""
+        session = SessionView.from_api(data)
+        current = self.live_session
+        if current is not None and session.id != current.id and not session.live:
+            return False  # an old session's update; the live one is what we show
+        self.session = session
+        if session.live:
+            self.last_platform = session.platform
+        return True
+
+    def kit_updated(self, message: Mapping[str, Any]) -> None:
+        data = message["brandKit"]
+        if message.get("deleted") or data.get("deleted"):
+            self.kits.pop(data["id"], None)
+            if self.active_kit_id == data["id"]:
+                self.active_kit_id = None
+        else:
+            self.kits[data["id"]] = BrandKit.from_api(data)
+
+    # -- the clock --------------------------------------------------------------------
+
+    def cooldowns_moved(self) -> bool:
+        """Whether the tiles need repainting for cooldowns (one more time after the last)."""
+        active = self.cooldowns.active()
+        moved = active or self._had_cooldowns
+        self._had_cooldowns = active
+        return moved

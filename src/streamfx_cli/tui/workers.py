@@ -1,0 +1,132 @@
+"""The panel's I/O: every call to the server or OBS runs in a Textual worker and reports
+back with a message (tui/messages.py). Nothing here reads the panel's state or
+touches the screen; the app decides what each report means (tui/app.py).
+
+Blocking calls (the HTTP client, the keyring, the OBS connection) run in worker
+threads, so a frozen server or OBS never holds up a key. The two links, the kept
+OBS connection and the server's live events, are async workers on the event loop
+that run their own blocking steps in threads and post their own messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App
+from textual.worker import get_current_worker
+
+from ..errors import APIError
+from .messages import (
+    ActiveKitFailed,
+    ActiveKitSaved,
+    ObsNotShown,
+    ObsShown,
+    SessionChanged,
+    SessionRefused,
+    SnapshotFailed,
+    SnapshotLoaded,
+    TriggerAccepted,
+    TriggerRefused,
+    WorkFailed,
+)
+from .state import goes_to_obs
+
+if TYPE_CHECKING:
+    from .backend import Backend
+    from .live_events import LiveEvents
+    from .model import Effect
+    from .obs_link import ObsLink
+
+
+class PanelWorkers(App[None]):
+    """The app's workers; `StreamFXApp` provides the backend and the two links."""
+
+    backend: Backend
+    obs: ObsLink
+    events: LiveEvents
+
+    # -- the two links (run for as long as the panel does) ----------------------------
+
+    @work(name="obs-link", group="obs", exit_on_error=False)
+    async def run_obs_link(self) -> None:
+        await self.obs.run()
+
+    @work(name="live-events", group="events", exit_on_error=False)
+    async def run_live_events(self) -> None:
+        await self.events.run()
+
+    # -- the API -----------------------------------------------------------------------
+
+    @work(thread=True, group="resync", exit_on_error=False)
+    def load_snapshot(self) -> None:
+        try:
+            snapshot = self.backend.snapshot()
+        except Exception as exc:
+            self.post_message(SnapshotFailed(exc))
+            return
+        self.post_message(SnapshotLoaded(snapshot))
+
+    @work(thread=True, group="fire", exit_on_error=False)
+    def trigger_and_show(self, effect: Effect, session_id: str) -> None:
+        """Trigger `effect` on the server, then show it in OBS from the same thread.
+
+        The draw starts the moment the server answers, with no trip through the
+        event loop in between: that trip would wait behind whatever the app is
+        handling (the same activation's live events, a repaint), and key-to-OBS
+        latency is what a streamer feels (docs/BENCHMARKS.md).
+        """
+        try:
+            activation = self.backend.trigger(effect.id, session_id)
+        except APIError as exc:
+            self.post_message(TriggerRefused(effect, exc))
+            return
+        except Exception as exc:
+            self.post_message(WorkFailed(exc, f"{effect.name} not fired"))
+            return
+        self.post_message(TriggerAccepted(effect, activation))
+        if not goes_to_obs(activation):
+            return
+        try:
+            self.backend.show_in_obs(self.obs, activation.get("render") or {})
+        except Exception as exc:
+            self.post_message(ObsNotShown(activation["id"], effect, exc))
+            return
+        self.post_message(ObsShown(activation["id"]))
+
+    @work(thread=True, group="session", exit_on_error=False)
+    def send_session_start(
+        self, platform: str, brand_kit_id: str | None, title: str | None
+    ) -> None:
+        self._session_call(
+            "start", lambda: self.backend.start_session(platform, brand_kit_id, title)
+        )
+
+    @work(thread=True, group="session", exit_on_error=False)
+    def send_session_action(self, action: str, session_id: str) -> None:
+        self._session_call(action, lambda: self.backend.session_action(action, session_id))
+
+    def _session_call(self, action: str, call: Callable[[], dict[str, Any]]) -> None:
+        try:
+            session = call()
+        except APIError as exc:
+            self.post_message(SessionRefused(exc))
+            return
+        except Exception as exc:
+            self.post_message(WorkFailed(exc, "Session"))
+            return
+        self.post_message(SessionChanged(action, session))
+
+    @work(thread=True, group="kit", exclusive=True, exit_on_error=False)
+    def save_active_kit(self, kit_id: str) -> None:
+        # A newer choice cancels this one: its answer, whatever it is, is old news.
+        worker = get_current_worker()
+        try:
+            me = self.backend.set_active_kit(kit_id)
+        except Exception as exc:
+            if not worker.is_cancelled:
+                self.post_message(ActiveKitFailed(exc))
+            return
+        if not worker.is_cancelled:
+            self.post_message(ActiveKitSaved(kit_id, me))
