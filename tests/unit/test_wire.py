@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from streamfx_server.infra.ids import iso
 
 import streamfx_wire
 from streamfx_cli.obs.draw import DEFAULT_DURATION_MS, DRAWERS
 from streamfx_server import effects
 from streamfx_server.effect_params import MODELS
+from streamfx_server.infra.ids import iso
 from streamfx_server.render import RENDERERS, Effect, resolve
 from streamfx_server.state import AppState
 from streamfx_wire.kinds import ASSET_KINDS, COMMON_FIELDS, KIND_SPECS, KINDS, KindTable
