@@ -118,7 +118,7 @@ def _spawn(url: str) -> Any:
         log.write(f"\n--- streamfx up: starting the server for {url} ---\n".encode())
         log.flush()
         kwargs: dict[str, Any] = {}
-        if os.name == "nt":  # pragma: no cover - Windows only
+        if sys.platform == "win32":  # pragma: no cover - Windows only (a type checker knows)
             kwargs["creationflags"] = (
                 subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP
             )

@@ -4,18 +4,19 @@ in worker threads, never on the event loop.
 `Backend` holds one API client (`api.Api`) for the panel's lifetime, made
 lazily from the injected transport factory (even reading the sign-in may wait
 on a keyring), and draws on the kept OBS connection through `obs.show`, as
-`streamfx fire` does.
+`streamfx fire` does. What it hands the app are the API's answers as plain
+dicts (`api_types` names their fields), as the app has always read them.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from ..api import Api
-    from ..api_types import Activation, BrandKit, Creator, Effect, Session, SessionAction
+    from ..api_types import BrandKit, Effect, SessionAction
     from ..client import Client
     from .obs_link import ObsLink
 
@@ -53,8 +54,8 @@ class Backend:
 
     # -- reads -----------------------------------------------------------------
 
-    def me(self) -> Creator:
-        return self.api.me()
+    def me(self) -> dict[str, Any]:
+        return cast("dict[str, Any]", self.api.me())
 
     def effects(self) -> list[Effect]:
         return self.api.effects()
@@ -62,8 +63,8 @@ class Backend:
     def brand_kits(self) -> list[BrandKit]:
         return self.api.brand_kits()
 
-    def live_session(self) -> Session | None:
-        return self.api.live_session()
+    def live_session(self) -> dict[str, Any] | None:
+        return cast("dict[str, Any] | None", self.api.live_session())
 
     def snapshot(self) -> dict[str, Any]:
         """Everything the panel shows, read in one go (after a (re)connect)."""
@@ -76,17 +77,21 @@ class Backend:
 
     # -- writes ----------------------------------------------------------------
 
-    def start_session(self, platform: str, brand_kit_id: str | None, title: str | None) -> Session:
-        return self.api.start_session(platform, brand_kit_id, title)
+    def start_session(
+        self, platform: str, brand_kit_id: str | None, title: str | None
+    ) -> dict[str, Any]:
+        return cast("dict[str, Any]", self.api.start_session(platform, brand_kit_id, title))
 
-    def session_action(self, action: SessionAction, session_id: str) -> Session:
-        return self.api.session_action(action, session_id)
+    def session_action(self, action: SessionAction, session_id: str) -> dict[str, Any]:
+        return cast("dict[str, Any]", self.api.session_action(action, session_id))
 
-    def set_active_kit(self, kit_id: str | None) -> Creator:
-        return self.api.set_active_kit(kit_id)
+    def set_active_kit(self, kit_id: str | None) -> dict[str, Any]:
+        return cast("dict[str, Any]", self.api.set_active_kit(kit_id))
 
-    def trigger(self, effect_id: str, session_id: str | None) -> Activation:
-        return self.api.trigger(effect_id, session_id=session_id, source="tui")
+    def trigger(self, effect_id: str, session_id: str | None) -> dict[str, Any]:
+        return cast(
+            "dict[str, Any]", self.api.trigger(effect_id, session_id=session_id, source="tui")
+        )
 
     # -- OBS -------------------------------------------------------------------
 
