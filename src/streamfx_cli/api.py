@@ -14,23 +14,27 @@ No Typer, Rich or pydantic here: `streamfx fire` imports it from a hotkey.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from .api_types import (
-    Activation,
-    BrandKit,
-    Creator,
-    Effect,
-    EffectDraft,
-    Health,
-    LoginResult,
-    OverlayKey,
-    Session,
-    SessionAction,
-)
 from .client import Client
 from .client import Session as SignIn
 from .errors import StreamFXError
+
+if TYPE_CHECKING:
+    # Names for a reader and a type checker only: defining the TypedDicts costs
+    # about 2 ms, which `streamfx fire` would pay on every hotkey for nothing.
+    from .api_types import (
+        Activation,
+        BrandKit,
+        Creator,
+        Effect,
+        EffectDraft,
+        Health,
+        LoginResult,
+        OverlayKey,
+        Session,
+        SessionAction,
+    )
 
 # Sign-in and account creation hash a password on the server (argon2, about
 # 100 ms each, more on a busy machine): give them longer than other calls.
@@ -83,12 +87,12 @@ class Api:
 
     def health(self, timeout: float | None = None) -> Health:
         kwargs = {} if timeout is None else {"timeout": timeout}
-        return cast(Health, self.http.get("/api/health", **kwargs))
+        return cast("Health", self.http.get("/api/health", **kwargs))
 
     def login(self, email: str, password: str) -> LoginResult:
         body = {"email": email, "password": password}
         return cast(
-            LoginResult,
+            "LoginResult",
             self.http.post("/api/auth/login", json=body, timeout=PASSWORD_CALL_TIMEOUT_S),
         )
 
@@ -96,7 +100,7 @@ class Api:
         """Create an account; on a server without one, it becomes the owner."""
         body = {"email": email, "password": password, "displayName": display_name}
         return cast(
-            Creator,
+            "Creator",
             self.http.post("/api/auth/register", json=body, timeout=PASSWORD_CALL_TIMEOUT_S),
         )
 
@@ -108,25 +112,25 @@ class Api:
     # -- the account ---------------------------------------------------------------
 
     def me(self) -> Creator:
-        return cast(Creator, self.http.get("/api/auth/me"))
+        return cast("Creator", self.http.get("/api/auth/me"))
 
     def set_active_kit(self, kit_id: str | None) -> Creator:
         """Make `kit_id` the account's active brand kit (None: no kit)."""
         body = {"settings": {"activeBrandKitId": kit_id}}
-        return cast(Creator, self.http.patch("/api/auth/me", json=body))
+        return cast("Creator", self.http.patch("/api/auth/me", json=body))
 
     # -- effects -------------------------------------------------------------------
 
     def effects(self, category: str | None = None) -> list[Effect]:
         params = {"category": category} if category else None
-        return cast(list[Effect], self.http.get("/api/effects", params=params))
+        return cast("list[Effect]", self.http.get("/api/effects", params=params))
 
     def effect(self, ref: str) -> Effect:
         """One effect by slug or id."""
-        return cast(Effect, self.http.get(f"/api/effects/{ref}"))
+        return cast("Effect", self.http.get(f"/api/effects/{ref}"))
 
     def create_effect(self, draft: EffectDraft) -> Effect:
-        return cast(Effect, self.http.post("/api/effects", json=draft))
+        return cast("Effect", self.http.post("/api/effects", json=draft))
 
     def upload_effect(self, content: Iterable[bytes], content_type: str) -> Effect:
         """POST a multipart body as it is produced (see `uploads.py`), without a time limit.
@@ -136,7 +140,7 @@ class Api:
         """
         self.http.ensure_fresh_token()
         return cast(
-            Effect,
+            "Effect",
             self.http.post(
                 "/api/effects/upload",
                 content=content,
@@ -165,7 +169,7 @@ class Api:
             body["sessionId"] = session_id
         if params:
             body["params"] = dict(params)
-        return cast(Activation, self.http.post("/api/effects/trigger", json=body))
+        return cast("Activation", self.http.post("/api/effects/trigger", json=body))
 
     def download_asset(self, sha256: str, write: Callable[[bytes], object]) -> None:
         """Hand an uploaded file's bytes to `write` as they arrive."""
@@ -174,17 +178,17 @@ class Api:
     # -- brand kits ----------------------------------------------------------------
 
     def brand_kits(self) -> list[BrandKit]:
-        return cast(list[BrandKit], self.http.get("/api/brand-kit"))
+        return cast("list[BrandKit]", self.http.get("/api/brand-kit"))
 
     def brand_kit(self, kit_id: str) -> BrandKit:
-        return cast(BrandKit, self.http.get(f"/api/brand-kit/{kit_id}"))
+        return cast("BrandKit", self.http.get(f"/api/brand-kit/{kit_id}"))
 
     def create_brand_kit(self, body: Mapping[str, Any]) -> BrandKit:
-        return cast(BrandKit, self.http.post("/api/brand-kit", json=dict(body)))
+        return cast("BrandKit", self.http.post("/api/brand-kit", json=dict(body)))
 
     def update_brand_kit(self, kit_id: str, changes: Mapping[str, Any]) -> BrandKit:
         """Change only the fields given (nested colours and fonts one by one)."""
-        return cast(BrandKit, self.http.put(f"/api/brand-kit/{kit_id}", json=dict(changes)))
+        return cast("BrandKit", self.http.put(f"/api/brand-kit/{kit_id}", json=dict(changes)))
 
     def delete_brand_kit(self, kit_id: str) -> None:
         self.http.delete(f"/api/brand-kit/{kit_id}")
@@ -198,7 +202,7 @@ class Api:
             params["status"] = status
         if limit is not None:
             params["limit"] = limit
-        return cast(list[Session], self.http.get("/api/sessions", params=params or None))
+        return cast("list[Session]", self.http.get("/api/sessions", params=params or None))
 
     def live_session(self) -> Session | None:
         """The session that has not ended (there is at most one), or None."""
@@ -214,7 +218,7 @@ class Api:
 
     def session_status(self, session_id: str) -> Session:
         """Status, live duration and metrics of one session."""
-        return cast(Session, self.http.get(f"/api/sessions/{session_id}/status"))
+        return cast("Session", self.http.get(f"/api/sessions/{session_id}/status"))
 
     def start_session(
         self, platform: str, brand_kit_id: str | None = None, title: str | None = None
@@ -224,18 +228,18 @@ class Api:
             body["brandKitId"] = brand_kit_id
         if title:
             body["title"] = title
-        return cast(Session, self.http.post("/api/sessions/start", json=body))
+        return cast("Session", self.http.post("/api/sessions/start", json=body))
 
     def session_action(self, action: SessionAction, session_id: str) -> Session:
         """Pause, resume or end a session."""
         return cast(
-            Session, self.http.post(f"/api/sessions/{action}", json={"sessionId": session_id})
+            "Session", self.http.post(f"/api/sessions/{action}", json={"sessionId": session_id})
         )
 
     # -- the overlay page ----------------------------------------------------------
 
     def rotate_overlay_key(self) -> OverlayKey:
-        return cast(OverlayKey, self.http.post("/api/overlay/key"))
+        return cast("OverlayKey", self.http.post("/api/overlay/key"))
 
     def clear_overlay(self) -> None:
         """Empty every open overlay page: effects on screen and everything queued."""

@@ -15,13 +15,15 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .api_types import Health
 from .errors import StreamFXError
 from .locks import file_lock
 from .paths import data_dir, private_dir
+
+if TYPE_CHECKING:
+    from .api_types import Health
 
 START_TIMEOUT_S = 30.0
 HEALTH_TIMEOUT_S = 2.0

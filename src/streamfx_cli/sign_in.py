@@ -11,14 +11,16 @@ Questions go through a `Prompt`, so this module needs no terminal library.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .api import Api
-from .api_types import Creator
 from .config import update_config
 from .credentials import CredentialStore, Login
 from .errors import APIError, NotLoggedIn, ServerUnreachable
 from .output import say, warn
+
+if TYPE_CHECKING:
+    from .api_types import Creator
 
 
 class Prompt(Protocol):
