@@ -19,9 +19,13 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from streamfx_server import __version__
+        from importlib.metadata import PackageNotFoundError, version
 
-        print(f"streamfx {__version__}")
+        try:
+            installed = version("streamfx")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            installed = "(version unknown: not installed)"
+        print(f"streamfx {installed}")
         raise typer.Exit()
 
 

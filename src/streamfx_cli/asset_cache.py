@@ -13,12 +13,15 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ObsCannotShow
 from .paths import cache_dir, private_dir
+
+if TYPE_CHECKING:
+    from .api import Api
 
 # What the server stores and serves (streamfx_server.uploads.sniff).
 EXTENSIONS = {
@@ -48,11 +51,11 @@ def cached_path(asset: Mapping[str, Any]) -> Path:
     return assets_dir() / f"{sha256}.{ext}"
 
 
-def ensure_local(client: Any, asset: Mapping[str, Any], label: str) -> Path:
+def ensure_local(api: Api, asset: Mapping[str, Any], label: str) -> Path:
     """The asset's absolute local path, downloading it first if it is not cached yet.
 
-    `client` is a signed-in `streamfx_cli.client.Client`; `label` names the
-    effect in messages. Raises ObsCannotShow when the bytes do not match.
+    `api` is signed in; `label` names the effect in messages. Raises
+    ObsCannotShow when the bytes do not match.
     """
     path = cached_path(asset)
     if path.is_file():
@@ -71,7 +74,7 @@ def ensure_local(client: Any, asset: Mapping[str, Any], label: str) -> Path:
 
             # Built from the hash rather than taken from the render, so the
             # sign-in token only ever goes to this server's asset route.
-            client.download(f"/api/assets/{sha256}", write)
+            api.download_asset(sha256, write)
             handle.flush()
             os.fsync(handle.fileno())
         if digest.hexdigest() != sha256:
@@ -85,3 +88,8 @@ def ensure_local(client: Any, asset: Mapping[str, Any], label: str) -> Path:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
     return path.resolve()
+
+
+def fetcher(api: Api) -> Callable[[Mapping[str, Any], str], Path]:
+    """`obs.show.FetchAsset` through this cache: what `fire` and the panel hand to `obs.show`."""
+    return lambda asset, label: ensure_local(api, asset, label)

@@ -1,4 +1,11 @@
-"""HTTP client for the StreamFX API: token auth with one refresh-and-retry on 401."""
+"""The transport under `api.Api`: token auth with one refresh-and-retry on 401.
+
+`Client` sends JSON and returns the decoded body, or raises the CLI's errors
+(ServerUnreachable, APIError); `TokenAuth` is an httpx auth flow that adds the
+access token and, on a 401, refreshes it once (under a cross-process lock, so
+parallel hotkeys refresh once) and sends the request again. Paths and bodies
+are `api.py`'s business.
+"""
 
 from __future__ import annotations
 
@@ -161,7 +168,6 @@ class Client:
         session: Session | None = None,
         *,
         authenticated: bool = True,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.session = session or Session()
         if base_url is None:
@@ -172,7 +178,6 @@ class Client:
             base_url=base_url,
             auth=TokenAuth(self.session) if authenticated else None,
             timeout=TIMEOUT,
-            transport=transport,
             verify=_tls_context(base_url),
         )
 

@@ -6,10 +6,11 @@ command line directly when it is a plain `fire` call (`parse_fire_args`); every
 other shape (help, a typo, shell completion) goes through the Typer app, whose
 `fire` command calls `fire_effect` here too, so both ways behave the same.
 
-The server records the trigger first and answers with the activation's render;
-only then, and only for kinds OBS draws, is the OBS bridge imported. OBS trouble
-never undoes the recording: the output says it was recorded but not shown, and
-the exit code says why (7 or 8, docs/CLI.md).
+The server records the trigger first (`api.Api.trigger`) and answers with the
+activation's render; only then, and only for kinds OBS draws, is the OBS bridge
+imported (`obs.show`, which the panel uses too). OBS trouble never undoes the
+recording: the output says it was recorded but not shown, and the exit code
+says why (7 or 8, docs/CLI.md).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import StreamFXError
 
 if TYPE_CHECKING:
-    from .client import Client
+    from .api import Api
 
 # Connecting gives up after this, so a dead or hung OBS costs a hotkey well
 # under 2 s including the server round trip.
@@ -105,19 +106,16 @@ def parse_fire_args(argv: Sequence[str]) -> FireArgs | None:
     return FireArgs(effect=effect, **values)
 
 
-def _show_in_obs(client: Client, render: dict[str, Any]) -> None:
+def _show_in_obs(api: Api, render: dict[str, Any]) -> None:
     """Draw `render` in OBS; returns once OBS has started it. Raises the CLI's errors."""
     from .obs_settings import connect
 
+    # Connect first: a closed OBS is reported before any file is downloaded.
     with connect(timeout=OBS_CONNECT_TIMEOUT_S) as conn:
-        from .obs.draw import draw
+        from .asset_cache import fetcher
+        from .obs.show import show_on
 
-        asset_path = None
-        if render.get("asset") and render["kind"] in ("image", "media"):
-            from .asset_cache import ensure_local
-
-            asset_path = str(ensure_local(client, render["asset"], render["effect"]["name"]))
-        draw(conn, render, asset_path)
+        show_on(conn, render, fetcher(api))
 
 
 def fire_effect(args: FireArgs) -> int:
@@ -126,26 +124,23 @@ def fire_effect(args: FireArgs) -> int:
     Errors before the trigger is recorded (not signed in, server unreachable or
     refusing) are raised as StreamFXError with their own exit codes.
     """
-    body: dict[str, Any] = {"effectId": args.effect, "source": args.source}
-    if args.session:
-        body["sessionId"] = args.session
     params = parse_params(args.params)
-    if params:
-        body["params"] = params
-    from .client import Client
+    from .api import Api
     from .output import emit_json, error, say
 
     failure: StreamFXError | None = None
-    with Client() as client:
-        activation = client.post("/api/effects/trigger", json=body)
+    with Api.signed_in() as api:
+        activation = api.trigger(
+            args.effect, session_id=args.session, params=params, source=args.source
+        )
         render = activation["render"]
         if args.no_obs:
             obs: dict[str, str] = {"status": "skipped", "reason": "--no-obs"}
-        elif render["kind"] == "overlay":
+        elif render["kind"] == "overlay":  # checked here: importing `obs` loads its WebSocket
             obs = {"status": "skipped", "reason": "overlay-only effect: nothing to do in OBS"}
         else:
             try:
-                _show_in_obs(client, render)
+                _show_in_obs(api, render)
                 obs = {"status": "shown"}
             except StreamFXError as exc:
                 failure = exc

@@ -11,17 +11,9 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from .errors import ExitCode, StreamFXError
-
-
-def __getattr__(name: str) -> Any:
-    if name == "app":  # `from streamfx_cli.main import app`, as before the app moved
-        from .app import app
-
-        return app
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _report(exc: BaseException) -> int:

@@ -7,7 +7,11 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .api import Api
+    from .api_types import Effect
 
 CHUNK = 256 * 1024
 
@@ -35,17 +39,13 @@ def _multipart(path: Path, fields: dict[str, str], boundary: str, advance) -> It
 
 
 def upload_with_progress(
-    client: Any, path: Path, fields: dict[str, str], *, quiet: bool = False
-) -> Any:
+    api: Api, path: Path, fields: dict[str, str], *, quiet: bool = False
+) -> Effect:
     """POST the file as it is read, so a large file never sits in memory."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
     size = os.path.getsize(path)
     boundary = f"streamfx-{secrets.token_hex(12)}"
-    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-    # The auth flow may retry once after a refresh; a generator body cannot be replayed,
-    # so refresh first if the token is close to expiry.
-    client.ensure_fresh_token()
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -56,4 +56,4 @@ def upload_with_progress(
     ) as progress:
         task = progress.add_task(f"Uploading {path.name}", total=size)
         body = _multipart(path, fields, boundary, lambda n: progress.advance(task, n))
-        return client.post("/api/effects/upload", content=body, headers=headers, timeout=None)
+        return api.upload_effect(body, f"multipart/form-data; boundary={boundary}")

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from streamfx_cli import firing
+from streamfx_cli.app import app
 from streamfx_cli.firing import FireArgs, parse_fire_args
-from streamfx_cli.main import app
 
 ACCEPTED = [
     ["fire", "banner"],

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from streamfx_cli.main import app
+from streamfx_cli.app import app
 from tests.support.accounts import PASSWORD, register
 from tests.support.live_server import free_port, start_server
 

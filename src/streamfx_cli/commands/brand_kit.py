@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..output import emit_json, say
-from .common import JsonFlag
+from .options import JsonFlag
+
+if TYPE_CHECKING:
+    from ..api_types import BrandKit
 
 app = typer.Typer(
     help="Brand kits: palette, fonts, motion intensity, allowed effect categories.",
@@ -71,7 +74,7 @@ def _read_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def _show(kit: dict[str, Any], active_id: str | None = None) -> None:
+def _show(kit: BrandKit, active_id: str | None = None) -> None:
     palette = kit.get("colorPalette", {})
     typo = kit.get("typography", {})
     marker = " (active)" if kit["id"] == active_id else ""
@@ -112,7 +115,7 @@ def create(
     json_out: JsonFlag = False,
 ) -> None:
     """Create a brand kit from flags or a JSON file."""
-    from ..client import Client
+    from ..api import Api
     from ..errors import StreamFXError
 
     body = _read_file(from_file) if from_file else {}
@@ -133,8 +136,8 @@ def create(
         body[key] = {**body.get(key, {}), **value} if isinstance(value, dict) else value
     if "name" not in body:
         raise StreamFXError("A brand kit needs a name.", 'Pass --name or put "name" in the file.')
-    with Client() as client:
-        kit = client.post("/api/brand-kit", json=body)
+    with Api.signed_in() as api:
+        kit = api.create_brand_kit(body)
     emit_json(kit) if json_out else _show(kit)
 
 
@@ -155,7 +158,7 @@ def update(
     json_out: JsonFlag = False,
 ) -> None:
     """Change some fields of a brand kit; the rest stay as they are."""
-    from ..client import Client
+    from ..api import Api
     from ..errors import StreamFXError
 
     body = _kit_body(
@@ -175,29 +178,29 @@ def update(
         raise StreamFXError(
             "Nothing to update.", "Pass at least one flag, e.g. --primary '#7B2FF7'."
         )
-    with Client() as client:
-        kit = client.put(f"/api/brand-kit/{kit_id}", json=body)
+    with Api.signed_in() as api:
+        kit = api.update_brand_kit(kit_id, body)
     emit_json(kit) if json_out else _show(kit)
 
 
 @app.command()
 def get(kit_id: Annotated[str, typer.Argument(metavar="ID")], json_out: JsonFlag = False) -> None:
     """Show one brand kit."""
-    from ..client import Client
+    from ..api import Api
 
-    with Client() as client:
-        kit = client.get(f"/api/brand-kit/{kit_id}")
+    with Api.signed_in() as api:
+        kit = api.brand_kit(kit_id)
     emit_json(kit) if json_out else _show(kit)
 
 
 @app.command("list")
 def list_kits(json_out: JsonFlag = False) -> None:
     """List your brand kits; the active one is marked."""
-    from ..client import Client
+    from ..api import Api
 
-    with Client() as client:
-        kits = client.get("/api/brand-kit")
-        active = client.get("/api/auth/me").get("settings", {}).get("activeBrandKitId")
+    with Api.signed_in() as api:
+        kits = api.brand_kits()
+        active = api.me().get("settings", {}).get("activeBrandKitId")
     if json_out:
         emit_json(kits)
         return
@@ -210,19 +213,19 @@ def list_kits(json_out: JsonFlag = False) -> None:
 @app.command()
 def use(kit_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Make a brand kit your active one (used when a session has none)."""
-    from ..client import Client
+    from ..api import Api
 
-    with Client() as client:
-        kit = client.get(f"/api/brand-kit/{kit_id}")  # 404s before we store a dangling id
-        client.patch("/api/auth/me", json={"settings": {"activeBrandKitId": kit["id"]}})
+    with Api.signed_in() as api:
+        kit = api.brand_kit(kit_id)  # 404s before we store a dangling id
+        api.set_active_kit(kit["id"])
     say(f"Active brand kit: {kit['name']} ({kit['id']}).")
 
 
 @app.command()
 def delete(kit_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Delete a brand kit."""
-    from ..client import Client
+    from ..api import Api
 
-    with Client() as client:
-        client.delete(f"/api/brand-kit/{kit_id}")
+    with Api.signed_in() as api:
+        api.delete_brand_kit(kit_id)
     say(f"Deleted brand kit {kit_id}.")

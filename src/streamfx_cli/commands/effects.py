@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,7 +12,10 @@ from streamfx_wire.kinds import ASSET_KINDS, KINDS
 from streamfx_wire.vocabulary import CATEGORIES
 
 from ..output import emit_json, say
-from .common import JsonFlag, ParamFlag, parse_duration_ms, parse_params
+from .options import JsonFlag, ParamFlag
+
+if TYPE_CHECKING:
+    from ..api_types import Effect
 
 app = typer.Typer(help="The effects catalogue: built-ins and your own.", no_args_is_help=True)
 
@@ -21,8 +25,21 @@ _KIND_HELP = f"{', '.join(_MADE_KINDS[:-1])} or {_MADE_KINDS[-1]}."
 
 EffectArg = Annotated[str, typer.Argument(metavar="EFFECT", help="Slug (e.g. banner) or id.")]
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
 
-def _line(effect: dict[str, Any]) -> str:
+
+def parse_duration_ms(text: str) -> int:
+    """'5s', '1500ms', '2m' or a bare number of seconds -> milliseconds."""
+    from ..errors import StreamFXError
+
+    match = _DURATION.match(text)
+    if not match:
+        raise StreamFXError(f"{text!r} is not a duration.", "Write it like 5s, 1500ms or 2m.")
+    value, unit = float(match.group(1)), match.group(2) or "s"
+    return int(value * {"ms": 1, "s": 1000, "m": 60_000}[unit])
+
+
+def _line(effect: Effect) -> str:
     owner = "built-in" if effect.get("builtIn") else "yours"
     cooldown = f", cooldown {effect['cooldownMs'] / 1000:g}s" if effect.get("cooldownMs") else ""
     return (
@@ -37,10 +54,10 @@ def list_effects(
     json_out: JsonFlag = False,
 ) -> None:
     """List the effects you can fire."""
-    from ..client import Client
+    from ..api import Api
 
-    with Client() as client:
-        effects = client.get("/api/effects", params={"category": category} if category else None)
+    with Api.signed_in() as api:
+        effects = api.effects(category)
     if json_out:
         emit_json(effects)
         return
@@ -53,10 +70,10 @@ def list_effects(
 @app.command()
 def show(effect: EffectArg, json_out: JsonFlag = False) -> None:
     """Show one effect and its parameters."""
-    from ..client import Client
+    from ..api import Api
 
-    with Client() as client:
-        found = client.get(f"/api/effects/{effect}")
+    with Api.signed_in() as api:
+        found = api.effect(effect)
     if json_out:
         emit_json(found)
         return
@@ -79,18 +96,20 @@ def create(
     json_out: JsonFlag = False,
 ) -> None:
     """Create your own effect from a kind and parameters."""
-    from ..client import Client
+    from ..api import Api
+    from ..api_types import EffectDraft
+    from ..firing import parse_params
 
-    body = {
-        "name": name,
-        "kind": kind,
-        "category": category,
-        "durationMs": parse_duration_ms(duration),
-        "cooldownMs": parse_duration_ms(cooldown),
-        "params": parse_params(param),
-    }
-    with Client() as client:
-        effect = client.post("/api/effects", json=body)
+    draft = EffectDraft(
+        name=name,
+        kind=kind,
+        category=category,
+        durationMs=parse_duration_ms(duration),
+        cooldownMs=parse_duration_ms(cooldown),
+        params=parse_params(param),
+    )
+    with Api.signed_in() as api:
+        effect = api.create_effect(draft)
     emit_json(effect) if json_out else say(f"Created {effect['slug']} ({effect['id']}).")
 
 
@@ -107,12 +126,12 @@ def upload(
     json_out: JsonFlag = False,
 ) -> None:
     """Upload an image, video or sound as a new effect (creator tier and up)."""
-    from ..client import Client
+    from ..api import Api
     from ..uploads import guess_kind, upload_with_progress
 
-    with Client() as client:
+    with Api.signed_in() as api:
         effect = upload_with_progress(
-            client,
+            api,
             file,
             fields={
                 "name": name,
@@ -130,9 +149,9 @@ def upload(
 @app.command()
 def delete(effect: EffectArg) -> None:
     """Delete one of your own effects."""
-    from ..client import Client
+    from ..api import Api
 
-    with Client() as client:
-        found = client.get(f"/api/effects/{effect}")
-        client.delete(f"/api/effects/{found['id']}")
+    with Api.signed_in() as api:
+        found = api.effect(effect)
+        api.delete_effect(found["id"])
     say(f"Deleted {found['slug']}.")

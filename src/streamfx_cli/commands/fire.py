@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from .common import JsonFlag, ParamFlag
+from .options import JsonFlag, ParamFlag
 
 
 def fire(

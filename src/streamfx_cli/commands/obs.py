@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ..output import emit_json, say, warn
-from .common import JsonFlag
+from .options import JsonFlag
 
 app = typer.Typer(
     help="Connect to OBS Studio (obs-websocket 5) and set it up for StreamFX.",

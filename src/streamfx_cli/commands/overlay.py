@@ -22,10 +22,10 @@ def _store():
 @app.command()
 def rotate(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Make a new overlay key; the old URL stops working at once."""
-    from ..client import Client
+    from ..api import Api
 
-    with Client() as client:
-        issued = client.post("/api/overlay/key")
+    with Api.signed_in() as api:
+        issued = api.rotate_overlay_key()
     _store().set(issued["url"])
     if json_out:
         emit_json(issued)
@@ -66,8 +66,8 @@ def preview() -> None:
 @app.command()
 def clear() -> None:
     """Empty every open overlay: effects on screen and everything queued."""
-    from ..client import Client
+    from ..api import Api
 
-    with Client() as client:
-        client.post("/api/overlay/clear")
+    with Api.signed_in() as api:
+        api.clear_overlay()
     say("Cleared the overlay.")

@@ -85,17 +85,20 @@ def status(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Say whether the server is up."""
-    import httpx
-
+    from ..api import Api
     from ..client import unreachable
     from ..config import server_url
+    from ..errors import ServerUnreachable
 
     url = server_url(server)
     try:
-        health = httpx.get(f"{url}/api/health", timeout=3.0).json()
-    except (httpx.TransportError, ValueError) as exc:
+        with Api.anonymous(url) as api:
+            health = api.health(timeout=3.0)
+    except (ServerUnreachable, ValueError) as exc:
         if json_out:
             emit_json({"server": url, "up": False})
+        if isinstance(exc, ServerUnreachable):
+            raise
         raise unreachable(url, exc) from None
     if json_out:
         emit_json({"server": url, "up": True, "version": health.get("version")})
@@ -157,7 +160,7 @@ def _open_db(data_dir: Path | None):
 @app.command()
 def stop() -> None:
     """Stop the server that `streamfx up` started in the background."""
-    from .up import stop_background_server
+    from ..background_server import stop as stop_background_server
 
     _, message = stop_background_server()
     say(message)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from streamfx_wire.vocabulary import PLATFORMS
 
 from ..output import emit_json, say
-from .common import JsonFlag, live_session
+from .options import JsonFlag
+
+if TYPE_CHECKING:
+    from ..api_types import Session, SessionAction
 
 app = typer.Typer(
     help="Stream sessions: start, pause, resume, end, and their live metrics.", no_args_is_help=True
@@ -27,17 +30,16 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
-def _line(session: dict[str, Any]) -> str:
+def _line(session: Session) -> str:
     title = f' "{session["title"]}"' if session.get("title") else ""
     return f"{session['id']}  {session['status']:<7} {session['platform']}{title}  started {session['startTime']}"
 
 
-def _transition(action: str, session_id: str | None) -> dict[str, Any]:
-    from ..client import Client
+def _transition(action: SessionAction, session_id: str | None) -> Session:
+    from ..api import Api
 
-    with Client() as client:
-        sid = session_id or live_session(client)["id"]
-        return client.post(f"/api/sessions/{action}", json={"sessionId": sid})
+    with Api.signed_in() as api:
+        return api.session_action(action, session_id or api.require_live_session()["id"])
 
 
 @app.command()
@@ -50,15 +52,10 @@ def start(
     json_out: JsonFlag = False,
 ) -> None:
     """Start a session (one live session at a time)."""
-    from ..client import Client
+    from ..api import Api
 
-    body: dict[str, Any] = {"platform": platform}
-    if brand_kit:
-        body["brandKitId"] = brand_kit
-    if title:
-        body["title"] = title
-    with Client() as client:
-        session = client.post("/api/sessions/start", json=body)
+    with Api.signed_in() as api:
+        session = api.start_session(platform, brand_kit, title)
     emit_json(session) if json_out else say(f"Started {session['id']} on {session['platform']}.")
 
 
@@ -91,11 +88,10 @@ def status(
     json_out: JsonFlag = False,
 ) -> None:
     """Status, live duration and metrics of a session."""
-    from ..client import Client
+    from ..api import Api
 
-    with Client() as client:
-        sid = session_id or live_session(client)["id"]
-        info = client.get(f"/api/sessions/{sid}/status")
+    with Api.signed_in() as api:
+        info = api.session_status(session_id or api.require_live_session()["id"])
     if json_out:
         emit_json(info)
         return
@@ -112,10 +108,10 @@ def list_sessions(
     json_out: JsonFlag = False,
 ) -> None:
     """List your sessions, newest first."""
-    from ..client import Client
+    from ..api import Api
 
-    with Client() as client:
-        sessions = client.get("/api/sessions", params={"status": status} if status else None)
+    with Api.signed_in() as api:
+        sessions = api.sessions(status)
     if json_out:
         emit_json(sessions)
         return

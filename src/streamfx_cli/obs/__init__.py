@@ -1,8 +1,14 @@
 """obs-websocket bridge: draw StreamFX effect renders in OBS Studio.
 
-A plain library (no Typer, no Textual, no server imports) so that the CLI,
-the control panel and scripts can share it. Importing this package pulls in
-only the connection layer; import `.draw` and `.setup` where needed.
+A plain library (no Typer, Rich, Textual, pydantic or server imports, and
+nothing from the CLI's commands or panel) so that the CLI, the control panel
+and scripts can share it. Importing this package pulls in only the connection
+layer; import `.draw`, `.setup` and `.show` where needed.
+
+- `obsws_adapter`: the only module that touches obsws-python and its socket;
+- `connection`: one identified obs-websocket connection (requests, batches);
+- `setup`: the StreamFX scene and sources in OBS; `draw`: a render as a batch;
+- `show`: "show this render in OBS", for `streamfx fire` and the panel alike.
 """
 
 from .connection import DEFAULT_HOST, DEFAULT_PORT, ExecutionType, ObsConnection, RequestResult

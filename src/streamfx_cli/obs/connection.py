@@ -1,7 +1,8 @@
 """One obs-websocket v5 connection: connect, authenticate, requests, batches.
 
-obsws-python's `ObsClient` opens the socket and reads `Hello`; everything
-after that is done here because its `ReqClient` cannot serve this bridge:
+obsws-python opens the socket and reads `Hello` (through `obsws_adapter`, the
+only module that touches it); everything after that is done here because its
+`ReqClient` cannot serve this bridge:
 - it turns the 4009 "authentication failed" close frame into a JSON decode
   error, so a wrong password looks like any other failure;
 - it reads "the next message" as the answer, which breaks as soon as a
@@ -14,7 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import logging
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -23,33 +23,11 @@ from enum import IntEnum
 from types import TracebackType
 from typing import Any
 
-import websocket
-from obsws_python.baseclient import ObsClient
-
 from .errors import ObsAuthFailed, ObsBusy, ObsError, ObsRequestFailed, ObsUnavailable
+from .obsws_adapter import ObsSocket, SocketClosed
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4455
-
-# obsws-python logs the password at INFO on every connect: keep it at WARNING.
-_obsws_logger = logging.getLogger("obsws_python")
-_obsws_logger.setLevel(logging.WARNING)
-if not any(isinstance(h, logging.NullHandler) for h in _obsws_logger.handlers):
-    _obsws_logger.addHandler(logging.NullHandler())
-
-
-def _not_a_connect_traceback(record: logging.LogRecord) -> bool:
-    """Drop ObsClient's ERROR traceback for a failed connect.
-
-    ObsConnection turns that failure into ObsUnavailable with a sentence for
-    a person; the traceback would only land on the streamer's terminal.
-    """
-    return not (
-        record.exc_info and isinstance(record.exc_info[1], OSError | websocket.WebSocketException)
-    )
-
-
-logging.getLogger("obsws_python.baseclient.ObsClient").addFilter(_not_a_connect_traceback)
 
 _OP_IDENTIFY = 1
 _OP_IDENTIFIED = 2
@@ -112,6 +90,13 @@ def _request_error(request_type: str, code: int, comment: str | None) -> ObsRequ
     return ObsRequestFailed(request_type, code, comment)
 
 
+def _close_error(closed: SocketClosed) -> ObsError:
+    if closed.code == CLOSE_AUTH_FAILED:
+        return ObsAuthFailed()
+    reason = f": {closed.reason}" if closed.reason else ""
+    return ObsUnavailable(f"OBS closed the connection (code {closed.code}{reason}).")
+
+
 def _auth_string(password: str, salt: str, challenge: str) -> str:
     secret = base64.b64encode(hashlib.sha256((password + salt).encode()).digest())
     return base64.b64encode(hashlib.sha256(secret + challenge.encode()).digest()).decode()
@@ -162,7 +147,7 @@ class ObsConnection:
         self.request_timeout = request_timeout
         self.obs_websocket_version: str = ""
         self.rpc_version: int = 0
-        self._ws: websocket.WebSocket | None = None
+        self._ws: ObsSocket | None = None
         # True while a batch sent with wait=False may still be queued in OBS.
         self._unsynced = False
         self._connect(password, timeout)
@@ -172,44 +157,37 @@ class ObsConnection:
     def _connect(self, password: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         try:
-            # Host, port and password are always explicit: with none of them
-            # ObsClient would read a config.toml from the working directory.
             # Each socket step gets half the budget so connect + handshake +
             # Hello together stay near `timeout`.
-            client = ObsClient(
-                host=self.host, port=self.port, password=password, timeout=timeout / 2
-            )
-        except (OSError, websocket.WebSocketException, ValueError) as exc:
+            ws = ObsSocket.open(self.host, self.port, password, timeout / 2)
+        except ConnectionError as exc:
             raise ObsUnavailable(
                 f"OBS is not reachable at {self.host}:{self.port}: start OBS Studio and "
                 "enable its WebSocket server (Tools > WebSocket Server Settings)."
             ) from exc
-        ws: websocket.WebSocket = client.ws
         self._ws = ws
         try:
-            hello = client.server_hello.get("d", {})
+            hello = ws.hello
             self.obs_websocket_version = str(hello.get("obsWebSocketVersion", ""))
             identify: dict[str, Any] = {"rpcVersion": 1, "eventSubscriptions": 0}
             auth = hello.get("authentication")
             if auth:
                 identify["authentication"] = _auth_string(password, auth["salt"], auth["challenge"])
-            ws.settimeout(max(deadline - time.monotonic(), 0.05))
+            ws.set_timeout(max(deadline - time.monotonic(), 0.05))
             ws.send(json.dumps({"op": _OP_IDENTIFY, "d": identify}))
             while True:
-                opcode, frame = ws.recv_data_frame(True)
-                if opcode == websocket.ABNF.OPCODE_CLOSE:
-                    self._raise_for_close(frame.data)
-                if opcode != websocket.ABNF.OPCODE_TEXT:
+                text = ws.receive()
+                if text is None:
                     continue
-                message = json.loads(frame.data)
+                message = json.loads(text)
                 if message.get("op") == _OP_IDENTIFIED:
                     self.rpc_version = int(message["d"].get("negotiatedRpcVersion", 1))
                     break
-            ws.settimeout(self.request_timeout)
-        except ObsError:
+            ws.set_timeout(self.request_timeout)
+        except SocketClosed as closed:
             self._drop()
-            raise
-        except (TimeoutError, websocket.WebSocketTimeoutException) as exc:
+            raise _close_error(closed) from None
+        except TimeoutError as exc:
             self._drop()
             # Hello comes from OBS's network thread, Identified from its worker
             # pool: a full pool (see `sync`) looks exactly like this.
@@ -218,20 +196,11 @@ class ObsConnection:
                 f"StreamFX in within {timeout:g} s: it is frozen, or busy running as many "
                 "timed effects as it has CPU cores."
             ) from exc
-        except (OSError, websocket.WebSocketException, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError) as exc:
             self._drop()
             raise ObsUnavailable(
                 f"OBS at {self.host}:{self.port} did not finish the WebSocket handshake."
             ) from exc
-
-    def _raise_for_close(self, data: bytes) -> None:
-        code = int.from_bytes(data[:2], "big") if len(data) >= 2 else 0
-        reason = data[2:].decode("utf-8", "replace").strip()
-        if code == CLOSE_AUTH_FAILED:
-            raise ObsAuthFailed()
-        raise ObsUnavailable(
-            f"OBS closed the connection (code {code}{': ' + reason if reason else ''})."
-        )
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -242,19 +211,13 @@ class ObsConnection:
     def close(self) -> None:
         """Close politely but quickly; batches OBS has started (see `sync`) keep running."""
         ws, self._ws = self._ws, None
-        if ws is None:
-            return
-        try:
+        if ws is not None:
             ws.close(timeout=0.5)
-        except (OSError, websocket.WebSocketException):
-            pass
-        finally:
-            ws.shutdown()
 
     def _drop(self) -> None:
         ws, self._ws = self._ws, None
         if ws is not None:
-            ws.shutdown()
+            ws.abort()
 
     def __enter__(self) -> ObsConnection:
         return self
@@ -269,7 +232,7 @@ class ObsConnection:
 
     # -- wire ---------------------------------------------------------------
 
-    def _socket(self) -> websocket.WebSocket:
+    def _socket(self) -> ObsSocket:
         if self._ws is None:
             raise ObsUnavailable("The connection to OBS is closed: connect again.")
         return self._ws
@@ -277,7 +240,7 @@ class ObsConnection:
     def _send(self, op: int, data: Mapping[str, Any]) -> None:
         try:
             self._socket().send(json.dumps({"op": op, "d": data}))
-        except (OSError, websocket.WebSocketException) as exc:
+        except OSError as exc:
             self._drop()
             raise ObsUnavailable("The connection to OBS was lost: is OBS still running?") from exc
 
@@ -294,27 +257,27 @@ class ObsConnection:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError()
-                ws.settimeout(remaining)
-                opcode, frame = ws.recv_data_frame(True)
-                if opcode == websocket.ABNF.OPCODE_CLOSE:
-                    self._drop()
-                    self._raise_for_close(frame.data)
-                if opcode != websocket.ABNF.OPCODE_TEXT:
+                ws.set_timeout(remaining)
+                text = ws.receive()
+                if text is None:
                     continue
-                message = json.loads(frame.data)
+                message = json.loads(text)
                 d = message.get("d", {})
                 if message.get("op") == op and d.get("requestId") == request_id:
                     return dict(d)
-        except (TimeoutError, websocket.WebSocketTimeoutException) as exc:
+        except SocketClosed as closed:
+            self._drop()
+            raise _close_error(closed) from None
+        except TimeoutError as exc:
             # The answer may still come later; the socket is out of step now.
             self._drop()
             raise ObsUnavailable(f"OBS did not answer within {timeout:g} s: is it frozen?") from exc
-        except (OSError, websocket.WebSocketException) as exc:
+        except OSError as exc:
             self._drop()
             raise ObsUnavailable("The connection to OBS was lost: is OBS still running?") from exc
         finally:
             if self._ws is not None:
-                self._ws.settimeout(self.request_timeout)
+                self._ws.set_timeout(self.request_timeout)
 
     # -- requests -----------------------------------------------------------
 
@@ -364,7 +327,7 @@ class ObsConnection:
         try:
             self.call("GetVersion", timeout=timeout)
         except ObsUnavailable as exc:
-            if isinstance(exc.__cause__, TimeoutError | websocket.WebSocketTimeoutException):
+            if isinstance(exc.__cause__, TimeoutError):
                 raise ObsBusy(
                     f"OBS did not take the effect within {timeout:g} s: it is busy running "
                     "as many timed effects as it has CPU cores, so this one may show late "

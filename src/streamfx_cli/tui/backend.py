@@ -1,18 +1,22 @@
 """The panel's calls to the StreamFX API and to OBS, all blocking: the app runs them
 in worker threads (tui/workers.py), never on the event loop.
 
-`Backend` holds one API client for the panel's lifetime (made lazily by the
-injected factory, because even reading the sign-in may wait on a keyring) and
-the kept OBS connection.
+`Backend` holds one API client (`api.Api`) for the panel's lifetime, made
+lazily from the injected transport factory (even reading the sign-in may wait
+on a keyring), and draws on the kept OBS connection through `obs.show`, as
+`streamfx fire` does. What it hands the app are the API's answers as plain
+dicts (`api_types` names their fields), as the app has always read them.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
+    from ..api import Api
+    from ..api_types import BrandKit, Effect, SessionAction
     from ..client import Client
     from .obs_link import ObsLink
 
@@ -33,44 +37,45 @@ def default_client_factory(url: str) -> ClientFactory:
 class Backend:
     def __init__(self, client_factory: ClientFactory) -> None:
         self._factory = client_factory
-        self._client: Client | None = None
+        self._api: Api | None = None
         self._lock = threading.Lock()
 
     @property
-    def client(self) -> Client:
+    def api(self) -> Api:
         with self._lock:
-            if self._client is None:
-                self._client = self._factory()
-            return self._client
+            if self._api is None:
+                from ..api import Api
+
+                self._api = Api(self._factory())
+            return self._api
 
     def close(self) -> None:
         with self._lock:
-            client, self._client = self._client, None
-        if client is not None:
-            client.close()
+            api, self._api = self._api, None
+        if api is not None:
+            api.close()
 
     # -- sign-in, for the WebSocket ------------------------------------------------
 
     def access_token(self) -> str:
-        return self.client.session.fresh().access_token
+        return self.api.sign_in.fresh().access_token
 
     def refreshed_token(self, used: str) -> str:
-        return self.client.session.refresh(used).access_token
+        return self.api.sign_in.refresh(used).access_token
 
     # -- reads -----------------------------------------------------------------
 
     def me(self) -> dict[str, Any]:
-        return self.client.get("/api/auth/me")
+        return cast("dict[str, Any]", self.api.me())
 
-    def effects(self) -> list[dict[str, Any]]:
-        return self.client.get("/api/effects")
+    def effects(self) -> list[Effect]:
+        return self.api.effects()
 
-    def brand_kits(self) -> list[dict[str, Any]]:
-        return self.client.get("/api/brand-kit")
+    def brand_kits(self) -> list[BrandKit]:
+        return self.api.brand_kits()
 
     def live_session(self) -> dict[str, Any] | None:
-        sessions = self.client.get("/api/sessions", params={"status": "live", "limit": 1})
-        return sessions[0] if sessions else None
+        return cast("dict[str, Any] | None", self.api.live_session())
 
     def snapshot(self) -> dict[str, Any]:
         """Everything the panel shows, read in one go (after a (re)connect)."""
@@ -86,24 +91,18 @@ class Backend:
     def start_session(
         self, platform: str, brand_kit_id: str | None, title: str | None
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"platform": platform}
-        if brand_kit_id:
-            body["brandKitId"] = brand_kit_id
-        if title:
-            body["title"] = title
-        return self.client.post("/api/sessions/start", json=body)
+        return cast("dict[str, Any]", self.api.start_session(platform, brand_kit_id, title))
 
-    def session_action(self, action: str, session_id: str) -> dict[str, Any]:
-        return self.client.post(f"/api/sessions/{action}", json={"sessionId": session_id})
+    def session_action(self, action: SessionAction, session_id: str) -> dict[str, Any]:
+        return cast("dict[str, Any]", self.api.session_action(action, session_id))
 
     def set_active_kit(self, kit_id: str | None) -> dict[str, Any]:
-        return self.client.patch("/api/auth/me", json={"settings": {"activeBrandKitId": kit_id}})
+        return cast("dict[str, Any]", self.api.set_active_kit(kit_id))
 
     def trigger(self, effect_id: str, session_id: str | None) -> dict[str, Any]:
-        body: dict[str, Any] = {"effectId": effect_id, "source": "tui"}
-        if session_id:
-            body["sessionId"] = session_id
-        return self.client.post("/api/effects/trigger", json=body)
+        return cast(
+            "dict[str, Any]", self.api.trigger(effect_id, session_id=session_id, source="tui")
+        )
 
     # -- OBS -------------------------------------------------------------------
 
@@ -111,14 +110,10 @@ class Backend:
         """Draw an activation's render on the kept OBS connection.
 
         Image and media effects need their file on this computer first; the
-        asset cache downloads it once and checks its sha256.
+        asset cache downloads it once (before the connection's lock is taken)
+        and checks its sha256.
         """
-        asset_path = None
-        if render.get("asset") and render.get("kind") in ("image", "media"):
-            from ..asset_cache import ensure_local
+        from ..asset_cache import fetcher
+        from ..obs.show import show
 
-            effect = render.get("effect") or {}
-            asset_path = str(
-                ensure_local(self.client, render["asset"], str(effect.get("name", "effect")))
-            )
-        link.draw(render, asset_path)
+        show(render, fetcher(self.api), link.draw)

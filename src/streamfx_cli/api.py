@@ -1,0 +1,246 @@
+"""The StreamFX API as the CLI, `streamfx fire` and the panel call it: one method per call.
+
+`Api` sits on the transport in `client.py` (token auth, one refresh-and-retry
+on a 401, the CLI's errors for refusals and an unreachable server) and knows
+the paths, the bodies and what comes back (`api_types`). Everything that talks
+to the server goes through here, so a route that changes is changed in one place.
+
+Errors: ServerUnreachable when the server cannot be reached, APIError (with the
+server's code, message and hint) when it refuses, NotLoggedIn without a sign-in.
+
+No Typer, Rich or pydantic here: `streamfx fire` imports it from a hotkey.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, cast
+
+from .client import Client
+from .client import Session as SignIn
+from .errors import StreamFXError
+
+if TYPE_CHECKING:
+    # Names for a reader and a type checker only: defining the TypedDicts costs
+    # about 2 ms, which `streamfx fire` would pay on every hotkey for nothing.
+    from .api_types import (
+        Activation,
+        BrandKit,
+        Creator,
+        Effect,
+        EffectDraft,
+        Health,
+        LoginResult,
+        OverlayKey,
+        Session,
+        SessionAction,
+    )
+
+# Sign-in and account creation hash a password on the server (argon2, about
+# 100 ms each, more on a busy machine): give them longer than other calls.
+PASSWORD_CALL_TIMEOUT_S = 15.0
+
+
+class NoLiveSession(StreamFXError):
+    def __init__(self) -> None:
+        super().__init__(
+            "There is no live session.",
+            "Start one with `streamfx session start --platform twitch`.",
+        )
+
+
+class Api:
+    """Typed calls over one `Client`; a context manager that closes it."""
+
+    def __init__(self, http: Client) -> None:
+        self.http = http
+
+    @classmethod
+    def signed_in(cls, base_url: str | None = None, sign_in: SignIn | None = None) -> Api:
+        """As the stored sign-in (default: on its own server)."""
+        return cls(Client(base_url, sign_in))
+
+    @classmethod
+    def anonymous(cls, base_url: str) -> Api:
+        """Without a sign-in: health, login, register, logout."""
+        return cls(Client(base_url, authenticated=False))
+
+    @property
+    def base_url(self) -> str:
+        return self.http.base_url
+
+    @property
+    def sign_in(self) -> SignIn:
+        """The stored sign-in this client uses (the panel's WebSocket reads its tokens)."""
+        return self.http.session
+
+    def __enter__(self) -> Api:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- without a sign-in ---------------------------------------------------------
+
+    def health(self, timeout: float | None = None) -> Health:
+        kwargs = {} if timeout is None else {"timeout": timeout}
+        return cast("Health", self.http.get("/api/health", **kwargs))
+
+    def login(self, email: str, password: str) -> LoginResult:
+        body = {"email": email, "password": password}
+        return cast(
+            "LoginResult",
+            self.http.post("/api/auth/login", json=body, timeout=PASSWORD_CALL_TIMEOUT_S),
+        )
+
+    def register(self, email: str, password: str, display_name: str) -> Creator:
+        """Create an account; on a server without one, it becomes the owner."""
+        body = {"email": email, "password": password, "displayName": display_name}
+        return cast(
+            "Creator",
+            self.http.post("/api/auth/register", json=body, timeout=PASSWORD_CALL_TIMEOUT_S),
+        )
+
+    def logout(self, refresh_token: str, timeout: float | None = None) -> None:
+        """End this sign-in (its whole token family) on the server."""
+        kwargs = {} if timeout is None else {"timeout": timeout}
+        self.http.post("/api/auth/logout", json={"refreshToken": refresh_token}, **kwargs)
+
+    # -- the account ---------------------------------------------------------------
+
+    def me(self) -> Creator:
+        return cast("Creator", self.http.get("/api/auth/me"))
+
+    def set_active_kit(self, kit_id: str | None) -> Creator:
+        """Make `kit_id` the account's active brand kit (None: no kit)."""
+        body = {"settings": {"activeBrandKitId": kit_id}}
+        return cast("Creator", self.http.patch("/api/auth/me", json=body))
+
+    # -- effects -------------------------------------------------------------------
+
+    def effects(self, category: str | None = None) -> list[Effect]:
+        params = {"category": category} if category else None
+        return cast("list[Effect]", self.http.get("/api/effects", params=params))
+
+    def effect(self, ref: str) -> Effect:
+        """One effect by slug or id."""
+        return cast("Effect", self.http.get(f"/api/effects/{ref}"))
+
+    def create_effect(self, draft: EffectDraft) -> Effect:
+        return cast("Effect", self.http.post("/api/effects", json=draft))
+
+    def upload_effect(self, content: Iterable[bytes], content_type: str) -> Effect:
+        """POST a multipart body as it is produced (see `uploads.py`), without a time limit.
+
+        The token is refreshed first when it is close to expiry: a body that
+        streams from a generator cannot be sent a second time after a 401.
+        """
+        self.http.ensure_fresh_token()
+        return cast(
+            "Effect",
+            self.http.post(
+                "/api/effects/upload",
+                content=content,
+                headers={"Content-Type": content_type},
+                timeout=None,
+            ),
+        )
+
+    def delete_effect(self, effect_id: str) -> None:
+        self.http.delete(f"/api/effects/{effect_id}")
+
+    def trigger(
+        self,
+        effect: str,
+        *,
+        session_id: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        source: str = "api",
+    ) -> Activation:
+        """Fire `effect` (slug or id) in `session_id`, default the live session.
+
+        The server records it and answers with the render to draw (docs/RENDER.md).
+        """
+        body: dict[str, Any] = {"effectId": effect, "source": source}
+        if session_id:
+            body["sessionId"] = session_id
+        if params:
+            body["params"] = dict(params)
+        return cast("Activation", self.http.post("/api/effects/trigger", json=body))
+
+    def download_asset(self, sha256: str, write: Callable[[bytes], object]) -> None:
+        """Hand an uploaded file's bytes to `write` as they arrive."""
+        self.http.download(f"/api/assets/{sha256}", write)
+
+    # -- brand kits ----------------------------------------------------------------
+
+    def brand_kits(self) -> list[BrandKit]:
+        return cast("list[BrandKit]", self.http.get("/api/brand-kit"))
+
+    def brand_kit(self, kit_id: str) -> BrandKit:
+        return cast("BrandKit", self.http.get(f"/api/brand-kit/{kit_id}"))
+
+    def create_brand_kit(self, body: Mapping[str, Any]) -> BrandKit:
+        return cast("BrandKit", self.http.post("/api/brand-kit", json=dict(body)))
+
+    def update_brand_kit(self, kit_id: str, changes: Mapping[str, Any]) -> BrandKit:
+        """Change only the fields given (nested colours and fonts one by one)."""
+        return cast("BrandKit", self.http.put(f"/api/brand-kit/{kit_id}", json=dict(changes)))
+
+    def delete_brand_kit(self, kit_id: str) -> None:
+        self.http.delete(f"/api/brand-kit/{kit_id}")
+
+    # -- sessions ------------------------------------------------------------------
+
+    def sessions(self, status: str | None = None, limit: int | None = None) -> list[Session]:
+        """Newest first; `status` is active, paused, ended or live (active or paused)."""
+        params: dict[str, Any] = {}
+        if status:
+            params["status"] = status
+        if limit is not None:
+            params["limit"] = limit
+        return cast("list[Session]", self.http.get("/api/sessions", params=params or None))
+
+    def live_session(self) -> Session | None:
+        """The session that has not ended (there is at most one), or None."""
+        found = self.sessions("live", limit=1)
+        return found[0] if found else None
+
+    def require_live_session(self) -> Session:
+        """The live session; NoLiveSession (with how to start one) when there is none."""
+        live = self.live_session()
+        if live is None:
+            raise NoLiveSession()
+        return live
+
+    def session_status(self, session_id: str) -> Session:
+        """Status, live duration and metrics of one session."""
+        return cast("Session", self.http.get(f"/api/sessions/{session_id}/status"))
+
+    def start_session(
+        self, platform: str, brand_kit_id: str | None = None, title: str | None = None
+    ) -> Session:
+        body: dict[str, Any] = {"platform": platform}
+        if brand_kit_id:
+            body["brandKitId"] = brand_kit_id
+        if title:
+            body["title"] = title
+        return cast("Session", self.http.post("/api/sessions/start", json=body))
+
+    def session_action(self, action: SessionAction, session_id: str) -> Session:
+        """Pause, resume or end a session."""
+        return cast(
+            "Session", self.http.post(f"/api/sessions/{action}", json={"sessionId": session_id})
+        )
+
+    # -- the overlay page ----------------------------------------------------------
+
+    def rotate_overlay_key(self) -> OverlayKey:
+        return cast("OverlayKey", self.http.post("/api/overlay/key"))
+
+    def clear_overlay(self) -> None:
+        """Empty every open overlay page: effects on screen and everything queued."""
+        self.http.post("/api/overlay/clear")

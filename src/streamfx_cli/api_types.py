@@ -1,0 +1,150 @@
+"""What the StreamFX API answers, as the CLI reads it: one TypedDict per JSON shape.
+
+They are plain dicts at run time (the decoded JSON, unchanged), so `--json`
+output is exactly what the server sent and the panel keeps reading them with
+`[...]` and `.get`; the names only tell a reader and a type checker which
+fields are there. Field names are the wire's camelCase. The server's models
+(streamfx_server) are the source of truth; docs/RENDER.md describes `render`.
+
+Standard library only: `streamfx fire` imports this on the hotkey path.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired, TypedDict
+
+SessionAction = Literal["pause", "resume", "end"]
+
+
+class Health(TypedDict):
+    """`GET /api/health`."""
+
+    status: str  # "ok"
+    version: str
+    name: str
+    hasOwner: NotRequired[bool]  # absent on servers older than the field
+
+
+class Creator(TypedDict):
+    """An account: `GET /api/auth/me`, `POST /api/auth/register`, a login's `creator`."""
+
+    id: str
+    email: str
+    displayName: str
+    role: str  # owner | member
+    tier: str  # free | creator | professional | enterprise
+    settings: dict[str, Any]  # e.g. activeBrandKitId
+    createdAt: str
+    updatedAt: str
+
+
+class LoginResult(TypedDict):
+    """`POST /api/auth/login`: a token pair and the account it signs in."""
+
+    accessToken: str
+    refreshToken: str
+    tokenType: str
+    expiresIn: int
+    creator: Creator
+
+
+class Asset(TypedDict):
+    sha256: str
+    contentType: str
+    size: NotRequired[int]
+    url: str
+
+
+class Effect(TypedDict):
+    """One effect of the catalogue (built-in or the creator's own)."""
+
+    id: str
+    slug: str
+    name: str
+    category: str
+    kind: str
+    params: dict[str, Any]
+    durationMs: int
+    cooldownMs: int
+    builtIn: bool
+    asset: NotRequired[Asset | None]
+    createdAt: str
+
+
+class EffectDraft(TypedDict):
+    """The body of `POST /api/effects` (an effect made from a kind, no file)."""
+
+    name: str
+    kind: str
+    category: str
+    durationMs: int
+    cooldownMs: int
+    params: dict[str, Any]
+
+
+class Palette(TypedDict):
+    primary: str
+    secondary: str
+    accent: str
+    background: str
+    text: str
+
+
+class Typography(TypedDict):
+    headingFont: str
+    bodyFont: str
+    baseSize: int
+
+
+class BrandKit(TypedDict):
+    id: str
+    name: str
+    colorPalette: Palette
+    typography: Typography
+    motionIntensity: int
+    allowedCategories: list[str]
+    createdAt: str
+    updatedAt: str
+
+
+class Metrics(TypedDict):
+    effectsTriggered: int
+    byEffect: dict[str, int]
+    byCategory: dict[str, int]
+    lastTriggeredAt: str | None
+
+
+class Session(TypedDict):
+    """A stream session; `status` is active, paused or ended ("live": not ended)."""
+
+    id: str
+    platform: str
+    status: str
+    brandKitId: str | None
+    title: str | None
+    startTime: str
+    endTime: str | None
+    pausedAt: str | None
+    liveDurationSeconds: float
+    metrics: Metrics
+
+
+class Activation(TypedDict):
+    """`POST /api/effects/trigger`: one recorded firing and what to draw for it."""
+
+    id: str
+    effectId: str
+    sessionId: str
+    triggeredAt: str
+    source: str
+    # The effect resolved against the brand kit: `kind`, `effect`, `durationMs`,
+    # colours, font, and the kind's own fields (docs/RENDER.md). Kept a plain
+    # mapping: its shape depends on the kind, and only `obs/` draws it.
+    render: dict[str, Any]
+
+
+class OverlayKey(TypedDict):
+    """`POST /api/overlay/key`: shown once; the previous key stops working."""
+
+    key: str
+    url: str
