@@ -52,7 +52,7 @@ def make_creator(server: LiveServer) -> Iterator:
         c.client.close()
 
 
-# -- OBS Studio (DESIGN.md section 10) -------------------------------------------
+# -- OBS Studio (docs/ARCHITECTURE.md) ---------------------------------------------------
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Receiving uploaded files: streamed, capped while reading, typed by content, stored by hash.
 
 Starlette's own form parsing spools file parts of any size and trusts the
-client's file name and Content-Type (DESIGN.md §11). Here the body is fed
+client's file name and Content-Type (docs/SECURITY.md). Here the body is fed
 straight from `request.stream()` into python-multipart's streaming parser,
 the file part goes to a temp file inside the assets folder while it is
 hashed, and the read stops at the tier's cap, so an oversize body never

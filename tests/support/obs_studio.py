@@ -1,4 +1,4 @@
-"""A real OBS Studio under Xvfb for the OBS tests (DESIGN.md section 10).
+"""A real OBS Studio under Xvfb for the OBS tests (docs/ARCHITECTURE.md, "Testing with real parts").
 
 One OBS runs for the whole test session in a temporary HOME, on its own X
 display (Xvfb picks a free one via -displayfd), its own free port and a

@@ -72,10 +72,6 @@ class Effect:
             built_in=bool(data.get("builtIn", False)),
         )
 
-    @property
-    def draws_in_obs(self) -> bool:
-        return self.kind != "overlay"
-
 
 def grid_order(effects: Iterable[Effect]) -> list[Effect]:
     """Category order, built-ins first within a category, then by name."""

@@ -15,13 +15,6 @@ from .._css import sibling_css
 from ..model import PALETTE_ROLES, BrandKit, motion_dots
 
 
-def contrast(hex_rgb: str) -> str:
-    """Black or white, whichever reads better on `hex_rgb`."""
-    value = hex_rgb.lstrip("#")
-    r, g, b = (int(value[i : i + 2], 16) for i in (0, 2, 4))
-    return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 150 else "#FFFFFF"
-
-
 def swatches(kit: BrandKit) -> Text:
     text = Text()
     for i, role in enumerate(PALETTE_ROLES):
