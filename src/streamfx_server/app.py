@@ -10,8 +10,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from . import __version__
+from .api_docs import install_docs
 from .db import Database
 from .errors import document_error_bodies, install_error_handlers
+from .hash_slots import HashSlots
 from .hub import Hub
 from .logs import install_redaction
 from .middleware import BodyLimitMiddleware, HostCheckMiddleware
@@ -22,10 +24,12 @@ from .routes import overlay as overlay_routes
 from .routes import ws as ws_routes
 from .schemas import ErrorBody
 from .secrets_file import load_or_create_secret
+from .security_headers import SecurityHeadersMiddleware
 from .settings import Settings
 from .state import AppState
+from .strict_json import StrictJSONMiddleware
 from .tokens import TokenCodec
-from .uploads import body_limit, sweep_partial_uploads
+from .uploads import UPLOAD_PATH, body_limit, sweep_partial_uploads
 
 
 def build_state(settings: Settings) -> AppState:
@@ -43,6 +47,8 @@ def build_state(settings: Settings) -> AppState:
         email_failures=FailureLimiter(settings.login_max_failures, settings.login_window),
         client_failures=FailureLimiter(settings.client_max_failures, settings.login_window),
         hub=Hub(),
+        signups=FailureLimiter(settings.signups_per_hour, 3600),
+        hash_slots=HashSlots(settings.hash_slots, settings.hash_queue_wait),
     )
 
 
@@ -71,7 +77,12 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
         responses={"default": {"model": ErrorBody, "description": "Error envelope"}},
+        # Served by api_docs.py when asked for, with a policy of its own.
+        docs_url=None,
+        redoc_url=None,
     )
+    if settings.docs:
+        install_docs(app)
     app.state.streamfx = state
     install_error_handlers(app)
     document_error_bodies(app)
@@ -81,7 +92,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ws_routes.router)
     app.include_router(overlay_page.router)
 
+    # Innermost first. NaN, Infinity and nesting too deep are refused in every JSON body
+    # before any route sees it (strict_json.py); uploads are multipart, never JSON.
+    app.add_middleware(StrictJSONMiddleware, exempt_paths=frozenset({UPLOAD_PATH}))
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit(settings))
-    # Outermost: a foreign Host is refused before anything else runs.
+    # A foreign Host is refused before anything else runs.
     app.add_middleware(HostCheckMiddleware, allowed=settings.host_names)
+    # Outermost, so even those refusals carry nosniff and refuse framing.
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

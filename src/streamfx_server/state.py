@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .db import Database
+from .hash_slots import HashSlots
 from .hub import Hub
 from .ratelimit import FailureLimiter
 from .settings import Settings
@@ -19,3 +20,6 @@ class AppState:
     email_failures: FailureLimiter
     client_failures: FailureLimiter
     hub: Hub
+    # Sign-up attempts per client address (every attempt counts, not only failures).
+    signups: FailureLimiter
+    hash_slots: HashSlots
