@@ -18,13 +18,14 @@ It also applies the connection cap to WebSocket handshakes, which uvicorn lets p
 
 Everything else is uvicorn's. The hooks used here (`on_message_begin`,
 `on_headers_complete`, `on_body`, `on_message_complete`, `handle_websocket_upgrade`,
-`flow`) are the ones its httptools protocol has had for years; tests/reliability/
-test_slow_clients.py fails if they change.
+`flow`, `connections`) are the ones its httptools protocol has had for years;
+tests/reliability/test_slow_clients.py fails if they change.
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -51,7 +52,10 @@ _BUSY = _plain_response(
 class SlowClientGuard(HttpToolsProtocol):
     """uvicorn's httptools protocol with header and body read timeouts.
 
-    Build with `guarded_protocol(header_timeout, body_idle_timeout)`.
+    Build with `guarded_protocol(header_timeout, body_idle_timeout)`. Each connection
+    only notes a deadline (a float) as a request goes along; one sweep per server,
+    a few times a second, closes the connections past theirs. A timer per request
+    instead would cost every request about as much again as the rest of this layer.
     """
 
     header_timeout: float = 10.0
@@ -59,33 +63,33 @@ class SlowClientGuard(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._header_timer: asyncio.TimerHandle | None = None
-        self._body_timer: asyncio.TimerHandle | None = None
+        # When this connection is too slow, unless it makes progress first; None while
+        # the app is answering or the connection is idle between requests.
+        self._deadline: float | None = None
+        self._reading_body = False
 
-    # -- timers ------------------------------------------------------------------------
+    # -- deadlines ---------------------------------------------------------------------
 
-    def _arm_header_timer(self) -> None:
-        if self._header_timer is None:
-            self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+    def _expect_headers(self) -> None:
+        self._deadline = self.loop.time() + self.header_timeout
+        self._reading_body = False
 
-    def _stop_header_timer(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
+    def _expect_body(self) -> None:
+        self._deadline = self.loop.time() + self.body_idle_timeout
+        self._reading_body = True
 
-    def _arm_body_timer(self) -> None:
-        if self._body_timer is not None:
-            self._body_timer.cancel()
-        self._body_timer = self.loop.call_later(self.body_idle_timeout, self._body_too_slow)
-
-    def _stop_body_timer(self) -> None:
-        if self._body_timer is not None:
-            self._body_timer.cancel()
-            self._body_timer = None
-
-    def _headers_too_slow(self) -> None:
-        self._header_timer = None
-        if self.transport.is_closing():
+    def check_deadline(self, now: float) -> None:
+        """Called by the sweep: act on a deadline that has passed."""
+        if self._deadline is None or now < self._deadline or self.transport.is_closing():
+            return
+        self._deadline = None
+        if self._reading_body:
+            if self.flow.read_paused:
+                # We stopped reading (the app has not taken what came): not the client's fault.
+                self._expect_body()
+                return
+            self.logger.info("Closed a connection whose request body stalled.")
+            self.transport.close()
             return
         if self.cycle is not None and not self.cycle.response_complete:
             # The previous request's answer is still being made (a pipelined request
@@ -96,50 +100,38 @@ class SlowClientGuard(HttpToolsProtocol):
         self.transport.write(_REQUEST_TIMEOUT)
         self.transport.close()
 
-    def _body_too_slow(self) -> None:
-        self._body_timer = None
-        if self.transport.is_closing():
-            return
-        if self.flow.read_paused:
-            # We stopped reading (the app has not taken what came): not the client's fault.
-            self._arm_body_timer()
-            return
-        self.logger.info("Closed a connection whose request body stalled.")
-        self.transport.close()
-
     # -- uvicorn's protocol hooks ------------------------------------------------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm_header_timer()
+        self._expect_headers()
+        _sweep_soon(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_header_timer()
-        self._stop_body_timer()
+        self._deadline = None
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        # A reused connection: the clock starts with the next request's first byte
-        # (the keep-alive timeout covers the wait before it).
-        self._arm_header_timer()
+        if self._deadline is None:
+            # A reused connection: the clock starts with the next request's first byte
+            # (uvicorn's keep-alive timeout covers the wait before it).
+            self._expect_headers()
 
     def on_headers_complete(self) -> None:
-        self._stop_header_timer()
+        self._expect_body()
         super().on_headers_complete()
-        self._arm_body_timer()
 
     def on_body(self, body: bytes) -> None:
+        self._expect_body()
         super().on_body(body)
-        self._arm_body_timer()
 
     def on_message_complete(self) -> None:
-        self._stop_body_timer()
+        self._deadline = None
         super().on_message_complete()
 
     def handle_websocket_upgrade(self) -> None:
-        self._stop_header_timer()
-        self._stop_body_timer()
+        self._deadline = None
         limit = self.limit_concurrency
         if limit is not None and len(self.connections) >= limit:
             # Counted as uvicorn counts for HTTP requests (this connection included).
@@ -148,6 +140,33 @@ class SlowClientGuard(HttpToolsProtocol):
             self.transport.close()
             return
         super().handle_websocket_upgrade()
+
+
+# One sweep per event loop (a server has one), running while it has connections.
+_sweeps: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.TimerHandle] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _sweep_soon(protocol: SlowClientGuard) -> None:
+    loop = protocol.loop
+    if loop in _sweeps:
+        return
+    # Often enough that a timeout is enforced within a quarter of itself (and 1 s).
+    every = min(1.0, max(0.1, min(protocol.header_timeout, protocol.body_idle_timeout) / 4))
+    connections = protocol.connections
+
+    def sweep() -> None:
+        now = loop.time()
+        guarded = [c for c in list(connections) if isinstance(c, SlowClientGuard)]
+        for connection in guarded:
+            connection.check_deadline(now)
+        if guarded:
+            _sweeps[loop] = loop.call_later(every, sweep)
+        else:
+            del _sweeps[loop]  # the next connection starts it again
+
+    _sweeps[loop] = loop.call_later(every, sweep)
 
 
 def guarded_protocol(header_timeout: float, body_idle_timeout: float) -> type[SlowClientGuard]:
