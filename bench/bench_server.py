@@ -33,7 +33,27 @@ def main() -> None:
         return {"status": "ok"}
 
     logging.getLogger("uvicorn.access").disabled = True
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        **_served_as_in_production(app.state.streamfx.settings),
+    )
+
+
+def _served_as_in_production(settings: Settings) -> dict:
+    """The slow-client protocol and connection cap `streamfx server run` uses, so their
+    per-request cost is measured too (absent from versions before they existed)."""
+    try:
+        from streamfx_server.infra.slow_clients import guarded_protocol
+    except ImportError:
+        return {}
+    return {
+        "http": guarded_protocol(settings.header_timeout, settings.body_idle_timeout),
+        "limit_concurrency": settings.max_connections,
+    }
 
 
 if __name__ == "__main__":

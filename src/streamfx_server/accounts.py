@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
+from .account_names import normalise_email
 from .infra.db import Database
 from .infra.ids import iso
 from .schemas import ApiModel
@@ -51,13 +52,15 @@ def list_accounts(db: Database) -> list[CreatorOut]:
 
 def set_tier(db: Database, email: str, tier: str) -> CreatorOut:
     known_tier(tier)
+    # Stored emails are normalised (account_names.py): look up the same spelling.
+    email = normalise_email(email)
     with db.write() as conn:
         cur = conn.execute(
             "UPDATE creators SET subscription_tier = ?, updated_at = ? WHERE email = ?",
-            (tier, iso(), email.strip().lower()),
+            (tier, iso(), email),
         )
         if cur.rowcount == 0:
             raise LookupError(f"No account with the email {email}.")
-    row = db.one("SELECT * FROM creators WHERE email = ?", (email.strip().lower(),))
+    row = db.one("SELECT * FROM creators WHERE email = ?", (email,))
     assert row is not None
     return creator_out(row)

@@ -10,22 +10,26 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from . import __version__
+from .api_docs import install_docs
 from .errors import document_error_bodies, install_error_handlers
 from .infra.db import Database
+from .infra.hash_slots import HashSlots
 from .infra.hub import Hub
 from .infra.logs import install_redaction
 from .infra.middleware import BodyLimitMiddleware, HostCheckMiddleware
 from .infra.passwords import warm_up
 from .infra.ratelimit import FailureLimiter
 from .infra.secrets_file import load_or_create_secret
+from .infra.security_headers import SecurityHeadersMiddleware
 from .infra.settings import Settings
+from .infra.strict_json import StrictJSONMiddleware
 from .infra.tokens import TokenCodec
 from .routes import assets, auth, brand_kits, effects, health, overlay_page, sessions
 from .routes import overlay as overlay_routes
 from .routes import ws as ws_routes
 from .schemas import ErrorBody
 from .state import AppState
-from .uploads import body_limit, sweep_partial_uploads
+from .uploads import UPLOAD_PATH, body_limit, sweep_partial_uploads
 
 
 def build_state(settings: Settings) -> AppState:
@@ -43,6 +47,8 @@ def build_state(settings: Settings) -> AppState:
         email_failures=FailureLimiter(settings.login_max_failures, settings.login_window),
         client_failures=FailureLimiter(settings.client_max_failures, settings.login_window),
         hub=Hub(),
+        signups=FailureLimiter(settings.signups_per_hour, 3600),
+        hash_slots=HashSlots(settings.hash_slots, settings.hash_queue_wait),
     )
 
 
@@ -71,7 +77,12 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
         responses={"default": {"model": ErrorBody, "description": "Error envelope"}},
+        # Served by api_docs.py when asked for, with a policy of its own.
+        docs_url=None,
+        redoc_url=None,
     )
+    if settings.docs:
+        install_docs(app)
     app.state.streamfx = state
     install_error_handlers(app)
     document_error_bodies(app)
@@ -81,7 +92,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ws_routes.router)
     app.include_router(overlay_page.router)
 
+    # Innermost first. NaN, Infinity and nesting too deep are refused in every JSON body
+    # before any route sees it (strict_json.py); uploads are multipart, never JSON.
+    app.add_middleware(StrictJSONMiddleware, exempt_paths=frozenset({UPLOAD_PATH}))
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit(settings))
-    # Outermost: a foreign Host or WebSocket Origin is refused before anything else runs.
+    # A foreign Host or WebSocket Origin is refused before anything else runs.
     app.add_middleware(HostCheckMiddleware, settings=settings)
+    # Outermost, so even those refusals carry nosniff and refuse framing.
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .infra.security_headers import HEADERS as SECURITY_HEADERS
+
 log = logging.getLogger("streamfx.server")
 
 BEARER = {"WWW-Authenticate": "Bearer"}
@@ -166,4 +168,6 @@ def install_error_handlers(app: FastAPI) -> None:
             "internal_error",
             "Something went wrong on the server.",
             hint="See the server log; this is a bug worth reporting.",
+            # Answered outside every middleware, so the security headers are added here.
+            headers=SECURITY_HEADERS,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .infra.db import Database
+from .infra.hash_slots import HashSlots
 from .infra.hub import Hub
 from .infra.ratelimit import FailureLimiter
 from .infra.settings import Settings
@@ -19,3 +20,6 @@ class AppState:
     email_failures: FailureLimiter
     client_failures: FailureLimiter
     hub: Hub
+    # Sign-up attempts per client address (every attempt counts, not only failures).
+    signups: FailureLimiter
+    hash_slots: HashSlots

@@ -44,6 +44,34 @@ def run(
         list[str] | None, typer.Option("--allowed-host", help="Extra Host name to answer to.")
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    docs: Annotated[
+        bool,
+        typer.Option(
+            "--docs",
+            help="Serve the API's Swagger UI at /docs (its scripts come from a public CDN).",
+        ),
+    ] = False,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            min=10, help="Open connections (overlays included) before new requests get 503."
+        ),
+    ] = 1000,
+    header_timeout: Annotated[
+        float, typer.Option(min=0.5, help="Seconds a client has to send a request's headers.")
+    ] = 10.0,
+    body_timeout: Annotated[
+        float,
+        typer.Option(
+            min=0.5, help="Seconds a request body may stall before the connection closes."
+        ),
+    ] = 15.0,
+    signups_per_hour: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Sign-ups one client address may attempt per hour (with --allow-signup)."
+        ),
+    ] = 10,
 ) -> None:
     """Start the server in the foreground."""
     from streamfx_server.infra.settings import Settings, is_loopback
@@ -62,6 +90,11 @@ def run(
             port=port,
             allow_signup=allow_signup,
             allowed_hosts=tuple(allowed_host or ()),
+            docs=docs,
+            max_connections=max_connections,
+            header_timeout=header_timeout,
+            body_idle_timeout=body_timeout,
+            signups_per_hour=signups_per_hour,
         )
     except ValueError as exc:
         raise StreamFXError(str(exc), "Unset it or give a positive number of seconds.") from None

@@ -1,4 +1,10 @@
-"""Failed-login throttling, kept in memory: one server process owns the database."""
+"""Sign-in and sign-up throttling, kept in memory: one server process owns the database.
+
+An attempt is counted when it starts (`reserve`), not when its outcome is known:
+checking a password takes ~300 ms, and counting only finished failures let 20
+concurrent guesses at one email all through where 5 were meant to be. An attempt
+that turns out well is taken back (`release`).
+"""
 
 from __future__ import annotations
 
@@ -34,6 +40,26 @@ class FailureLimiter:
                     self._failures.pop(key, None)
                 return 0
             return max(1, math.ceil(self.window - (now - times[-self.limit])))
+
+    def reserve(self, key: str) -> int:
+        """Count an attempt for `key` now, if it may make one: 0 when counted, else the
+        seconds until it may try again (and nothing is counted)."""
+        with self._lock:
+            now = self._clock()
+            times = self._prune(key, now)
+            if len(times) >= self.limit:
+                return max(1, math.ceil(self.window - (now - times[-self.limit])))
+            times.append(now)
+            return 0
+
+    def release(self, key: str) -> None:
+        """Take back one attempt of `key` counted by `reserve` (it did not fail)."""
+        with self._lock:
+            times = self._failures.get(key)
+            if times:
+                times.pop()
+                if not times:
+                    self._failures.pop(key, None)
 
     def record_failure(self, key: str) -> None:
         with self._lock:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -40,14 +40,32 @@ class Settings:
     # or a stream team shares one address.
     client_max_failures: int = 30
     ws_auth_timeout: float = 5.0
+    # Sign-up attempts that get as far as hashing a password, per client address per
+    # hour: the attempts that cost the server something (hash_slots.py).
+    signups_per_hour: int = 10
+    # Password hashes (64 MiB, ~300 ms each) at once, server-wide, and how long others
+    # wait for a turn before getting 503. One per 4 cores: each hash runs 4 lanes.
+    hash_slots: int = field(default_factory=lambda: max(1, (os.cpu_count() or 1) // 4))
+    hash_queue_wait: int = 5
+    # Slow clients (slow_clients.py): seconds to send a request's headers, seconds a
+    # request body may go without a byte, and open connections before new requests get
+    # 503. 1000 leaves room for 500 overlays and panels with as many requests in flight.
+    header_timeout: float = 10.0
+    body_idle_timeout: float = 15.0
+    max_connections: int = 1000
+    # /docs and /redoc load Swagger UI and ReDoc from a public CDN, which a self-hosted
+    # box may not reach: off unless asked for (`--docs`).
+    docs: bool = False
     public_url: str | None = None
 
     @classmethod
     def from_env(cls, data_dir: Path, **overrides: object) -> Settings:
-        """Settings with token lifetimes taken from the environment (tests shorten them)."""
+        """Settings with token lifetimes and the hashing queue's wait taken from the
+        environment (tests shorten them)."""
         values: dict[str, object] = {
             "access_ttl": _env_int("STREAMFX_ACCESS_TTL", cls.access_ttl),
             "refresh_ttl": _env_int("STREAMFX_REFRESH_TTL", cls.refresh_ttl),
+            "hash_queue_wait": _env_int("STREAMFX_HASH_QUEUE_WAIT", cls.hash_queue_wait),
         }
         values.update(overrides)
         return cls(data_dir=Path(data_dir), **values)  # type: ignore[arg-type]

@@ -17,11 +17,16 @@ Protocol (JSON text frames, camelCase):
     any failure -> {"type": "error", "error", "code", "httpStatus", "hint"?, "details"?, "id"?, …}
                    (the HTTP error body, with the status HTTP would have answered)
 
+Messages are strict JSON (strict_json.py): one with NaN or Infinity gets a
+`validation_error` (422) and changes nothing; one nested deeper than the limit gets
+`invalid_message` and the connection is closed (1008), before or after signing in.
+
 Close codes: 4401 no/bad/expired credential, auth timeout, the sign-in was ended, or the
 overlay key was replaced (the reason is the machine code); 1013 the client read too slowly
-and was dropped (reconnect). A browser Origin that is not this server's own is refused
-with HTTP 403 before the handshake completes. The message types, close codes and the
-error codes clients act on are named once, for server and clients, in streamfx_wire.live.
+and was dropped (reconnect); 1008 a message nested too deep (`invalid_message`). A browser
+Origin that is not this server's own is refused with HTTP 403 before the handshake
+completes. The message types, close codes and the error codes clients act on are named
+once, for server and clients, in streamfx_wire.live.
 
 Access tokens expire after minutes, a control panel stays open for hours. The connection
 is authorised when it authenticates and then keeps going past the token's `exp` for as
@@ -36,7 +41,6 @@ Overlay keys are re-checked the same way, besides being closed at once on rotati
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import random
 from dataclasses import dataclass
@@ -60,6 +64,7 @@ from ..identity import (
     sign_in_is_live,
 )
 from ..infra.hub import Hub, Subscriber, encode
+from ..infra.strict_json import JSONRefused, loads
 from ..infra.tokens import hash_secret
 from ..schemas import ApiModel
 from ..state import AppState
@@ -73,6 +78,8 @@ LIVE_CHECK_SECONDS = 5.0
 CLOSE_WAIT = 2.0
 MAX_TOKEN_LENGTH = 4096
 MAX_ID_LENGTH = 128
+# A message nested too deep is hostile, not a slip: it ends the connection.
+CLOSE_POLICY = 1008
 
 
 @dataclass(frozen=True)
@@ -174,14 +181,35 @@ _INVALID = object()
 
 
 def _parse(message: dict[str, Any]) -> Any:
-    """The JSON in a text frame, or `_INVALID` (binary frame, or not JSON)."""
+    """The JSON in a text frame, or `_INVALID` (binary frame, or not JSON); raises
+    `JSONRefused` for JSON this server refuses (NaN, Infinity, too deep)."""
     text = message.get("text")
     if text is None:
         return _INVALID
     try:
-        return json.loads(text)
+        return loads(text)
+    except JSONRefused:
+        raise
     except ValueError:
         return _INVALID
+
+
+def _refused(exc: JSONRefused, msg_id: Any = None) -> dict[str, Any]:
+    if exc.reason == "too_deep":
+        return _error(
+            "invalid_message",
+            f"That message is not accepted: {exc.message}",
+            400,
+            msg_id,
+            hint="Send flat JSON objects as described in the protocol.",
+        )
+    return _error(
+        "validation_error",
+        f"Invalid message: {exc.message}",
+        422,
+        msg_id,
+        hint="Fix the message and send it again; nothing was changed.",
+    )
 
 
 async def _authenticate(websocket: WebSocket, state: AppState) -> Credential | None:
@@ -201,7 +229,17 @@ async def _authenticate(websocket: WebSocket, state: AppState) -> Credential | N
         return None
     if message["type"] == "websocket.disconnect":
         return None
-    payload = _parse(message)
+    try:
+        payload = _parse(message)
+    except JSONRefused as exc:
+        body = _refused(exc)
+        if exc.reason == "too_deep":
+            with anyio.move_on_after(CLOSE_WAIT), contextlib.suppress(Exception):
+                await websocket.send_text(encode(body))
+            await _close(websocket, CLOSE_POLICY, "invalid_message")
+        else:
+            await _refuse(websocket, body)
+        return None
     token = payload.get("token") if isinstance(payload, dict) else None
     if (
         not isinstance(payload, dict)
@@ -312,7 +350,15 @@ async def _read(websocket: WebSocket, state: AppState, sub: Subscriber, cred: Cr
                 sub, _error("invalid_message", "Send JSON text messages, not binary ones.")
             )
             continue
-        payload = _parse(message)
+        try:
+            payload = _parse(message)
+        except JSONRefused as exc:
+            await hub.reply(sub, _refused(exc))
+            if exc.reason == "too_deep":
+                # The error goes out first; then the pump ends and `live` closes.
+                hub.drop(sub, CLOSE_POLICY, "invalid_message", flush=True)
+                await anyio.sleep_forever()
+            continue
         if payload is _INVALID:
             await hub.reply(sub, _error("invalid_json", "That message is not valid JSON."))
             continue
