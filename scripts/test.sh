@@ -8,6 +8,9 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q -e '.[test]'
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench
+# Types: zero errors over src/ ([tool.mypy] in pyproject.toml). The import contracts
+# ([tool.importlinter]) are checked by tests/unit/test_architecture.py below.
+.venv/bin/mypy
 .venv/bin/python -m pytest "$@"
 # The long reliability runs (10 kill -9 rounds, a 10-minute soak) are marked slow and left
 # out above; STREAMFX_SLOW=1 (set by CI) runs them too. Exit code 5 means the given

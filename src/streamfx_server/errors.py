@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -93,7 +94,7 @@ def _field_name(loc: tuple | list) -> str:
     return ".".join(parts) or "body"
 
 
-def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def validation_details(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [
         # A body that is not JSON is located at a character offset, which is not a field.
         {
@@ -120,6 +121,7 @@ def document_error_bodies(app: FastAPI) -> None:
                     for status, response in operation.get("responses", {}).items():
                         if status[:1] in ("4", "5") and "content" not in response:
                             response["content"] = {"application/json": {"schema": envelope_ref}}
+            app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

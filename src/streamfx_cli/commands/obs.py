@@ -27,6 +27,32 @@ def _password_source(settings: Any) -> str:
     }[settings.password_from]
 
 
+def _save_password(password_stdin: bool, ask_password: bool, no_password: bool) -> None:
+    """Store the password read from stdin or a prompt, or forget it (--no-password)."""
+    from ..errors import StreamFXError
+    from ..obs_settings import password_store
+
+    store = password_store()
+    if password_stdin or ask_password:
+        password = (
+            sys.stdin.readline().rstrip("\r\n")
+            if password_stdin
+            else typer.prompt("OBS WebSocket password", hide_input=True)
+        )
+        if not password:
+            raise StreamFXError(
+                "No password was given.",
+                "If OBS does not ask for one, use --no-password instead.",
+            )
+        if store.set(password) == "file":
+            warn(
+                f"no system keyring found; the OBS password is stored in {store.file.path} "
+                "(readable only by you)."
+            )
+    elif no_password:
+        store.delete()
+
+
 @app.command()
 def config(
     host: Annotated[
@@ -58,7 +84,6 @@ def config(
         ENV_URL,
         load_settings,
         parse_address,
-        password_store,
         save_address,
     )
 
@@ -75,26 +100,7 @@ def config(
     if host is not None or port is not None:
         save_address(host, port)
 
-    store = password_store()
-    if password_stdin or ask_password:
-        password = (
-            sys.stdin.readline().rstrip("\r\n")
-            if password_stdin
-            else typer.prompt("OBS WebSocket password", hide_input=True)
-        )
-        if not password:
-            raise StreamFXError(
-                "No password was given.",
-                "If OBS does not ask for one, use --no-password instead.",
-            )
-        if store.set(password) == "file":
-            warn(
-                f"no system keyring found; the OBS password is stored in {store.file.path} "
-                "(readable only by you)."
-            )
-    elif no_password:
-        store.delete()
-
+    _save_password(password_stdin, ask_password, no_password)
     settings = load_settings()
     changed = host is not None or port is not None or password_stdin or ask_password
     if changed and settings.address_from == "env":

@@ -73,7 +73,11 @@ def run(
         ),
     ] = 10,
 ) -> None:
-    """Start the server in the foreground."""
+    """Start the server in the foreground.
+
+    (Long only because each of the server's options is declared here, one Typer
+    parameter each; the body just builds Settings and serves.)
+    """
     from streamfx_server.infra.settings import Settings, is_loopback
     from streamfx_server.server_runner import serve
 

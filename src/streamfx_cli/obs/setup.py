@@ -124,22 +124,10 @@ def _initial_transform(source: str, width: int, height: int) -> dict[str, Any] |
     return None
 
 
-def setup(conn: ObsConnection, program_scenes: Sequence[str] | None = None) -> SetupResult:
-    """Create the StreamFX scene and sources and nest it on top of program scenes.
-
-    Safe to run any number of times: only what is missing is created, and
-    the StreamFX item is moved back to the top of a scene only if it is not.
-    `program_scenes` defaults to every scene except StreamFX itself.
-    """
-    _, scenes = _scene_names(conn)
-    video = conn.call("GetVideoSettings")
-    width, height = int(video["baseWidth"]), int(video["baseHeight"])
-    kinds = conn.call("GetInputKindList", {"unversioned": False}).get("inputKinds", [])
-
-    created_scene = SCENE not in scenes
-    if created_scene:
-        conn.call("CreateScene", {"sceneName": SCENE})
-
+def _ensure_sources(
+    conn: ObsConnection, width: int, height: int, kinds: Sequence[str]
+) -> tuple[list[str], list[str], list[str]]:
+    """Create what is missing of the StreamFX scene's sources; (created, added, unsupported)."""
     inputs = _input_names(conn)
     in_scene = {item["sourceName"] for item in _items(conn, SCENE)}
     created: list[str] = []
@@ -177,15 +165,11 @@ def setup(conn: ObsConnection, program_scenes: Sequence[str] | None = None) -> S
                 "SetSceneItemTransform",
                 {"sceneName": SCENE, "sceneItemId": item_id, "sceneItemTransform": transform},
             )
+    return created, added, unsupported
 
-    if program_scenes is None:
-        targets = [s for s in scenes if s != SCENE]
-    else:
-        unknown = [s for s in program_scenes if s not in scenes]
-        if unknown:
-            raise ObsError(f"OBS has no scene named {unknown[0]!r}: check the name in OBS.")
-        targets = [s for s in program_scenes if s != SCENE]
 
+def _nest_on_top(conn: ObsConnection, targets: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Nest the StreamFX scene on top of each target scene; (nested, raised)."""
     nested: list[str] = []
     raised: list[str] = []
     for scene in targets:
@@ -206,7 +190,36 @@ def setup(conn: ObsConnection, program_scenes: Sequence[str] | None = None) -> S
                 {"sceneName": scene, "sceneItemId": item["sceneItemId"], "sceneItemIndex": top},
             )
             raised.append(scene)
+    return nested, raised
 
+
+def setup(conn: ObsConnection, program_scenes: Sequence[str] | None = None) -> SetupResult:
+    """Create the StreamFX scene and sources and nest it on top of program scenes.
+
+    Safe to run any number of times: only what is missing is created, and
+    the StreamFX item is moved back to the top of a scene only if it is not.
+    `program_scenes` defaults to every scene except StreamFX itself.
+    """
+    _, scenes = _scene_names(conn)
+    video = conn.call("GetVideoSettings")
+    width, height = int(video["baseWidth"]), int(video["baseHeight"])
+    kinds = conn.call("GetInputKindList", {"unversioned": False}).get("inputKinds", [])
+
+    created_scene = SCENE not in scenes
+    if created_scene:
+        conn.call("CreateScene", {"sceneName": SCENE})
+
+    created, added, unsupported = _ensure_sources(conn, width, height, kinds)
+
+    if program_scenes is None:
+        targets = [s for s in scenes if s != SCENE]
+    else:
+        unknown = [s for s in program_scenes if s not in scenes]
+        if unknown:
+            raise ObsError(f"OBS has no scene named {unknown[0]!r}: check the name in OBS.")
+        targets = [s for s in program_scenes if s != SCENE]
+
+    nested, raised = _nest_on_top(conn, targets)
     return SetupResult(created_scene, created, added, nested, raised, unsupported)
 
 

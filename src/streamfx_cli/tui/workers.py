@@ -34,6 +34,7 @@ from .messages import (
 from .state import goes_to_obs
 
 if TYPE_CHECKING:
+    from ..api_types import SessionAction
     from .backend import Backend
     from .live_events import LiveEvents
     from .model import Effect
@@ -104,7 +105,7 @@ class PanelWorkers(App[None]):
         )
 
     @work(thread=True, group="session", exit_on_error=False)
-    def send_session_action(self, action: str, session_id: str) -> None:
+    def send_session_action(self, action: SessionAction, session_id: str) -> None:
         self._session_call(action, lambda: self.backend.session_action(action, session_id))
 
     def _session_call(self, action: str, call: Callable[[], dict[str, Any]]) -> None:

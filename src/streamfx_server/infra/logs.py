@@ -92,14 +92,16 @@ def _redact_value(value: Any, depth: int = 0) -> Any:
             and isinstance(value[0], bytes | str)
             and (value[0].lower() in _SECRET_HEADER_BYTES or value[0].lower() in _SECRET_HEADERS)
         ):
-            return type(value)((value[0], REDACTED))
-        return type(value)(_redact_value(v, depth + 1) for v in value)
+            pair = (value[0], REDACTED)
+            return pair if isinstance(value, tuple) else list(pair)
+        redacted = [_redact_value(v, depth + 1) for v in value]
+        return tuple(redacted) if isinstance(value, tuple) else redacted
     # A websockets Frame, logged at debug as "< TEXT '{…token…}'": its payload shows the
     # start and the end of the message, which holds the access token or overlay key of
     # an auth message. Log its kind and size only.
-    opcode = getattr(value, "opcode", None)
-    if getattr(opcode, "name", None) in _DATA_OPCODES and hasattr(value, "data"):
-        return f"{opcode.name} [{len(value.data)} bytes, not logged]"
+    opcode_name = getattr(getattr(value, "opcode", None), "name", None)
+    if opcode_name in _DATA_OPCODES and hasattr(value, "data"):
+        return f"{opcode_name} [{len(value.data)} bytes, not logged]"
     return value
 
 

@@ -58,6 +58,7 @@ def m001_accounts(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m002_brand_sessions_effects(db: sqlite_utils.Database) -> None:
+    """The brand kit, session, effect, asset and activation tables (long: it is their DDL)."""
     _run(
         db,
         """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
 from .. import brand_kits
@@ -10,7 +12,7 @@ from ..deps import DB, CurrentCreator, State
 
 router = APIRouter(prefix="/api/brand-kit", tags=["brand kits"])
 
-_NOT_YOURS: dict[int | str, dict[str, str]] = {
+_NOT_YOURS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such kit, or it belongs to someone else"}
 }
 

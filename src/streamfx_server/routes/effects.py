@@ -24,7 +24,9 @@ from ..triggering import trigger_async
 
 router = APIRouter(prefix="/api/effects", tags=["effects"])
 
-_NOT_YOURS = {404: {"description": "No such effect, or it belongs to someone else"}}
+_NOT_YOURS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such effect, or it belongs to someone else"}
+}
 
 
 class TriggerIn(ApiModel):
@@ -187,7 +189,7 @@ def _store_upload(state: AppState, creator: Creator, received: uploads.Received)
     try:
         fields = UploadFields.model_validate(received.fields)
     except ValidationError as exc:
-        details = validation_details(list(exc.errors()))
+        details = validation_details(exc.errors())
         raise APIError(
             422,
             "validation_error",

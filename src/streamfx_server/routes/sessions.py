@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import Field
@@ -17,10 +17,10 @@ from ..state import AppState
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
-_NOT_YOURS: dict[int | str, dict[str, str]] = {
+_NOT_YOURS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such session, or it belongs to someone else"}
 }
-_CONFLICT: dict[int | str, dict[str, str]] = {
+_CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "Not possible in the session's current state"}
 }
 

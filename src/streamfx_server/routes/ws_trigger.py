@@ -1,0 +1,102 @@
+"""`{"type": "trigger", …}` over the WebSocket: the same rules as POST /api/effects/trigger."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError
+
+from streamfx_wire import live as wire
+
+from .. import triggering
+from ..errors import APIError, validation_details
+from ..identity import SignIn
+from ..infra.hub import Subscriber
+from ..schemas import ApiModel
+from ..state import AppState
+from .ws_auth import Credential
+from .ws_frames import MessageId, api_error, error
+
+log = logging.getLogger("streamfx.server")
+
+
+class TriggerMessage(ApiModel):
+    type: Literal["trigger"]
+    id: MessageId = None
+    effect_id: Annotated[str, Field(min_length=1, max_length=100)]
+    # Absent or null: the creator's live session, as over HTTP.
+    session_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    params: dict[str, Any] | None = None
+
+
+def _internal_error(msg_id: Any) -> dict[str, Any]:
+    return error(
+        "internal_error",
+        "Something went wrong on the server.",
+        500,
+        msg_id,
+        hint="See the server log; this is a bug worth reporting.",
+    )
+
+
+async def handle_trigger(
+    state: AppState, sub: Subscriber, cred: Credential, payload: dict[str, Any], msg_id: Any
+) -> None:
+    hub = state.hub
+    if not sub.can_trigger:
+        await hub.reply(
+            sub,
+            error(
+                "listen_only",
+                "An overlay key can only listen; sign in to trigger effects.",
+                403,
+                msg_id,
+            ),
+        )
+        return
+    try:
+        body = TriggerMessage.model_validate(payload)
+    except ValidationError as exc:
+        details = validation_details(exc.errors())
+        first = details[0]
+        await hub.reply(
+            sub,
+            error(
+                "validation_error",
+                f"Invalid {first['field']}: {first['message']}.",
+                422,
+                msg_id,
+                details=details,
+                hint="Fix the fields listed in details and try again.",
+            ),
+        )
+        return
+    try:
+        # The sign-in is re-checked in the trigger's transaction: it may have been
+        # ended since the connection authenticated (and the tier may have changed).
+        activation = await triggering.trigger_async(
+            state,
+            SignIn(cred.creator.id, cred.creator.family_id),
+            body.effect_id,
+            body.session_id,
+            body.params,
+            source="ws",
+        )
+    except APIError as exc:
+        await hub.reply(sub, api_error(exc, msg_id))
+        if exc.code == wire.SESSION_REVOKED:
+            hub.drop(sub, wire.CLOSE_UNAUTHORIZED, exc.code, flush=True)
+        return
+    except Exception:
+        log.exception("trigger over WebSocket failed")
+        await hub.reply(sub, _internal_error(msg_id))
+        return
+    reply: dict[str, Any] = {"type": wire.TRIGGERED, "activation": activation}
+    if msg_id is not None:
+        reply["id"] = msg_id
+    try:
+        await hub.reply(sub, reply)
+    except (TypeError, ValueError):
+        log.exception("could not encode an activation for the WebSocket")
+        await hub.reply(sub, _internal_error(msg_id))
