@@ -1,11 +1,12 @@
-"""`/docs` (Swagger UI), only when the server runs with `--docs`, under its own CSP.
+"""`/docs` (Swagger UI), only when the server runs with `--docs`, from files on this machine.
 
-Swagger UI's script and style come from the public CDN FastAPI points at: no Python
-package on the project's registries ships them, and a self-hosted box without internet
-would get a blank page. So `/docs` is off by default (and `/redoc`, which has the same
-problem, always); `/openapi.json` is always there for clients and tools. With `--docs`
-the page's policy allows that CDN's two files and the one inline script FastAPI
-writes (by its hash), and nothing else.
+A self-hosted box often has no internet, and FastAPI's default page loads Swagger
+UI from a public CDN: blank there. The page here loads Swagger UI's script and style
+from the installed `fastapi-offline` package, served under `/docs/static/`, so it
+works offline, and its policy allows this server's own files and the one inline
+script FastAPI writes (by its hash), nothing else. `/docs` stays off by default
+(API answers never need it; `/openapi.json` is always there for clients and tools),
+and `/redoc` is always off.
 """
 
 from __future__ import annotations
@@ -13,35 +14,36 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from urllib.parse import urlsplit
+from importlib.resources import files
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
+STATIC_PATH = "/docs/static"
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
-_ASSET_URL = re.compile(rb'(?:src|href)="(https://[^"]+)"')
 
 
-def _origin(url: bytes) -> str:
-    parts = urlsplit(url.decode())
-    return f"{parts.scheme}://{parts.netloc}"
+def swagger_assets() -> Path:
+    """The folder of Swagger UI's script, style and icon, as the package installed them."""
+    return Path(str(files("fastapi_offline") / "static"))
 
 
 def docs_policy(page: bytes) -> str:
-    """A CSP that lets `page` load what it names and run its own inline script only."""
+    """A CSP that lets `page` load this server's files and run its own inline script only."""
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
         for script in _INLINE_SCRIPT.findall(page)
     )
-    origins = " ".join(sorted({_origin(url) for url in _ASSET_URL.findall(page)}))
     return "; ".join(
         (
             "default-src 'none'",
-            f"script-src {origins} {hashes}",
+            f"script-src 'self' {hashes}",
             # Swagger UI sets element styles from its script.
-            f"style-src {origins} 'unsafe-inline'",
-            f"img-src 'self' data: {origins}",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
             "connect-src 'self'",
             "base-uri 'none'",
             "form-action 'none'",
@@ -51,10 +53,18 @@ def docs_policy(page: bytes) -> str:
 
 
 def install_docs(app: FastAPI) -> None:
-    page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="StreamFX API")
+    page = get_swagger_ui_html(
+        openapi_url=app.openapi_url or "/openapi.json",
+        title="StreamFX API",
+        swagger_js_url=f"{STATIC_PATH}/swagger-ui-bundle.js",
+        swagger_css_url=f"{STATIC_PATH}/swagger-ui.css",
+        swagger_favicon_url=f"{STATIC_PATH}/favicon.png",
+    )
     body = bytes(page.body)
     policy = docs_policy(body)
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
         return HTMLResponse(body, headers={"Content-Security-Policy": policy})
+
+    app.mount(STATIC_PATH, StaticFiles(directory=swagger_assets()), name="docs-static")
