@@ -44,8 +44,8 @@ from tests.support.obs_studio import (
     obs_rgb,
     program_scene,
     take_screenshot,
-    wait_until,
 )
+from tests.support.waiting import wait_until
 
 # How late OBS may be in ending an effect on a busy 2-core machine.
 SLACK_S = 1.0
@@ -80,17 +80,14 @@ def wait_for_centre(
     tolerance: int = 0,
 ) -> Picture:
     """Wait until the middle of the program picture has colour `rgb`; say what it was if not."""
-    seen: list[tuple[int, ...]] = []
+    centres: list[tuple[int, ...]] = []
 
     def check() -> Picture | None:
         picture = shot(conn)
-        seen.append(center(picture))
+        centres.append(center(picture))
         return picture if near(center(picture), rgb, tolerance) else None
 
-    try:
-        return wait_until(check, timeout, what)  # type: ignore[return-value]
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}; the centre was {seen[-3:]}") from None
+    return wait_until(check, timeout, what, seen=lambda: f"the centre was {centres[-3:]}")  # type: ignore[return-value]
 
 
 # Hiding is timed on the scene item; the picture only has to follow within this.

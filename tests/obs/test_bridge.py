@@ -44,8 +44,8 @@ from tests.support.obs_studio import (
     item_transform,
     near,
     program_scene,
-    wait_until,
 )
+from tests.support.waiting import wait_until
 
 if TYPE_CHECKING:
     from tests.support.obs_studio import ObsStudio, Picture

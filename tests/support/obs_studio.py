@@ -16,7 +16,6 @@ import secrets
 import select
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import time
@@ -29,6 +28,8 @@ from typing import NamedTuple
 
 from streamfx_cli.obs.connection import ObsConnection
 from streamfx_cli.obs.errors import ObsError
+
+from .live_server import free_port
 
 CANVAS = (640, 360)  # small: OBS renders in software under Xvfb on 2 cores
 FPS = 30
@@ -43,12 +44,6 @@ class ObsEndpoint(NamedTuple):
 
 class ObsExited(RuntimeError):
     pass
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _write_config(home: Path, port: int, password: str) -> None:
@@ -109,7 +104,7 @@ class ObsStudio:
         self.home = workdir / "home"
         self.log_path = workdir / "obs.log"
         self.xvfb_log = workdir / "xvfb.log"
-        self.endpoint = ObsEndpoint("127.0.0.1", _free_port(), secrets.token_urlsafe(16))
+        self.endpoint = ObsEndpoint("127.0.0.1", free_port(), secrets.token_urlsafe(16))
         self.display: str | None = None
         self.startup_s: float | None = None
         self._xvfb: subprocess.Popen[bytes] | None = None
@@ -372,18 +367,7 @@ def take_screenshot(
     return decode_png(base64.b64decode(encoded))
 
 
-# -- waiting and looking --------------------------------------------------------
-
-
-def wait_until(predicate: Callable[[], object], timeout: float, what: str) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.02)
+# -- looking --------------------------------------------------------------------
 
 
 def near(rgb: tuple[int, ...], want: tuple[int, int, int], tolerance: int = 3) -> bool:
@@ -539,6 +523,5 @@ __all__ = [
     "obs_studio_or_skip",
     "program_scene",
     "take_screenshot",
-    "wait_until",
     "write_wav",
 ]

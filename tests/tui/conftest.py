@@ -13,7 +13,6 @@ import asyncio
 import os
 import socket
 import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -29,10 +28,14 @@ from streamfx_cli.obs import ObsConnection
 from streamfx_cli.tui.app import StreamFXApp
 from tests.support.accounts import login, register, set_tier
 from tests.support.live_server import LiveServer
+from tests.support.waiting import wait_until_async
 
 from .screen import svg_lines
 
 SIZE = (120, 36)
+# How long a notification may wait behind the messages queued before it (a repaint or
+# two): a fraction of a second even on a busy machine.
+NOTICE_S = 2.0
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "tui"
 NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 # The developer's own settings must not leak into what is under test.
@@ -195,7 +198,8 @@ class CountingFactory:
 def obs_ready(obs_studio: Any) -> Iterator[Any]:
     """The session's OBS with the standard stage and StreamFX set up, effects idle."""
     from streamfx_cli.obs.setup import setup
-    from tests.support.obs_studio import build_stage, effects_idle, wait_until
+    from tests.support.obs_studio import build_stage, effects_idle
+    from tests.support.waiting import wait_until
 
     with obs_studio.connect() as conn:
         build_stage(conn)
@@ -273,6 +277,14 @@ class Panel:
         """Whether any notification so far contains `fragment`."""
         return any(fragment in f"{n.title}: {n.message}" for n in self.notes)
 
+    async def notified(self, fragment: str, timeout: float = NOTICE_S) -> bool:
+        """Whether a notification containing `fragment` is shown, waiting for it.
+
+        `notify` only posts a message: a notification is seen when the app's queue gets
+        to it, which on a busy machine can be after the screen change the same call made.
+        """
+        return await self.wait(lambda: self.said(fragment), timeout, repr(fragment))
+
     def feed(self) -> list[list[str]]:
         return self.app.feed.rows()
 
@@ -320,17 +332,8 @@ async def wait_for(
     pilot: Any, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "it"
 ) -> Any:
     """Let the app run until `predicate()` is truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            text = "\n".join(screen_lines(pilot.app))
-            raise AssertionError(
-                f"timed out after {timeout:g} s waiting for {what}; screen:\n{text}"
-            )
-        await pilot.pause(0.05)
+    screen = lambda: "screen:\n" + screen_text(pilot.app)  # noqa: E731
+    return await wait_until_async(predicate, timeout, what, pause=pilot.pause, seen=screen)
 
 
 async def wait_in_thread(pilot: Any, fn: Callable[[], Any]) -> Any:

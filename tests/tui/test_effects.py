@@ -11,7 +11,8 @@ from textual.command import CommandPalette
 
 from streamfx_cli.obs.setup import TEXT as TEXT_SOURCE
 from streamfx_cli.tui.widgets import EffectTile
-from tests.support.obs_studio import effects_idle, item_enabled, wait_until
+from tests.support.obs_studio import effects_idle, item_enabled
+from tests.support.waiting import wait_until
 
 from .conftest import Account, CountingFactory, make_app, run, running
 
@@ -120,7 +121,7 @@ def test_without_obs_the_effect_is_recorded_and_the_streamer_told(account: Accou
                 6,
                 "the failure in the feed",
             )
-            assert panel.said("Recorded, but not shown in OBS")
+            assert await panel.notified("Recorded, but not shown in OBS")
             assert account.activations(session["id"])["byEffect"] == {"banner": 1}
 
     run(scenario())
