@@ -52,7 +52,13 @@ def make_creator(server: LiveServer) -> Iterator:
         c.client.close()
 
 
-# -- OBS Studio (DESIGN.md section 10) -------------------------------------------
+@pytest.fixture
+def alice_and_bob(make_creator) -> tuple[TestCreator, TestCreator]:
+    """Two creators on the creator tier (uploads allowed): Bob must never reach Alice's things."""
+    return make_creator("creator"), make_creator("creator")
+
+
+# -- OBS Studio ------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")

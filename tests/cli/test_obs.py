@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import stat
 import subprocess
 import sys
@@ -24,8 +23,9 @@ import pytest
 
 from streamfx_cli.obs import ObsConnection
 from streamfx_cli.obs.setup import FLASH, IMAGE, SCENE, TEXT, setup
-from tests.cli.conftest import Cli
 from tests.support.accounts import set_tier
+from tests.support.cli import Cli
+from tests.support.live_server import free_port
 from tests.support.obs_studio import (
     BACKDROP,
     BACKDROP_RGB,
@@ -42,6 +42,7 @@ from tests.support.obs_studio import (
     item_transform,
     near,
     obs_rgb,
+    places_seen,
     program_scene,
     take_screenshot,
 )
@@ -92,12 +93,6 @@ def wait_for_centre(
 
 # Hiding is timed on the scene item; the picture only has to follow within this.
 GONE_S = 3.0
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # closed again: nothing listens there
 
 
 def configure_obs(cli: Cli, obs_studio: ObsStudio) -> subprocess.CompletedProcess[str]:
@@ -268,17 +263,8 @@ def test_obs_config_setup_status_and_scenes(
 
 
 def test_obs_password_goes_to_the_keyring(keyring_cli: Cli, obs_studio: ObsStudio) -> None:
-    host, port, password = obs_studio.endpoint
-    saved = keyring_cli.run(
-        "obs",
-        "config",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--password-stdin",
-        input=password + "\n",
-    )
+    password = obs_studio.endpoint.password
+    saved = configure_obs(keyring_cli, obs_studio)
     assert "Password: saved in the system keyring" in ok(saved)
     assert "warning" not in saved.stderr
     assert not (keyring_cli.home / "config" / "obs-password.json").exists()
@@ -355,20 +341,7 @@ def test_fire_uploaded_image_shows_the_cached_local_file(
     image = tmp_path / "logo.png"
     image.write_bytes(encode_png(96, 64, rgb))
     set_tier(server, cli.email, "creator")  # type: ignore[attr-defined]
-    effect = as_json(
-        cli.run(
-            "effects",
-            "upload",
-            str(image),
-            "--name",
-            "Logo",
-            "--category",
-            "custom",
-            "--duration",
-            f"{SHOW_MS}ms",
-            "--json",
-        )
-    )
+    effect = as_json(cli.upload_logo(image, "--duration", f"{SHOW_MS}ms", "--json"))
 
     activation = as_json(live.fire(effect["slug"], "--json"))
     assert activation["obs"] == {"status": "shown"}
@@ -422,11 +395,9 @@ def test_fire_shake_moves_the_picture_then_restores_it_exactly(live: Live) -> No
     started = time.monotonic()
     fired = live.fire("shake", "--param", "amplitude=40", "--param", "durationMs=3000")
     assert "Fired shake (shake, 3s)" in ok(fired) and "shown in OBS" in fired.stdout
-    seen = set()
-    while time.monotonic() - started < 1.0:
-        t = item_transform(conn, GAMEPLAY, BACKDROP)
-        seen.add((t["positionX"], t["positionY"]))
-        time.sleep(0.02)
+    # Looked at while the shake lasts (3 s from when the command sent it, before it
+    # returned), however long starting the command took on a busy machine.
+    seen = places_seen(conn, GAMEPLAY, BACKDROP, 3.0 - (time.monotonic() - started))
     assert len(seen) > 5, "the backdrop did not move"
     assert max(abs(x - backdrop["positionX"]) for x, _ in seen) > 5
     wait_until(lambda: picture_shifted(shot(conn)), 1.5, "the program picture to move")
@@ -452,7 +423,7 @@ def test_fire_brb_switches_to_the_brb_scene_and_back(live: Live) -> None:
 
 def test_overlay_only_and_no_obs_touch_nothing_in_obs(live: Live) -> None:
     # OBS "down" for these commands: they must not even try to connect.
-    nowhere = {"STREAMFX_OBS_URL": f"ws://127.0.0.1:{closed_port()}"}
+    nowhere = {"STREAMFX_OBS_URL": f"ws://127.0.0.1:{free_port()}"}
     confetti = live.fire("confetti", env=nowhere)
     assert "Fired confetti (overlay" in ok(confetti) and "overlay page only" in confetti.stdout
     skipped = as_json(live.fire("sparkles", "--json", env=nowhere))
@@ -517,7 +488,7 @@ def test_effects_end_on_time_even_if_the_cli_is_killed(live: Live) -> None:
 
 
 def test_obs_down_exits_7_fast_and_the_trigger_is_still_recorded(live: Live) -> None:
-    nowhere = {"STREAMFX_OBS_URL": f"ws://127.0.0.1:{closed_port()}"}
+    nowhere = {"STREAMFX_OBS_URL": f"ws://127.0.0.1:{free_port()}"}
     started = time.monotonic()
     fired = live.fire("banner", env=nowhere)
     elapsed = time.monotonic() - started

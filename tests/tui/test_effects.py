@@ -3,8 +3,7 @@ the activity feed, against the real server; the OBS parts against the real OBS S
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import functools
 import time
 
 from textual.command import CommandPalette
@@ -220,14 +219,7 @@ def test_command_palette_fires_an_effect_by_name(account: Account) -> None:
 def test_feed_shows_activations_from_other_processes_within_a_second(account: Account) -> None:
     account.start_session()
 
-    def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "streamfx_cli", *args],
-            env=account.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+    cli = functools.partial(account.cli.run, timeout=60)
 
     async def scenario() -> None:
         async with running(make_app(account)) as panel:

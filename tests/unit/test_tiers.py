@@ -1,4 +1,4 @@
-"""The tier table of DESIGN.md §4, and the body limits derived from it."""
+"""The tier table, and the body limits derived from it."""
 
 from __future__ import annotations
 
