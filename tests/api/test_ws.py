@@ -14,23 +14,12 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.frames import Close
+from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from tests.support.accounts import TestCreator, login
 from tests.support.live_server import LiveServer, free_port, start_server
-from tests.support.ws import live, next_of, recv, send, ws_url
-
-
-def close_of(ws: ClientConnection, timeout: float = 5) -> tuple[Close | None, list[dict]]:
-    """Read until the server closes; returns its close frame and what came before it."""
-    seen: list[dict] = []
-    deadline = time.monotonic() + timeout
-    with pytest.raises(ConnectionClosed) as info:
-        while True:
-            seen.append(recv(ws, max(0.01, deadline - time.monotonic())))
-    return info.value.rcvd, seen
+from tests.support.ws import close_of, live, next_of, recv, send, ws_url
 
 
 def assert_nothing_queued(ws: ClientConnection) -> None:
