@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from streamfx_cli.obs import ObsConnection
+from streamfx_cli.obs import ObsConnection, ObsUnavailable
 from streamfx_cli.obs.setup import FLASH, IMAGE, SCENE, TEXT, setup
 from tests.support.accounts import set_tier
 from tests.support.cli import Cli
@@ -605,6 +605,14 @@ def test_fire_imports_the_obs_bridge_only_to_draw(live: Live) -> None:
     assert any(m.startswith(BRIDGE) for m in imported_modules(live.cli, "fire", "flash"))
 
 
+# The pool is seen full within POOL_FULL_S of the hogs starting, and `fire` may take up to
+# 3 s (asserted below) after that: the hogs hold every thread for longer than both, so
+# `fire` never meets a pool that is full only for part of its run, however slowly the
+# hogs' requests or the command start on a busy machine.
+POOL_FULL_S = 3.0
+HOG_MS = int((POOL_FULL_S + 3.0 + 1.0) * 1000)
+
+
 def test_busy_obs_never_hangs_the_cli(live: Live, obs_studio: ObsStudio) -> None:
     """obs-websocket runs every message on a pool of one thread per CPU core, and
     each timed effect holds one until it ends: with all of them taken, `fire`
@@ -615,12 +623,21 @@ def test_busy_obs_never_hangs_the_cli(live: Live, obs_studio: ObsStudio) -> None
 
     hogs = [obs_studio.connect() for _ in range(os.cpu_count() or 2)]
     workers = [
-        threading.Thread(target=conn.batch, args=(sleep_ms(3000),), daemon=True) for conn in hogs
+        threading.Thread(target=conn.batch, args=(sleep_ms(HOG_MS),), daemon=True) for conn in hogs
     ]
+
+    def pool_full() -> bool:
+        # Letting a client in takes a pool thread: with none free, the connect times out.
+        try:
+            obs_studio.connect(timeout=0.5).close()
+        except ObsUnavailable:
+            return True
+        return False
+
     try:
         for worker in workers:
             worker.start()
-        time.sleep(0.3)  # every thread of the pool is sleeping now
+        wait_until(pool_full, POOL_FULL_S, "every thread of the pool to be sleeping", every=0.1)
         started = time.monotonic()
         fired = live.fire("flash", "--param", "opacity=1")
         elapsed = time.monotonic() - started
