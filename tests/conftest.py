@@ -52,6 +52,12 @@ def make_creator(server: LiveServer) -> Iterator:
         c.client.close()
 
 
+@pytest.fixture
+def alice_and_bob(make_creator) -> tuple[TestCreator, TestCreator]:
+    """Two creators on the creator tier (uploads allowed): Bob must never reach Alice's things."""
+    return make_creator("creator"), make_creator("creator")
+
+
 # -- OBS Studio (docs/ARCHITECTURE.md) ---------------------------------------------------
 
 

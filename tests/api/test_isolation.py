@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.support.accounts import TestCreator
-from tests.support.media import png, upload
-
-
-@pytest.fixture
-def alice_and_bob(make_creator) -> tuple[TestCreator, TestCreator]:
-    return make_creator("creator"), make_creator("creator")
+from tests.support.two_creators import alices_things
 
 
 def test_everything_of_one_creator_is_invisible_to_the_other(alice_and_bob):
     alice, bob = alice_and_bob
-    kit = alice.client.post("/api/brand-kit", json={"name": "Alice's look"}).json()
-    session = alice.client.post(
-        "/api/sessions/start", json={"platform": "twitch", "brandKitId": kit["id"]}
-    ).json()
-    effect = alice.client.post(
-        "/api/effects", json={"name": "Alice wave", "category": "alert", "kind": "flash"}
-    ).json()
-    uploaded = upload(alice.client, png(rgb=(10, 20, 30)), name="Alice logo").json()
+    things = alices_things(alice)
+    kit, session, effect, uploaded = (things[k] for k in ("kit", "session", "effect", "upload"))
     bob.client.post("/api/sessions/start", json={"platform": "kick"})
 
     # Lists never show the other's things.

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import time
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import InvalidStatus
 from websockets.frames import Close
 from websockets.sync.client import ClientConnection, connect
 
 from tests.support.accounts import TestCreator
 from tests.support.live_server import LiveServer
-from tests.support.ws import recv, send, ws_url
+from tests.support.waiting import wait_until
+from tests.support.ws import close_of, recv, send, ws_url
 
 
 @contextmanager
@@ -28,11 +29,7 @@ def listening(
 
 
 def closed(ws: ClientConnection, timeout: float = 5) -> Close | None:
-    deadline = time.monotonic() + timeout
-    with pytest.raises(ConnectionClosed) as info:
-        while True:
-            recv(ws, max(0.01, deadline - time.monotonic()))
-    return info.value.rcvd
+    return close_of(ws, timeout)[0]
 
 
 def new_key(creator: TestCreator) -> dict:
@@ -135,9 +132,9 @@ def test_overlay_key_never_reaches_the_server_log(server: LiveServer, creator: T
     with pytest.raises(InvalidStatus):
         connect(ws_url(server, f"?x=1&key={key}"), origin="https://evil.example")  # type: ignore[arg-type]
     # uvicorn writes its lines as they happen; give the file a moment.
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and server.log_text().count("key=[redacted]") < 3:
-        time.sleep(0.05)
+    with contextlib.suppress(AssertionError):
+        written = lambda: server.log_text().count("key=[redacted]") >= 3  # noqa: E731
+        wait_until(written, 5, "the three lines", every=0.05)
     log = server.log_text()
     assert "GET /overlay?key=[redacted]" in log
     assert 'WebSocket /api/ws?key=[redacted]" [accepted]' in log

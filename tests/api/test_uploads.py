@@ -62,6 +62,23 @@ def multipart_stream(
     yield f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
+def post_media_stream(
+    client: httpx.Client, name: str, size: int, sent: list[int], declared: int | None = None
+) -> httpx.Response:
+    """Upload a `size`-byte video streamed in chunks (`sent[0]` counts the bytes that went
+    out); with `declared`, a Content-Length saying the body is that long."""
+    headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+    if declared is not None:
+        headers["Content-Length"] = str(declared)
+    fields = {"name": name, "category": "alert", "kind": "media"}
+    return client.post(
+        "/api/effects/upload",
+        content=multipart_stream(fields, SAMPLES["video/mp4"], size, sent),
+        headers=headers,
+        timeout=60,
+    )
+
+
 def test_uploads_need_the_creator_tier(creator: TestCreator):
     response = upload(creator.client, png())
     assert response.status_code == 403
@@ -187,15 +204,8 @@ def test_the_client_file_name_is_never_a_path(server: LiveServer, uploader: Test
 def test_over_the_tier_cap_is_refused_while_reading(server: LiveServer, uploader: TestCreator):
     before = stored_files(server)
     sent = [0]
-    fields = {"name": "Huge", "category": "alert", "kind": "media"}
-    head = SAMPLES["video/mp4"]
     # No Content-Length: the cap can only be found by counting.
-    response = uploader.client.post(
-        "/api/effects/upload",
-        content=multipart_stream(fields, head, 2048 * MB, sent),
-        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
-        timeout=60,
-    )
+    response = post_media_stream(uploader.client, "Huge", 2048 * MB, sent)
     assert response.status_code == 413
     body = response.json()
     assert body["code"] == "file_too_large"
@@ -270,13 +280,7 @@ def test_a_crash_mid_upload_leaves_nothing_after_restart(tmp_path):
 
 def test_just_under_the_cap_is_accepted(uploader: TestCreator):
     sent = [0]
-    fields = {"name": "Exactly", "category": "alert", "kind": "media"}
-    response = uploader.client.post(
-        "/api/effects/upload",
-        content=multipart_stream(fields, SAMPLES["video/mp4"], 25 * MB, sent),
-        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
-        timeout=60,
-    )
+    response = post_media_stream(uploader.client, "Exactly", 25 * MB, sent)
     assert response.status_code == 201, response.text
     assert response.json()["asset"]["size"] == 25 * MB
 
@@ -284,15 +288,8 @@ def test_just_under_the_cap_is_accepted(uploader: TestCreator):
 def test_a_declared_huge_body_is_refused_before_reading(server: LiveServer, uploader: TestCreator):
     before = stored_files(server)
     sent = [0]
-    fields = {"name": "Declared", "category": "alert", "kind": "media"}
-    response = uploader.client.post(
-        "/api/effects/upload",
-        content=multipart_stream(fields, SAMPLES["video/mp4"], 2048 * MB, sent),
-        headers={
-            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
-            "Content-Length": str(2048 * MB + 600),
-        },
-        timeout=60,
+    response = post_media_stream(
+        uploader.client, "Declared", 2048 * MB, sent, declared=2048 * MB + 600
     )
     assert response.status_code == 413
     assert sent[0] < 200 * MB
@@ -302,16 +299,7 @@ def test_a_declared_huge_body_is_refused_before_reading(server: LiveServer, uplo
 def test_a_body_over_this_tiers_cap_is_refused_by_its_declared_length(uploader: TestCreator):
     # Under the server-wide limit, over the creator tier's: refused without reading.
     sent = [0]
-    fields = {"name": "Declared", "category": "alert", "kind": "media"}
-    response = uploader.client.post(
-        "/api/effects/upload",
-        content=multipart_stream(fields, SAMPLES["video/mp4"], 40 * MB, sent),
-        headers={
-            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
-            "Content-Length": str(40 * MB + 600),
-        },
-        timeout=60,
-    )
+    response = post_media_stream(uploader.client, "Declared", 40 * MB, sent, declared=40 * MB + 600)
     assert response.status_code == 413
     assert response.json()["error"] == "Files on the creator tier can be at most 25 MB."
 

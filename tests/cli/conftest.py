@@ -1,65 +1,15 @@
-"""Running the real `streamfx` command: in a subprocess, with its own STREAMFX_HOME."""
+"""Running the real `streamfx` command (tests/support/cli.py), with or without a keyring."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.support.accounts import register
+from tests.support.cli import Cli, clean_env
 from tests.support.secret_service import SecretService, missing_tools, start_secret_service
-
-NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-# The developer's own settings must not leak into the command under test.
-_OUTSIDE = (
-    "DBUS_SESSION_BUS_ADDRESS",
-    "STREAMFX_SERVER",
-    "STREAMFX_OBS_URL",
-    "STREAMFX_OBS_PASSWORD",
-)
-
-
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in _OUTSIDE}
-
-
-@dataclass
-class Cli:
-    home: Path
-    env: dict[str, str]
-
-    def run(
-        self,
-        *args: str,
-        input: str | None = None,
-        timeout: float = 30,
-        env: dict[str, str] | None = None,
-    ) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "streamfx_cli", *args],
-            input=input,
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-
-    def popen(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", "streamfx_cli", *args],
-            env={**self.env, **(env or {})},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    @property
-    def credentials_file(self) -> Path:
-        return self.home / "config" / "credentials.json"
 
 
 @pytest.fixture(scope="session")
@@ -77,33 +27,21 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretS
 @pytest.fixture
 def file_cli(tmp_path: Path) -> Cli:
     """A CLI on a machine without any keyring: tokens fall back to a 0600 file."""
-    return Cli(
-        tmp_path / "home", {**_clean_env(), **NO_KEYRING, "STREAMFX_HOME": str(tmp_path / "home")}
-    )
+    return Cli.without_keyring(tmp_path / "home")
 
 
 @pytest.fixture
 def keyring_cli(tmp_path: Path, secret_service: SecretService) -> Cli:
     """A CLI whose tokens go to a real Secret Service keyring."""
-    env = {k: v for k, v in secret_service.env.items() if k not in _OUTSIDE[1:]}
+    env = clean_env(secret_service.env, keep_bus=True)
     return Cli(tmp_path / "home", {**env, "STREAMFX_HOME": str(tmp_path / "home")})
 
 
 @pytest.fixture
 def signed_in(server, file_cli: Cli) -> Cli:
     """A CLI signed in (file fallback, so it runs anywhere) as a fresh free-tier creator."""
-    from tests.support.accounts import PASSWORD, register
-
     account = register(server)
-    done = file_cli.run(
-        "login",
-        "--server",
-        server.url,
-        "--email",
-        account["email"],
-        "--password-stdin",
-        input=PASSWORD + "\n",
-    )
+    done = file_cli.login(server.url, account["email"])
     assert done.returncode == 0, done.stderr
     file_cli.email = account["email"]  # type: ignore[attr-defined]
     return file_cli

@@ -157,26 +157,11 @@ def test_effects_list_show_create_delete(signed_in):
 def test_upload_needs_creator_tier_then_works(server, signed_in, tmp_path):
     image = tmp_path / "logo.png"
     image.write_bytes(png())
-    refused = signed_in.run(
-        "effects", "upload", str(image), "--name", "Logo", "--category", "custom"
-    )
+    refused = signed_in.upload_logo(image)
     assert refused.returncode == 5
     assert "creator tier" in refused.stderr
     set_tier(server, signed_in.email, "creator")
-    done = _json(
-        signed_in.run(
-            "effects",
-            "upload",
-            str(image),
-            "--name",
-            "Logo",
-            "--category",
-            "custom",
-            "--duration",
-            "3s",
-            "--json",
-        )
-    )
+    done = _json(signed_in.upload_logo(image, "--duration", "3s", "--json"))
     assert done["kind"] == "image"
     assert done["durationMs"] == 3000
 

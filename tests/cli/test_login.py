@@ -27,15 +27,7 @@ def _keyring_value(cli) -> str | None:
 
 def test_login_whoami_logout_with_real_keyring(server, keyring_cli):
     account = register(server)
-    done = keyring_cli.run(
-        "login",
-        "--server",
-        server.url,
-        "--email",
-        account["email"],
-        "--password-stdin",
-        input=PASSWORD + "\n",
-    )
+    done = keyring_cli.login(server.url, account["email"])
     assert done.returncode == 0, done.stderr
     assert account["email"] in done.stdout
     assert "warning" not in done.stderr
@@ -62,15 +54,7 @@ def test_login_whoami_logout_with_real_keyring(server, keyring_cli):
 
 def test_file_fallback_is_private_and_warned_about(server, file_cli):
     account = register(server)
-    done = file_cli.run(
-        "login",
-        "--server",
-        server.url,
-        "--email",
-        account["email"],
-        "--password-stdin",
-        input=PASSWORD + "\n",
-    )
+    done = file_cli.login(server.url, account["email"])
     assert done.returncode == 0, done.stderr
     assert "no system keyring" in done.stderr
     assert stat.S_IMODE(file_cli.credentials_file.stat().st_mode) == 0o600
@@ -104,15 +88,7 @@ def test_login_in_process_with_prompts(server, tmp_path, monkeypatch):
 
 def test_wrong_password_is_one_sentence_and_exit_3(server, file_cli):
     account = register(server)
-    bad = file_cli.run(
-        "login",
-        "--server",
-        server.url,
-        "--email",
-        account["email"],
-        "--password-stdin",
-        input="not-the-password\n",
-    )
+    bad = file_cli.login(server.url, account["email"], "not-the-password")
     assert bad.returncode == 3
     assert "Wrong email or password." in bad.stderr
     assert "Traceback" not in bad.stderr
@@ -145,18 +121,7 @@ def test_expired_login_says_so(tmp_path, file_cli):
     )
     try:
         account = register(short)
-        assert (
-            file_cli.run(
-                "login",
-                "--server",
-                short.url,
-                "--email",
-                account["email"],
-                "--password-stdin",
-                input=PASSWORD + "\n",
-            ).returncode
-            == 0
-        )
+        assert file_cli.login(short.url, account["email"]).returncode == 0
         time.sleep(2.2)
         result = file_cli.run("whoami")
         assert result.returncode == 3
@@ -177,46 +142,28 @@ def test_version_and_server_status(server, file_cli):
 
 def test_admin_accounts_list_and_set_tier(server, file_cli):
     account = register(server)
+
+    def set_tier(email: str, tier: str) -> subprocess.CompletedProcess:
+        return file_cli.run(
+            "server", "accounts", "set-tier", email, tier, "--data-dir", str(server.data_dir)
+        )
+
     listed = file_cli.run(
         "server", "accounts", "list", "--data-dir", str(server.data_dir), "--json"
     )
     assert listed.returncode == 0
     assert account["email"] in {a["email"] for a in json.loads(listed.stdout)}
-    changed = file_cli.run(
-        "server",
-        "accounts",
-        "set-tier",
-        account["email"],
-        "creator",
-        "--data-dir",
-        str(server.data_dir),
-    )
+    changed = set_tier(account["email"], "creator")
     assert changed.returncode == 0
     assert "creator tier" in changed.stdout
     token = httpx.post(
         f"{server.url}/api/auth/login", json={"email": account["email"], "password": PASSWORD}
     )
     assert token.json()["creator"]["tier"] == "creator"
-    bad = file_cli.run(
-        "server",
-        "accounts",
-        "set-tier",
-        account["email"],
-        "platinum",
-        "--data-dir",
-        str(server.data_dir),
-    )
+    bad = set_tier(account["email"], "platinum")
     assert bad.returncode == 1
     assert "Unknown tier" in bad.stderr
-    nobody = file_cli.run(
-        "server",
-        "accounts",
-        "set-tier",
-        "nobody@example.com",
-        "free",
-        "--data-dir",
-        str(server.data_dir),
-    )
+    nobody = set_tier("nobody@example.com", "free")
     assert nobody.returncode == 1
     assert "No account" in nobody.stderr
 
@@ -230,18 +177,7 @@ def short_lived_server(tmp_path):
 
 def test_ten_concurrent_whoami_after_expiry_all_succeed(short_lived_server, keyring_cli):
     account = register(short_lived_server)
-    assert (
-        keyring_cli.run(
-            "login",
-            "--server",
-            short_lived_server.url,
-            "--email",
-            account["email"],
-            "--password-stdin",
-            input=PASSWORD + "\n",
-        ).returncode
-        == 0
-    )
+    assert keyring_cli.login(short_lived_server.url, account["email"]).returncode == 0
     time.sleep(2.5)  # the stored access token is now expired
     procs = [keyring_cli.popen("whoami") for _ in range(10)]
     results = [(p.wait(60), p.stderr.read()) for p in procs]

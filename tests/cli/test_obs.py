@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import stat
 import subprocess
 import sys
@@ -22,10 +21,11 @@ from typing import Any
 
 import pytest
 
-from streamfx_cli.obs import ObsConnection
+from streamfx_cli.obs import ObsConnection, ObsUnavailable
 from streamfx_cli.obs.setup import FLASH, IMAGE, SCENE, TEXT, setup
-from tests.cli.conftest import Cli
 from tests.support.accounts import set_tier
+from tests.support.cli import Cli
+from tests.support.live_server import free_port
 from tests.support.obs_studio import (
     BACKDROP,
     BACKDROP_RGB,
@@ -42,10 +42,11 @@ from tests.support.obs_studio import (
     item_transform,
     near,
     obs_rgb,
+    places_seen,
     program_scene,
     take_screenshot,
-    wait_until,
 )
+from tests.support.waiting import wait_until
 
 # How late OBS may be in ending an effect on a busy 2-core machine.
 SLACK_S = 1.0
@@ -80,27 +81,18 @@ def wait_for_centre(
     tolerance: int = 0,
 ) -> Picture:
     """Wait until the middle of the program picture has colour `rgb`; say what it was if not."""
-    seen: list[tuple[int, ...]] = []
+    centres: list[tuple[int, ...]] = []
 
     def check() -> Picture | None:
         picture = shot(conn)
-        seen.append(center(picture))
+        centres.append(center(picture))
         return picture if near(center(picture), rgb, tolerance) else None
 
-    try:
-        return wait_until(check, timeout, what)  # type: ignore[return-value]
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}; the centre was {seen[-3:]}") from None
+    return wait_until(check, timeout, what, seen=lambda: f"the centre was {centres[-3:]}")  # type: ignore[return-value]
 
 
 # Hiding is timed on the scene item; the picture only has to follow within this.
 GONE_S = 3.0
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # closed again: nothing listens there
 
 
 def configure_obs(cli: Cli, obs_studio: ObsStudio) -> subprocess.CompletedProcess[str]:
@@ -271,17 +263,8 @@ def test_obs_config_setup_status_and_scenes(
 
 
 def test_obs_password_goes_to_the_keyring(keyring_cli: Cli, obs_studio: ObsStudio) -> None:
-    host, port, password = obs_studio.endpoint
-    saved = keyring_cli.run(
-        "obs",
-        "config",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--password-stdin",
-        input=password + "\n",
-    )
+    password = obs_studio.endpoint.password
+    saved = configure_obs(keyring_cli, obs_studio)
     assert "Password: saved in the system keyring" in ok(saved)
     assert "warning" not in saved.stderr
     assert not (keyring_cli.home / "config" / "obs-password.json").exists()
@@ -358,20 +341,7 @@ def test_fire_uploaded_image_shows_the_cached_local_file(
     image = tmp_path / "logo.png"
     image.write_bytes(encode_png(96, 64, rgb))
     set_tier(server, cli.email, "creator")  # type: ignore[attr-defined]
-    effect = as_json(
-        cli.run(
-            "effects",
-            "upload",
-            str(image),
-            "--name",
-            "Logo",
-            "--category",
-            "custom",
-            "--duration",
-            f"{SHOW_MS}ms",
-            "--json",
-        )
-    )
+    effect = as_json(cli.upload_logo(image, "--duration", f"{SHOW_MS}ms", "--json"))
 
     activation = as_json(live.fire(effect["slug"], "--json"))
     assert activation["obs"] == {"status": "shown"}
@@ -425,11 +395,9 @@ def test_fire_shake_moves_the_picture_then_restores_it_exactly(live: Live) -> No
     started = time.monotonic()
     fired = live.fire("shake", "--param", "amplitude=40", "--param", "durationMs=3000")
     assert "Fired shake (shake, 3s)" in ok(fired) and "shown in OBS" in fired.stdout
-    seen = set()
-    while time.monotonic() - started < 1.0:
-        t = item_transform(conn, GAMEPLAY, BACKDROP)
-        seen.add((t["positionX"], t["positionY"]))
-        time.sleep(0.02)
+    # Looked at while the shake lasts (3 s from when the command sent it, before it
+    # returned), however long starting the command took on a busy machine.
+    seen = places_seen(conn, GAMEPLAY, BACKDROP, 3.0 - (time.monotonic() - started))
     assert len(seen) > 5, "the backdrop did not move"
     assert max(abs(x - backdrop["positionX"]) for x, _ in seen) > 5
     wait_until(lambda: picture_shifted(shot(conn)), 1.5, "the program picture to move")
@@ -455,7 +423,7 @@ def test_fire_brb_switches_to_the_brb_scene_and_back(live: Live) -> None:
 
 def test_overlay_only_and_no_obs_touch_nothing_in_obs(live: Live) -> None:
     # OBS "down" for these commands: they must not even try to connect.
-    nowhere = {"STREAMFX_OBS_URL": f"ws://127.0.0.1:{closed_port()}"}
+    nowhere = {"STREAMFX_OBS_URL": f"ws://127.0.0.1:{free_port()}"}
     confetti = live.fire("confetti", env=nowhere)
     assert "Fired confetti (overlay" in ok(confetti) and "overlay page only" in confetti.stdout
     skipped = as_json(live.fire("sparkles", "--json", env=nowhere))
@@ -520,7 +488,7 @@ def test_effects_end_on_time_even_if_the_cli_is_killed(live: Live) -> None:
 
 
 def test_obs_down_exits_7_fast_and_the_trigger_is_still_recorded(live: Live) -> None:
-    nowhere = {"STREAMFX_OBS_URL": f"ws://127.0.0.1:{closed_port()}"}
+    nowhere = {"STREAMFX_OBS_URL": f"ws://127.0.0.1:{free_port()}"}
     started = time.monotonic()
     fired = live.fire("banner", env=nowhere)
     elapsed = time.monotonic() - started
@@ -637,6 +605,14 @@ def test_fire_imports_the_obs_bridge_only_to_draw(live: Live) -> None:
     assert any(m.startswith(BRIDGE) for m in imported_modules(live.cli, "fire", "flash"))
 
 
+# The pool is seen full within POOL_FULL_S of the hogs starting, and `fire` may take up to
+# 3 s (asserted below) after that: the hogs hold every thread for longer than both, so
+# `fire` never meets a pool that is full only for part of its run, however slowly the
+# hogs' requests or the command start on a busy machine.
+POOL_FULL_S = 3.0
+HOG_MS = int((POOL_FULL_S + 3.0 + 1.0) * 1000)
+
+
 def test_busy_obs_never_hangs_the_cli(live: Live, obs_studio: ObsStudio) -> None:
     """obs-websocket runs every message on a pool of one thread per CPU core, and
     each timed effect holds one until it ends: with all of them taken, `fire`
@@ -647,12 +623,21 @@ def test_busy_obs_never_hangs_the_cli(live: Live, obs_studio: ObsStudio) -> None
 
     hogs = [obs_studio.connect() for _ in range(os.cpu_count() or 2)]
     workers = [
-        threading.Thread(target=conn.batch, args=(sleep_ms(3000),), daemon=True) for conn in hogs
+        threading.Thread(target=conn.batch, args=(sleep_ms(HOG_MS),), daemon=True) for conn in hogs
     ]
+
+    def pool_full() -> bool:
+        # Letting a client in takes a pool thread: with none free, the connect times out.
+        try:
+            obs_studio.connect(timeout=0.5).close()
+        except ObsUnavailable:
+            return True
+        return False
+
     try:
         for worker in workers:
             worker.start()
-        time.sleep(0.3)  # every thread of the pool is sleeping now
+        wait_until(pool_full, POOL_FULL_S, "every thread of the pool to be sleeping", every=0.1)
         started = time.monotonic()
         fired = live.fire("flash", "--param", "opacity=1")
         elapsed = time.monotonic() - started

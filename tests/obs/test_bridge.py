@@ -43,9 +43,10 @@ from tests.support.obs_studio import (
     item_enabled,
     item_transform,
     near,
+    places_seen,
     program_scene,
-    wait_until,
 )
+from tests.support.waiting import wait_until
 
 if TYPE_CHECKING:
     from tests.support.obs_studio import ObsStudio, Picture
@@ -382,11 +383,8 @@ def test_shake_moves_the_picture_then_restores_exactly(stage: ObsConnection) -> 
     backdrop, nested = backdrop_transform(conn), streamfx_transform(conn)
     started = time.monotonic()
     draw(conn, make_render("shake", durationMs=1000, amplitude=24, frequencyHz=8))
-    seen = set()
-    while time.monotonic() - started < 0.7:
-        t = backdrop_transform(conn)
-        seen.add((t["positionX"], t["positionY"]))
-        time.sleep(0.03)
+    # Looked at while the shake lasts (1 s from the draw), however slowly each look goes.
+    seen = places_seen(conn, GAMEPLAY, BACKDROP, 1.0 - (time.monotonic() - started))
     assert len(seen) > 5, "the backdrop (what a viewer sees) did not move"
     assert max(abs(x - backdrop["positionX"]) for x, _ in seen) > 5
     wait_until(

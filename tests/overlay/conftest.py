@@ -150,51 +150,49 @@ class Overlay:
         )
 
 
-def decode_stats(context: Any, png: bytes) -> dict[str, Any]:
-    """Pixel statistics of a PNG, decoded in a blank page of the same browser."""
+# Decodes the PNG in `b64` onto an OffscreenCanvas whose 2D context is `g`.
+_DECODE_JS = """
+  const img = new Image();
+  img.src = 'data:image/png;base64,' + b64;
+  await img.decode();
+  const c = new OffscreenCanvas(img.width, img.height);
+  const g = c.getContext('2d');
+  g.drawImage(img, 0, 0);
+"""
+
+
+def _in_blank_page(context: Any, png: bytes, script: str, arg: Any = None) -> Any:
+    """Run `script` (given `b64`, `g`, `img` and `arg`) on the decoded PNG in a blank page
+    of the same browser."""
     import base64
 
     blank = context.new_page()
     try:
         return blank.evaluate(
-            f"""async (b64) => {{
-              const img = new Image();
-              img.src = 'data:image/png;base64,' + b64;
-              await img.decode();
-              const c = new OffscreenCanvas(img.width, img.height);
-              const g = c.getContext('2d');
-              g.drawImage(img, 0, 0);
-              const stats = ({PIXEL_STATS_JS})(g.getImageData(0, 0, img.width, img.height).data);
-              stats.width = img.width;
-              stats.height = img.height;
-              return stats;
-            }}""",
-            base64.b64encode(png).decode(),
+            f"async ([b64, arg]) => {{ {_DECODE_JS} {script} }}",
+            [base64.b64encode(png).decode(), arg],
         )
     finally:
         blank.close()
+
+
+def decode_stats(context: Any, png: bytes) -> dict[str, Any]:
+    """Pixel statistics of a PNG, decoded in a blank page of the same browser."""
+    return _in_blank_page(
+        context,
+        png,
+        f"""const stats = ({PIXEL_STATS_JS})(g.getImageData(0, 0, img.width, img.height).data);
+            stats.width = img.width;
+            stats.height = img.height;
+            return stats;""",
+    )
 
 
 def pixels_at(context: Any, png: bytes, points: list[tuple[int, int]]) -> list[list[int]]:
     """[r, g, b, a] of a PNG at each (x, y), decoded in a blank page of the same browser."""
-    import base64
-
-    blank = context.new_page()
-    try:
-        return blank.evaluate(
-            """async ([b64, points]) => {
-              const img = new Image();
-              img.src = 'data:image/png;base64,' + b64;
-              await img.decode();
-              const c = new OffscreenCanvas(img.width, img.height);
-              const g = c.getContext('2d');
-              g.drawImage(img, 0, 0);
-              return points.map(([x, y]) => [...g.getImageData(x, y, 1, 1).data]);
-            }""",
-            [base64.b64encode(png).decode(), points],
-        )
-    finally:
-        blank.close()
+    return _in_blank_page(
+        context, png, "return arg.map(([x, y]) => [...g.getImageData(x, y, 1, 1).data]);", points
+    )
 
 
 def close_to(pixel: list[int], hex_colour: str, tolerance: int = 3) -> bool:

@@ -6,6 +6,8 @@ Each test writes a screenshot of what it shows to test-artifacts/overlay/.
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from typing import Any
 
 from tests.overlay.conftest import (
     BANNERS_JS,
@@ -255,37 +257,43 @@ def test_shake_shakes_what_is_on_screen_by_the_kits_amplitude(open_overlay, arti
     assert (after["left"], after["top"]) == (rest["left"], rest["top"])
 
 
+def _particles_painted(overlay: Any, artifacts: Path, animation: str, **render: Any) -> Any:
+    """Fire a particle effect and photograph it in flight: the canvas's statistics then."""
+    settle_ms = render.pop("settle_ms")
+    activation = overlay.trigger(animation, **render)
+    assert activation["render"]["animation"] == animation
+    overlay.page.wait_for_function(
+        "() => window.streamfxOverlay.playing.particles > 0", timeout=2000
+    )
+    overlay.page.wait_for_timeout(settle_ms)
+    overlay.screenshot(artifacts / f"{animation}.png")
+    return overlay.canvas_stats()
+
+
+def _particles_cleared(overlay: Any) -> None:
+    overlay.page.wait_for_function(
+        "() => window.streamfxOverlay.playing.particles === 0", timeout=3000
+    )
+    assert overlay.canvas_stats()["painted"] == 0
+
+
 def test_confetti_paints_the_canvas_in_the_brand_colours_then_clears(open_overlay, artifacts):
     overlay = open_overlay()
-    page = overlay.page
-    activation = overlay.trigger("confetti", durationMs=1800)
-    assert activation["render"]["animation"] == "confetti"
-    page.wait_for_function("() => window.streamfxOverlay.playing.particles > 0", timeout=2000)
-    page.wait_for_timeout(450)
-    overlay.screenshot(artifacts / "confetti.png")
-    stats = overlay.canvas_stats()
+    stats = _particles_painted(overlay, artifacts, "confetti", durationMs=1800, settle_ms=450)
     assert stats["painted"] > 3000, stats
     brand = {PALETTE["primary"], PALETTE["secondary"], PALETTE["accent"]}
     assert brand <= set(stats["colours"]), stats["colours"]
     # Solid pieces are only ever brand colours.
     solid = sum(stats["colours"].values())
     assert sum(n for c, n in stats["colours"].items() if c in brand) >= 0.95 * solid
-    page.wait_for_function("() => window.streamfxOverlay.playing.particles === 0", timeout=3000)
-    assert overlay.canvas_stats()["painted"] == 0
+    _particles_cleared(overlay)
 
 
 def test_sparkles_paint_the_canvas_then_clear(open_overlay, artifacts):
     overlay = open_overlay()
-    page = overlay.page
-    activation = overlay.trigger("sparkles", durationMs=2000)
-    assert activation["render"]["animation"] == "sparkles"
-    page.wait_for_function("() => window.streamfxOverlay.playing.particles > 0", timeout=2000)
-    page.wait_for_timeout(700)
-    overlay.screenshot(artifacts / "sparkles.png")
-    stats = overlay.canvas_stats()
+    stats = _particles_painted(overlay, artifacts, "sparkles", durationMs=2000, settle_ms=700)
     assert stats["painted"] > 500, stats
-    page.wait_for_function("() => window.streamfxOverlay.playing.particles === 0", timeout=3000)
-    assert overlay.canvas_stats()["painted"] == 0
+    _particles_cleared(overlay)
 
 
 def test_clear_message_empties_the_screen_and_the_queues(open_overlay, artifacts):

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.support.accounts import TestCreator
 from tests.support.live_server import LiveServer
-from tests.support.media import png, upload
+from tests.support.two_creators import ALICES_PRIMARY, alices_things
 from tests.support.ws import live, next_of
 
 from .helpers import assert_nothing_queued, openapi_spec, operations
@@ -33,26 +31,6 @@ RESOURCE_OF = {
 }
 # Valid values for other body fields, so the id is what gets judged.
 FILLERS: dict[str, Any] = {"platform": "twitch", "name": "Bob's now"}
-ALICES_PRIMARY = "#13579B"
-
-
-@pytest.fixture
-def alice_and_bob(make_creator) -> tuple[TestCreator, TestCreator]:
-    return make_creator("creator"), make_creator("creator")
-
-
-def _alices_things(alice: TestCreator) -> dict[str, dict[str, Any]]:
-    kit = alice.client.post(
-        "/api/brand-kit", json={"name": "Alice's look", "colorPalette": {"primary": ALICES_PRIMARY}}
-    ).json()
-    session = alice.client.post(
-        "/api/sessions/start", json={"platform": "twitch", "brandKitId": kit["id"]}
-    ).json()
-    effect = alice.client.post(
-        "/api/effects", json={"name": "Alice wave", "category": "alert", "kind": "flash"}
-    ).json()
-    uploaded = upload(alice.client, png(rgb=(1, 2, 250)), name="Alice logo").json()
-    return {"kit": kit, "session": session, "effect": effect, "upload": uploaded}
 
 
 def _ids(things: dict[str, dict[str, Any]]) -> dict[str, str]:
@@ -109,7 +87,7 @@ def _probes(alice_ids: dict[str, str], bobs_ids: dict[str, str]) -> list[tuple[s
     return probes
 
 
-def test_bob_gets_404_for_every_route_that_names_alices_things(
+def test_bob_gets_404_for_every_route_that_namesalices_things(
     server: LiveServer, alice_and_bob: tuple[TestCreator, TestCreator]
 ):
     alice, bob = alice_and_bob
@@ -121,7 +99,7 @@ def test_bob_gets_404_for_every_route_that_names_alices_things(
         live(server, bob.access_token) as bobs_socket,
         live(server, bob_key) as bobs_overlay,
     ):
-        things = _alices_things(alice)
+        things = alices_things(alice)
         alice_ids = _ids(things)
         bobs_kit = bob.client.post("/api/brand-kit", json={"name": "Bob's look"}).json()
         # Bob's own live session: starting one with Alice's kit must be refused for the

@@ -30,6 +30,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from tests.support.accounts import PASSWORD, login, register
+from tests.support.cli import Cli
 from tests.support.live_server import LiveServer, free_port
 from tests.support.media import png, upload
 from tests.support.ws import live, recv, send, ws_url
@@ -165,56 +166,35 @@ def test_no_secret_reaches_the_server_log(logged_server: LiveServer):
 # -- the CLI ---------------------------------------------------------------------------
 
 
-def _cli_env(home: Path) -> dict[str, str]:
-    outside = (
-        "DBUS_SESSION_BUS_ADDRESS",
-        "STREAMFX_SERVER",
-        "STREAMFX_OBS_URL",
-        "STREAMFX_OBS_PASSWORD",
-    )
-    env = {k: v for k, v in os.environ.items() if k not in outside}
-    # No keyring on this "machine": the sign-in goes to the 0600 fallback file.
-    env.update(PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring", STREAMFX_HOME=str(home))
-    return env
-
-
 def test_cli_prints_no_secret(tmp_path: Path):
-    home = tmp_path / "home"
-    env = _cli_env(home)
+    # No keyring on this "machine": the sign-in goes to the 0600 fallback file.
+    cli = Cli.without_keyring(tmp_path / "home")
     secrets = Secrets()
     secrets.add("password", PASSWORD)
     outputs: list[str] = []
 
-    def streamfx(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        done = subprocess.run(
-            [sys.executable, "-m", "streamfx_cli", *args],
-            input=stdin,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+    def seen(args: tuple[str, ...], done: subprocess.CompletedProcess) -> None:
         outputs.append(f"$ streamfx {' '.join(args)}\n{done.stdout}{done.stderr}")
-        stored = home / "config" / "credentials.json"
-        if stored.exists():
-            tokens = json.loads(stored.read_text())
+        if cli.credentials_file.exists():
+            tokens = json.loads(cli.credentials_file.read_text())
             secrets.add("access token", tokens["access_token"])
             secrets.add("refresh token", tokens["refresh_token"])
+
+    def streamfx(*args: str) -> subprocess.CompletedProcess:
+        done = cli.run(*args, timeout=60)
+        seen(args, done)
+        return done
+
+    def log_in(password: str) -> subprocess.CompletedProcess:
+        done = cli.login(server.url, "me@example.com", password)
+        seen(("login", "--server", server.url, "--email", "me@example.com"), done)
         return done
 
     with own_server(tmp_path / "data") as server:
         register(server, "me@example.com")
-        done = streamfx(
-            "login",
-            "--server",
-            server.url,
-            "--email",
-            "me@example.com",
-            "--password-stdin",
-            stdin=PASSWORD + "\n",
-        )
+        done = log_in(PASSWORD)
         assert done.returncode == 0, done.stderr
-        creds = home / "config" / "credentials.json"
+        creds = cli.credentials_file
         assert stat.S_IMODE(creds.stat().st_mode) == 0o600
         assert stat.S_IMODE(creds.parent.stat().st_mode) == 0o700
         # An overlay key exists for this account; no command below may show it.
@@ -240,15 +220,7 @@ def test_cli_prints_no_secret(tmp_path: Path):
             assert done.returncode == 0, f"{command}: {done.stderr}"
         # A wrong password, typed on stdin, is not echoed either.
         secrets.add("wrong password", WRONG_PASSWORD)
-        bad = streamfx(
-            "login",
-            "--server",
-            server.url,
-            "--email",
-            "me@example.com",
-            "--password-stdin",
-            stdin=WRONG_PASSWORD + "\n",
-        )
+        bad = log_in(WRONG_PASSWORD)
         assert bad.returncode == 3
         assert streamfx("logout").returncode == 0
 

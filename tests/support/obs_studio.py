@@ -11,12 +11,13 @@ and the helpers both use (pictures, screenshots, a standard stage).
 from __future__ import annotations
 
 import base64
+import contextlib
+import itertools
 import os
 import secrets
 import select
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import time
@@ -29,6 +30,9 @@ from typing import NamedTuple
 
 from streamfx_cli.obs.connection import ObsConnection
 from streamfx_cli.obs.errors import ObsError
+
+from .live_server import free_port
+from .waiting import wait_until
 
 CANVAS = (640, 360)  # small: OBS renders in software under Xvfb on 2 cores
 FPS = 30
@@ -43,12 +47,6 @@ class ObsEndpoint(NamedTuple):
 
 class ObsExited(RuntimeError):
     pass
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _write_config(home: Path, port: int, password: str) -> None:
@@ -109,7 +107,7 @@ class ObsStudio:
         self.home = workdir / "home"
         self.log_path = workdir / "obs.log"
         self.xvfb_log = workdir / "xvfb.log"
-        self.endpoint = ObsEndpoint("127.0.0.1", _free_port(), secrets.token_urlsafe(16))
+        self.endpoint = ObsEndpoint("127.0.0.1", free_port(), secrets.token_urlsafe(16))
         self.display: str | None = None
         self.startup_s: float | None = None
         self._xvfb: subprocess.Popen[bytes] | None = None
@@ -289,6 +287,31 @@ def encode_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     )
 
 
+def _unfilter(ftype: int, line: bytearray, prev: bytearray, bpp: int) -> None:
+    """Undo one row's PNG filter in place. One loop per filter type, with nothing else in
+    it: a screenshot is decoded while the effect it looks for is on screen, so the decode
+    has to stay well under a second even on a busy machine."""
+    stride = len(line)
+    if ftype == 1:  # each channel is a running sum along the row
+        for k in range(bpp):
+            line[k::bpp] = bytes(v & 0xFF for v in itertools.accumulate(line[k::bpp]))
+    elif ftype == 2:
+        line[:] = bytes((x + b) & 0xFF for x, b in zip(line, prev, strict=True))
+    elif ftype in (3, 4):
+        # The first pixel has no left neighbour (a = c = 0): both filters then add b, halved
+        # for Average.
+        for i in range(bpp):
+            line[i] = (line[i] + (prev[i] // 2 if ftype == 3 else prev[i])) & 0xFF
+        if ftype == 3:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + (line[i - bpp] + prev[i]) // 2) & 0xFF
+            return
+        for i in range(bpp, stride):
+            a, b, c = line[i - bpp], prev[i], prev[i - bpp]
+            pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else (b if pb <= pc else c))) & 0xFF
+
+
 def decode_png(data: bytes) -> Picture:
     """Decode the 8-bit RGB/RGBA, non-interlaced PNGs that OBS produces."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
@@ -313,21 +336,7 @@ def decode_png(data: bytes) -> Picture:
     for y in range(height):
         start = y * (stride + 1)
         ftype, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b = prev[i]
-            c = prev[i - bpp] if i >= bpp else 0
-            if ftype == 1:
-                line[i] = (line[i] + a) & 0xFF
-            elif ftype == 2:
-                line[i] = (line[i] + b) & 0xFF
-            elif ftype == 3:
-                line[i] = (line[i] + (a + b) // 2) & 0xFF
-            elif ftype == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
-                line[i] = (line[i] + pred) & 0xFF
+        _unfilter(ftype, line, prev, bpp)
         if bpp == 4:
             out += line
         else:
@@ -372,18 +381,7 @@ def take_screenshot(
     return decode_png(base64.b64decode(encoded))
 
 
-# -- waiting and looking --------------------------------------------------------
-
-
-def wait_until(predicate: Callable[[], object], timeout: float, what: str) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.02)
+# -- looking --------------------------------------------------------------------
 
 
 def near(rgb: tuple[int, ...], want: tuple[int, int, int], tolerance: int = 3) -> bool:
@@ -416,6 +414,23 @@ def item_enabled(conn: ObsConnection, source: str, scene: str = "StreamFX") -> b
             {"sceneName": scene, "sceneItemId": item_id(conn, scene, source)},
         )["sceneItemEnabled"]
     )
+
+
+def places_seen(
+    conn: ObsConnection, scene: str, source: str, within: float, enough: int = 6
+) -> set[tuple[object, object]]:
+    """Where `source` sat in `scene`, looked at until `enough` different places were seen or
+    `within` seconds (what is left of the effect moving it) have passed."""
+    seen: set[tuple[object, object]] = set()
+
+    def look() -> bool:
+        t = item_transform(conn, scene, source)
+        seen.add((t["positionX"], t["positionY"]))
+        return len(seen) >= enough
+
+    with contextlib.suppress(AssertionError):
+        wait_until(look, within, f"{source} to move")
+    return seen
 
 
 def item_transform(conn: ObsConnection, scene: str, source: str) -> dict[str, object]:
@@ -537,8 +552,8 @@ __all__ = [
     "near",
     "obs_rgb",
     "obs_studio_or_skip",
+    "places_seen",
     "program_scene",
     "take_screenshot",
-    "wait_until",
     "write_wav",
 ]

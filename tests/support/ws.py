@@ -8,6 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import Close
 from websockets.sync.client import ClientConnection, connect
 
 from tests.support.live_server import LiveServer
@@ -45,3 +48,13 @@ def next_of(ws: ClientConnection, kind: str, timeout: float = 5) -> dict[str, An
         message = recv(ws, max(0.01, deadline - time.monotonic()))
         if message["type"] == kind:
             return message
+
+
+def close_of(ws: ClientConnection, timeout: float = 5) -> tuple[Close | None, list[dict]]:
+    """Read until the server closes; returns its close frame and what came before it."""
+    seen: list[dict] = []
+    deadline = time.monotonic() + timeout
+    with pytest.raises(ConnectionClosed) as info:
+        while True:
+            seen.append(recv(ws, max(0.01, deadline - time.monotonic())))
+    return info.value.rcvd, seen

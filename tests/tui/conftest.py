@@ -10,10 +10,8 @@ signed in as the same account.
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -27,16 +25,18 @@ from streamfx_cli.client import Client, Session
 from streamfx_cli.credentials import CredentialStore, Login
 from streamfx_cli.obs import ObsConnection
 from streamfx_cli.tui.app import StreamFXApp
-from tests.support.accounts import login, register, set_tier
-from tests.support.live_server import LiveServer
+from tests.support.accounts import new_creator
+from tests.support.cli import DEVELOPER_SETTINGS, Cli
+from tests.support.live_server import LiveServer, free_port
+from tests.support.waiting import wait_until_async
 
 from .screen import svg_lines
 
 SIZE = (120, 36)
+# How long a notification may wait behind the messages queued before it (a repaint or
+# two): a fraction of a second even on a busy machine.
+NOTICE_S = 2.0
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "tui"
-NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-# The developer's own settings must not leak into what is under test.
-_OUTSIDE = ("STREAMFX_SERVER", "STREAMFX_OBS_URL", "STREAMFX_OBS_PASSWORD", "STREAMFX_HOME")
 
 
 def run(coro: Awaitable[Any]) -> Any:
@@ -65,8 +65,12 @@ class Account:
     @property
     def env(self) -> dict[str, str]:
         """Environment for a `streamfx` subprocess signed in as this account."""
-        base = {k: v for k, v in os.environ.items() if k not in _OUTSIDE}
-        return {**base, **NO_KEYRING, "STREAMFX_HOME": str(self.home)}
+        return self.cli.env
+
+    @property
+    def cli(self) -> Cli:
+        """The `streamfx` command, signed in as this account."""
+        return Cli.without_keyring(self.home)
 
     def client_factory(self) -> Callable[[], Client]:
         store = self.store
@@ -74,25 +78,22 @@ class Account:
 
     # -- the API, as a second device would use it ------------------------------------
 
-    def get(self, path: str, **kw: Any) -> Any:
-        response = self.http.get(path, **kw)
-        response.raise_for_status()
-        return response.json()
-
-    def post(self, path: str, **kw: Any) -> Any:
-        response = self.http.post(path, **kw)
+    def _json(self, method: str, path: str, **kw: Any) -> Any:
+        response = self.http.request(method, path, **kw)
         response.raise_for_status()
         return response.json() if response.content else None
 
+    def get(self, path: str, **kw: Any) -> Any:
+        return self._json("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Any:
+        return self._json("POST", path, **kw)
+
     def put(self, path: str, **kw: Any) -> Any:
-        response = self.http.put(path, **kw)
-        response.raise_for_status()
-        return response.json()
+        return self._json("PUT", path, **kw)
 
     def patch(self, path: str, **kw: Any) -> Any:
-        response = self.http.patch(path, **kw)
-        response.raise_for_status()
-        return response.json()
+        return self._json("PATCH", path, **kw)
 
     def start_session(self, platform: str = "twitch", **body: Any) -> dict[str, Any]:
         return self.post("/api/sessions/start", json={"platform": platform, **body})
@@ -116,32 +117,18 @@ class Account:
 
 
 def sign_in(server: LiveServer, home: Path, tier: str | None = None) -> Account:
-    created = register(server)
-    if tier is not None:
-        set_tier(server, created["email"], tier)
-    tokens = login(server, created["email"])
+    made = new_creator(server, tier)
     CredentialStore(home / "config").save(
-        Login(
-            server.url,
-            created["email"],
-            created["id"],
-            tokens["accessToken"],
-            tokens["refreshToken"],
-        )
+        Login(server.url, made.email, made.id, made.access_token, made.refresh_token)
     )
-    http = httpx.Client(
-        base_url=server.url,
-        headers={"Authorization": f"Bearer {tokens['accessToken']}"},
-        timeout=10,
-    )
-    return Account(server, created["email"], created["id"], home, http)
+    return Account(server, made.email, made.id, home, made.client)
 
 
 @pytest.fixture
 def panel_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """STREAMFX_HOME for the panel in this process; tokens in the 0600 file."""
     home = tmp_path / "home"
-    for name in _OUTSIDE:
+    for name in DEVELOPER_SETTINGS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("STREAMFX_HOME", str(home))
     monkeypatch.setenv("STREAMFX_NO_KEYRING", "1")
@@ -167,15 +154,9 @@ def creator_account(server: LiveServer, panel_home: Path) -> Iterator[Account]:
 # -- OBS ------------------------------------------------------------------------------
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def no_obs_factory() -> Callable[[], ObsConnection]:
     """OBS is not running: nothing listens on the port."""
-    port = closed_port()
+    port = free_port()
     return lambda: ObsConnection("127.0.0.1", port, "", timeout=0.5)
 
 
@@ -195,7 +176,8 @@ class CountingFactory:
 def obs_ready(obs_studio: Any) -> Iterator[Any]:
     """The session's OBS with the standard stage and StreamFX set up, effects idle."""
     from streamfx_cli.obs.setup import setup
-    from tests.support.obs_studio import build_stage, effects_idle, wait_until
+    from tests.support.obs_studio import build_stage, effects_idle
+    from tests.support.waiting import wait_until
 
     with obs_studio.connect() as conn:
         build_stage(conn)
@@ -273,6 +255,14 @@ class Panel:
         """Whether any notification so far contains `fragment`."""
         return any(fragment in f"{n.title}: {n.message}" for n in self.notes)
 
+    async def notified(self, fragment: str, timeout: float = NOTICE_S) -> bool:
+        """Whether a notification containing `fragment` is shown, waiting for it.
+
+        `notify` only posts a message: a notification is seen when the app's queue gets
+        to it, which on a busy machine can be after the screen change the same call made.
+        """
+        return await self.wait(lambda: self.said(fragment), timeout, repr(fragment))
+
     def feed(self) -> list[list[str]]:
         return self.app.main.feed.rows()
 
@@ -324,17 +314,8 @@ async def wait_for(
     pilot: Any, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "it"
 ) -> Any:
     """Let the app run until `predicate()` is truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            text = "\n".join(screen_lines(pilot.app))
-            raise AssertionError(
-                f"timed out after {timeout:g} s waiting for {what}; screen:\n{text}"
-            )
-        await pilot.pause(0.05)
+    screen = lambda: "screen:\n" + screen_text(pilot.app)  # noqa: E731
+    return await wait_until_async(predicate, timeout, what, pause=pilot.pause, seen=screen)
 
 
 async def wait_in_thread(pilot: Any, fn: Callable[[], Any]) -> Any:

@@ -75,7 +75,7 @@ def test_switching_the_active_kit_saves_it_and_changes_what_may_fire(
             await panel.wait(lambda: "Calm (active)" in panel.text(), 3, "the switch")
             me = await panel.blocking(lambda: account.get("/api/auth/me"))
             assert me["settings"]["activeBrandKitId"] == calm["id"]
-            assert panel.said("Active brand kit: Calm")
+            assert await panel.notified("Active brand kit: Calm")
             assert "primary    #3366FF" in panel.text()
             # Calm only allows alerts: the rest of the grid greys out.
             await panel.wait(lambda: "Confetti · not in kit" in panel.text(), 2, "greyed tiles")

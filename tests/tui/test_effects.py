@@ -3,15 +3,15 @@ the activity feed, against the real server; the OBS parts against the real OBS S
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import functools
 import time
 
 from textual.command import CommandPalette
 
 from streamfx_cli.obs.setup import TEXT as TEXT_SOURCE
 from streamfx_cli.tui.widgets import EffectTile
-from tests.support.obs_studio import effects_idle, item_enabled, wait_until
+from tests.support.obs_studio import effects_idle, item_enabled
+from tests.support.waiting import wait_until
 
 from .conftest import Account, CountingFactory, make_app, run, running
 
@@ -120,7 +120,7 @@ def test_without_obs_the_effect_is_recorded_and_the_streamer_told(account: Accou
                 6,
                 "the failure in the feed",
             )
-            assert panel.said("Recorded, but not shown in OBS")
+            assert await panel.notified("Recorded, but not shown in OBS")
             assert account.activations(session["id"])["byEffect"] == {"banner": 1}
 
     run(scenario())
@@ -219,14 +219,7 @@ def test_command_palette_fires_an_effect_by_name(account: Account) -> None:
 def test_feed_shows_activations_from_other_processes_within_a_second(account: Account) -> None:
     account.start_session()
 
-    def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "streamfx_cli", *args],
-            env=account.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+    cli = functools.partial(account.cli.run, timeout=60)
 
     async def scenario() -> None:
         async with running(make_app(account)) as panel:

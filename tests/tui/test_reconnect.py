@@ -9,7 +9,8 @@ import httpx
 
 from streamfx_cli.obs.setup import TEXT
 from tests.support.live_server import start_server
-from tests.support.obs_studio import effects_idle, item_enabled, wait_until
+from tests.support.obs_studio import effects_idle, item_enabled
+from tests.support.waiting import wait_until
 
 from .conftest import Account, CountingFactory, make_app, run, running, sign_in
 
@@ -53,7 +54,7 @@ def test_live_events_come_back_after_a_server_restart(tmp_path: Path, panel_home
                 )
                 assert time.monotonic() - back < 2.0
                 assert "· live" in header(panel)
-                assert panel.said("Connected to the server again")
+                assert await panel.notified("Connected to the server again")
 
                 await panel.blocking(fire_banner)
                 fired = time.monotonic()
@@ -77,7 +78,7 @@ def test_obs_comes_back_within_two_seconds_after_a_restart(account: Account, obs
             await panel.wait(lambda: panel.app.state.obs.connected, 10, "OBS to connect")
             await panel.blocking(obs_ready.stop)
             await panel.wait(lambda: "OBS · reconnecting" in header(panel), 3, "OBS lost")
-            assert panel.said("Lost OBS")
+            assert await panel.notified("Lost OBS")
 
             # Firing while OBS is away records the effect and says it was not shown.
             await panel.press(str(panel.app.order.index(panel.app.effects["fx_flash"]) + 1))

@@ -41,7 +41,7 @@ def test_a_frozen_obs_never_holds_up_the_panel(
             await panel.wait(
                 lambda: panel.feed_row("Banner")[3] == "not shown in OBS", 8, "OBS to time out"
             )
-            assert panel.said("Recorded, but not shown in OBS")
+            assert await panel.notified("Recorded, but not shown in OBS")
 
     run(scenario())
 

@@ -75,7 +75,7 @@ def test_start_session_with_platform_and_brand_kit_pickers(creator_account: Acco
             assert "● LIVE" in text
             assert 'youtube · "Friday" · kit Calm' in text
             assert "Calm (this session's)" in text  # the kit firing will use
-            assert panel.said("Session started")
+            assert await panel.notified("Session started")
             start = panel.app.main.query_one("#session-start", Button)
             assert start.disabled, "a second session cannot be started while one is live"
 

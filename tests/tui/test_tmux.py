@@ -4,23 +4,25 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shlex
 import shutil
 import signal
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.support.cli import NO_KEYRING, Cli, streamfx_argv
 from tests.support.live_server import free_port
+from tests.support.waiting import wait_until
 
-from .conftest import NO_KEYRING, Account, closed_port
+from .conftest import Account
 
 START_S = 40.0  # Textual and a fresh server start slowly on a loaded 2-core machine
 
@@ -91,14 +93,12 @@ class Tmux:
         return self._run("capture-pane", "-p", "-t", self.session, check=False).stdout
 
     def wait_for(self, *fragments: str, timeout: float = 15.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
+        def shown() -> str | None:
             text = self.screen()
-            if all(f in text for f in fragments):
-                return text
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {fragments!r}; screen:\n{text}")
-            time.sleep(0.1)
+            return text if all(f in text for f in fragments) else None
+
+        screen = lambda: "screen:\n" + self.screen()  # noqa: E731
+        return wait_until(shown, timeout, repr(fragments), every=0.1, seen=screen)
 
     def exited(self) -> bool:
         out = self._run("list-panes", "-t", self.session, "-F", "#{pane_dead}", check=False)
@@ -106,11 +106,10 @@ class Tmux:
 
     def kill(self) -> None:
         self._run("kill-server", check=False)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            if self._run("list-sessions", check=False).returncode != 0:
-                return  # no server answers on the socket any more
-            time.sleep(0.05)
+        # Until no server answers on the socket any more.
+        with contextlib.suppress(AssertionError):
+            gone = lambda: self._run("list-sessions", check=False).returncode != 0  # noqa: E731
+            wait_until(gone, 5, "tmux to exit", every=0.05)
 
 
 @pytest.fixture
@@ -123,12 +122,37 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
 
 
 def streamfx(*args: str) -> str:
-    return " ".join(shlex.quote(a) for a in (sys.executable, "-m", "streamfx_cli", *args))
+    return " ".join(shlex.quote(a) for a in streamfx_argv(*args))
+
+
+@dataclass
+class UpMachine:
+    """A streamer's machine before the first `streamfx up`: no account, no server yet."""
+
+    home: Path
+    url: str
+    cli: Callable[..., subprocess.CompletedProcess]
+
+
+@pytest.fixture
+def up(tmp_path: Path, tmux: Tmux) -> UpMachine:
+    """The machine's settings: a free server port, no keyring, no OBS; `tmux` uses them."""
+    home = tmp_path / "up-home"
+    url = f"http://127.0.0.1:{free_port()}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMUX", "STREAMFX_"))}
+    env.update(
+        NO_KEYRING,
+        STREAMFX_HOME=str(home),
+        STREAMFX_SERVER=url,
+        STREAMFX_OBS_URL=f"ws://127.0.0.1:{free_port()}",
+    )
+    tmux.env = env
+    return UpMachine(home, url, functools.partial(Cli(home, env).run, timeout=60))
 
 
 def test_tui_in_a_terminal_fires_with_a_number_key(account: Account, tmux: Tmux) -> None:
     session = account.start_session("twitch")
-    tmux.env = {**account.env, "STREAMFX_OBS_URL": f"ws://127.0.0.1:{closed_port()}"}
+    tmux.env = {**account.env, "STREAMFX_OBS_URL": f"ws://127.0.0.1:{free_port()}"}
     tmux.start(streamfx("tui"))
     tmux.wait_for("1 Confetti", "· live", "● LIVE", timeout=START_S)
     tmux.send("1")
@@ -137,10 +161,7 @@ def test_tui_in_a_terminal_fires_with_a_number_key(account: Account, tmux: Tmux)
     assert rows and "overlay only" in rows[0], screen
     assert account.activations(session["id"])["byEffect"] == {"confetti": 1}
     tmux.send("q")
-    deadline = time.monotonic() + 15
-    while not tmux.exited():
-        assert time.monotonic() < deadline, "the panel did not quit on q"
-        time.sleep(0.1)
+    wait_until(tmux.exited, 15, "the panel to quit on q", every=0.1)
 
 
 def _health(url: str) -> bool:
@@ -151,28 +172,11 @@ def _health(url: str) -> bool:
 
 
 def test_up_first_run_creates_the_owner_starts_the_server_and_opens_the_panel(
-    tmp_path: Path, tmux: Tmux
+    up: UpMachine, tmux: Tmux
 ) -> None:
-    home = tmp_path / "up-home"
-    url = f"http://127.0.0.1:{free_port()}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMUX", "STREAMFX_"))}
-    env.update(
-        NO_KEYRING,
-        STREAMFX_HOME=str(home),
-        STREAMFX_SERVER=url,
-        STREAMFX_OBS_URL=f"ws://127.0.0.1:{closed_port()}",
-    )
-    tmux.env = env
+    home, url = up.home, up.url
     pid_file = home / "data" / "server.pid"
-
-    def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "streamfx_cli", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+    cli = up.cli
 
     try:
         tmux.start(streamfx("up"))
@@ -196,10 +200,7 @@ def test_up_first_run_creates_the_owner_starts_the_server_and_opens_the_panel(
         assert "owner" in me.stdout
 
         tmux.send("q")
-        deadline = time.monotonic() + 15
-        while not tmux.exited():
-            assert time.monotonic() < deadline, "the panel did not quit on q"
-            time.sleep(0.1)
+        wait_until(tmux.exited, 15, "the panel to quit on q", every=0.1)
         assert _health(url), "quitting the panel leaves the server running"
 
         # A second `up`: already signed in, the server already up: straight to the panel.
@@ -225,31 +226,13 @@ def test_up_first_run_creates_the_owner_starts_the_server_and_opens_the_panel(
 
 
 def test_up_signs_in_to_a_running_server_and_restarts_a_stopped_one(
-    tmp_path: Path, tmux: Tmux
+    up: UpMachine, tmux: Tmux
 ) -> None:
     """Not the first run: the account exists, the server is down; `up` starts it and asks
     only for the sign-in."""
-    home = tmp_path / "up-home"
-    url = f"http://127.0.0.1:{free_port()}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMUX", "STREAMFX_"))}
-    env.update(
-        NO_KEYRING,
-        STREAMFX_HOME=str(home),
-        STREAMFX_SERVER=url,
-        STREAMFX_OBS_URL=f"ws://127.0.0.1:{closed_port()}",
-    )
-    tmux.env = env
+    home, url = up.home, up.url
     pid_file = home / "data" / "server.pid"
-
-    def cli(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "streamfx_cli", *args],
-            env=env,
-            input=input,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+    cli = up.cli
 
     try:
         # Set up an account with `up` itself (scripted), then sign out and stop the server.

@@ -15,7 +15,8 @@ from streamfx_server.errors import APIError
 from streamfx_server.infra.db import Database
 from streamfx_server.state import AppState
 from streamfx_server.triggering import trigger_async
-from tests.unit.test_triggering import add_creator
+from tests.support.rows import add_creator
+from tests.support.waiting import wait_until_async
 
 
 @pytest.fixture
@@ -100,8 +101,10 @@ def test_a_batch_commits_while_every_worker_thread_waits_for_it(db: Database) ->
     """The server's worker threads (the `def` endpoints) may all be waiting for the write
     lock that a batch holds: the batch's COMMIT must not need one of them."""
     go = threading.Event()
+    waiting: list[int] = []
 
     def other_writer(n: int) -> None:
+        waiting.append(n)
         go.wait(10)
         with db.write() as conn:
             conn.execute("INSERT INTO t (n) VALUES (?)", (n,))
@@ -116,7 +119,10 @@ def test_a_batch_commits_while_every_worker_thread_waits_for_it(db: Database) ->
             asyncio.create_task(anyio.to_thread.run_sync(other_writer, n))
             for n in range(1, int(workers) + 1)
         ]
-        await asyncio.sleep(0.2)  # all of them started, holding every worker thread
+        # All of them started, holding every worker thread.
+        await wait_until_async(
+            lambda: len(waiting) == len(others), 10, "every worker", pause=asyncio.sleep
+        )
         await asyncio.wait_for(db.run_async(job), 10)
         await asyncio.wait_for(asyncio.gather(*others), 10)
         return len(others)

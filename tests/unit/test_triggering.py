@@ -9,11 +9,9 @@ from typing import Any
 import pytest
 
 from streamfx_server.errors import APIError
-from streamfx_server.identity import Creator
-from streamfx_server.infra.ids import iso
-from streamfx_server.sessions import EMPTY_METRICS
 from streamfx_server.state import AppState
 from streamfx_server.triggering import trigger_async
+from tests.support.rows import add_creator
 
 HISTORY = 1_000_000
 
@@ -21,22 +19,6 @@ HISTORY = 1_000_000
 def trigger(state: AppState, *args: Any) -> dict[str, Any]:
     """Fire through the real (group-commit) path from a test's plain function."""
     return asyncio.run(trigger_async(state, *args))
-
-
-def add_creator(state: AppState, creator_id: str = "cr_a") -> Creator:
-    stamp = iso()
-    with state.db.write() as conn:
-        conn.execute(
-            "INSERT INTO creators (id, email, display_name, password_hash, created_at, "
-            "updated_at) VALUES (?, ?, 'A', 'x', ?, ?)",
-            (creator_id, f"{creator_id}@example.com", stamp, stamp),
-        )
-        conn.execute(
-            "INSERT INTO stream_sessions (id, creator_id, platform, status, start_time, metrics) "
-            "VALUES (?, ?, 'twitch', 'active', ?, ?)",
-            (f"ss_{creator_id}", creator_id, stamp, EMPTY_METRICS),
-        )
-    return Creator(creator_id, f"{creator_id}@example.com", "A", "member", "free", "as_x")
 
 
 def test_a_million_past_activations_do_not_slow_the_cooldown_check(state: AppState):
@@ -55,15 +37,17 @@ def test_a_million_past_activations_do_not_slow_the_cooldown_check(state: AppSta
         )
     assert state.db.one("SELECT COUNT(*) FROM effect_activations")[0] == HISTORY
 
-    started = time.perf_counter()
+    # Timed in CPU seconds of this process: a scan costs them however busy the machine
+    # is, while the wall clock also counts the time other processes had the CPU.
+    started = time.process_time()
     activation = trigger(state, creator, "confetti", None, None, "hotkey")
-    first = time.perf_counter() - started
+    first = time.process_time() - started
     assert activation["render"]["animation"] == "confetti"
 
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(APIError) as info:
         trigger(state, creator, "confetti", None, None, "hotkey")
-    refused = time.perf_counter() - started
+    refused = time.process_time() - started
     assert info.value.status == 429
     assert 0 < info.value.extra["retryAfterMs"] <= 1000
     # A scan of a million rows takes far longer than this on any machine.
