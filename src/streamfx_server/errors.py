@@ -44,6 +44,18 @@ class APIError(Exception):
             self.headers.update(BEARER)
 
 
+def retry_later(status: int, code: str, message: str, wait: int) -> APIError:
+    """A refusal to retry after `wait` seconds: 429 or 503, with Retry-After and `retryAfter`."""
+    return APIError(
+        status,
+        code,
+        message,
+        hint=f"Try again in {wait} seconds.",
+        headers={"Retry-After": str(wait)},
+        extra={"retryAfter": wait},
+    )
+
+
 def not_found(what: str) -> APIError:
     return APIError(
         404, "not_found", f"No {what} with that id.", hint="Check the id and that you own it."

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.accounts import PASSWORD, register
+from tests.support.accounts import PASSWORD, register, set_tier
 from tests.support.live_server import LiveServer
 
 from .helpers import bearer, own_server
@@ -98,23 +98,7 @@ def test_login_and_set_tier_find_bob_by_any_spelling(bobs_server: LiveServer):
         json={"email": INVISIBLE["zero-width space"], "password": PASSWORD},
     )
     assert hidden.status_code == 422
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "streamfx_cli",
-            "server",
-            "accounts",
-            "set-tier",
-            FULLWIDTH_BOB,
-            "creator",
-            "--data-dir",
-            str(server.data_dir),
-        ],
-        env=server.env,
-        check=True,
-        capture_output=True,
-    )
+    set_tier(server, FULLWIDTH_BOB, "creator")
     tiers = {a["email"]: a["tier"] for a in _accounts(server)}
     assert tiers[BOB] == "creator"
 

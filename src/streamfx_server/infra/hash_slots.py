@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import anyio
 
-from ..errors import APIError
+from ..errors import APIError, retry_later
 
 T = TypeVar("T")
 
@@ -38,14 +38,11 @@ class HashSlots:
         return self._semaphore
 
     def busy(self) -> APIError:
-        retry = max(1, math.ceil(self.wait))
-        return APIError(
+        return retry_later(
             503,
             "server_busy",
             "The server is busy checking other passwords; try again in a moment.",
-            hint=f"Try again in {retry} seconds.",
-            headers={"Retry-After": str(retry)},
-            extra={"retryAfter": retry},
+            max(1, math.ceil(self.wait)),
         )
 
     async def run(self, work: Callable[..., T], *args: object) -> T:

@@ -23,7 +23,7 @@ from .. import accounts, sign_ins
 from ..account_names import normalise_email, refuse_invisible
 from ..accounts import CreatorOut
 from ..deps import DB, CurrentCreator, State
-from ..errors import APIError, unauthorized
+from ..errors import APIError, retry_later, unauthorized
 from ..infra.passwords import hash_password, verify_password
 from ..schemas import ApiModel
 from ..state import AppState
@@ -143,13 +143,11 @@ async def register(body: RegisterIn, request: Request, state: State) -> Response
     client = _client_key(request)
     wait = state.signups.reserve(client)
     if wait:
-        raise APIError(
+        raise retry_later(
             429,
             "too_many_signups",
             "Too many sign-ups from this address; wait before trying again.",
-            hint=f"Try again in {wait} seconds.",
-            headers={"Retry-After": str(wait)},
-            extra={"retryAfter": wait},
+            wait,
         )
     try:
         password_hash = await state.hash_slots.run(hash_password, body.password)
@@ -166,13 +164,8 @@ def _client_key(request: Request) -> str:
 
 
 def _too_many(wait: int) -> APIError:
-    return APIError(
-        429,
-        "too_many_attempts",
-        "Too many failed sign-ins; wait before trying again.",
-        hint=f"Try again in {wait} seconds.",
-        headers={"Retry-After": str(wait)},
-        extra={"retryAfter": wait},
+    return retry_later(
+        429, "too_many_attempts", "Too many failed sign-ins; wait before trying again.", wait
     )
 
 
