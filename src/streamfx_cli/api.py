@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         BrandKit,
         Creator,
         Effect,
+        EffectChanges,
         EffectDraft,
         Health,
         LoginResult,
@@ -131,6 +132,10 @@ class Api:
 
     def create_effect(self, draft: EffectDraft) -> Effect:
         return cast("Effect", self.http.post("/api/effects", json=draft))
+
+    def update_effect(self, ref: str, changes: EffectChanges) -> Effect:
+        """Change the fields given of one of the creator's own effects (slug or id)."""
+        return cast("Effect", self.http.patch(f"/api/effects/{ref}", json=changes))
 
     def upload_effect(self, content: Iterable[bytes], content_type: str) -> Effect:
         """POST a multipart body as it is produced (see `uploads.py`), without a time limit.

@@ -66,6 +66,10 @@ class Effect(TypedDict):
     params: dict[str, Any]
     durationMs: int
     cooldownMs: int
+    # What it does when its lane is busy, and how late it may still be drawn
+    # (docs/AGENT.md "Lanes"); absent on servers older than the fields.
+    queueMode: NotRequired[str]  # queue | replace | skip
+    maxDelayMs: NotRequired[int]
     builtIn: bool
     asset: NotRequired[Asset | None]
     createdAt: str
@@ -80,6 +84,19 @@ class EffectDraft(TypedDict):
     durationMs: int
     cooldownMs: int
     params: dict[str, Any]
+    queueMode: NotRequired[str]
+    maxDelayMs: NotRequired[int]
+
+
+class EffectChanges(TypedDict, total=False):
+    """The body of `PATCH /api/effects/{id}`: only the fields to change."""
+
+    name: str
+    params: dict[str, Any]
+    durationMs: int
+    cooldownMs: int
+    queueMode: str
+    maxDelayMs: int
 
 
 class Palette(TypedDict):
@@ -129,6 +146,16 @@ class Session(TypedDict):
     metrics: Metrics
 
 
+class Delivery(TypedDict):
+    """What viewers saw of an activation (docs/AGENT.md "Delivery record")."""
+
+    status: str  # pending, shown, hidden, failed, expired, skipped, overlay
+    reason: str | None
+    agentId: str | None
+    drawnAt: str | None
+    latencyMs: int | None
+
+
 class Activation(TypedDict):
     """`POST /api/effects/trigger`: one recorded firing and what to draw for it."""
 
@@ -141,6 +168,7 @@ class Activation(TypedDict):
     # colours, font, and the kind's own fields (docs/RENDER.md). Kept a plain
     # mapping: its shape depends on the kind, and only `obs/` draws it.
     render: dict[str, Any]
+    delivery: NotRequired[Delivery]  # absent on servers older than the field
 
 
 class OverlayKey(TypedDict):

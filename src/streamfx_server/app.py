@@ -24,7 +24,16 @@ from .infra.security_headers import SecurityHeadersMiddleware
 from .infra.settings import Settings
 from .infra.strict_json import StrictJSONMiddleware
 from .infra.tokens import TokenCodec
-from .routes import assets, auth, brand_kits, effects, health, overlay_page, sessions
+from .routes import (
+    activations,
+    assets,
+    auth,
+    brand_kits,
+    effects,
+    health,
+    overlay_page,
+    sessions,
+)
 from .routes import overlay as overlay_routes
 from .routes import ws as ws_routes
 from .schemas import ErrorBody
@@ -86,7 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.streamfx = state
     install_error_handlers(app)
     document_error_bodies(app)
-    for module in (health, auth, brand_kits, sessions, effects, assets):
+    for module in (health, auth, brand_kits, sessions, effects, activations, assets):
         app.include_router(module.router)
     app.include_router(overlay_routes.router)
     app.include_router(ws_routes.router)

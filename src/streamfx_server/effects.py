@@ -9,10 +9,17 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
 
 from streamfx_wire.kinds import ASSET_KINDS, KIND_SPECS, Kind
-from streamfx_wire.vocabulary import Category
+from streamfx_wire.vocabulary import (
+    DEFAULT_MAX_DELAY_MS,
+    DEFAULT_QUEUE_MODE,
+    MAX_MAX_DELAY_MS,
+    Category,
+    QueueMode,
+)
 
 from . import effect_params
 from .errors import APIError, not_found
@@ -45,6 +52,14 @@ def _check_name(value: str) -> str:
 EffectName = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_check_name)]
 Duration = Annotated[int, Field(ge=0, le=effect_params.MAX_DURATION_MS)]
 Cooldown = Annotated[int, Field(ge=0, le=MAX_COOLDOWN_MS)]
+MaxDelay = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=MAX_MAX_DELAY_MS,
+        description="Older than this when it would be drawn: expired, not drawn late.",
+    ),
+]
 
 
 class EffectCreate(ApiModel):
@@ -54,6 +69,8 @@ class EffectCreate(ApiModel):
     params: dict[str, Any] = Field(default_factory=dict)
     duration_ms: Duration | None = Field(default=None, description="Defaults by kind.")
     cooldown_ms: Cooldown = 0
+    queue_mode: QueueMode = DEFAULT_QUEUE_MODE
+    max_delay_ms: MaxDelay = DEFAULT_MAX_DELAY_MS
 
     @field_validator("kind")
     @classmethod
@@ -61,6 +78,26 @@ class EffectCreate(ApiModel):
         if value in ASSET_KINDS:
             raise ValueError(f"{value} effects need a file: use POST /api/effects/upload")
         return value
+
+
+class EffectUpdate(ApiModel):
+    """`PATCH /api/effects/{id}`: only the fields given change; at least one, none null."""
+
+    name: EffectName | None = None
+    params: dict[str, Any] | None = None
+    duration_ms: Duration | None = None
+    cooldown_ms: Cooldown | None = None
+    queue_mode: QueueMode | None = None
+    max_delay_ms: MaxDelay | None = None
+
+    @model_validator(mode="after")
+    def _something_and_no_nulls(self) -> EffectUpdate:
+        if not self.model_fields_set:
+            raise ValueError("give at least one field to change")
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{to_camel(name)} cannot be null; leave it out to keep it")
+        return self
 
 
 class AssetOut(ApiModel):
@@ -79,6 +116,8 @@ class EffectOut(ApiModel):
     params: dict[str, Any]
     duration_ms: int
     cooldown_ms: int
+    queue_mode: str
+    max_delay_ms: int
     built_in: bool
     asset: AssetOut | None = None
     created_at: str
@@ -102,6 +141,8 @@ def effect_out(row: sqlite3.Row) -> EffectOut:
         params=json.loads(row["params"]),
         duration_ms=row["duration_ms"],
         cooldown_ms=row["cooldown_ms"],
+        queue_mode=row["queue_mode"],
+        max_delay_ms=row["max_delay_ms"],
         built_in=row["creator_id"] is None,
         asset=asset,
         created_at=row["created_at"],
@@ -119,6 +160,8 @@ def render_effect(row: sqlite3.Row) -> Effect:
         params=json.loads(row["params"]),
         duration_ms=row["duration_ms"],
         asset=asset,
+        queue_mode=row["queue_mode"],
+        max_delay_ms=row["max_delay_ms"],
     )
 
 
@@ -187,6 +230,8 @@ class NewEffect:
     duration_ms: int | None
     cooldown_ms: int
     asset_id: str | None = None
+    queue_mode: str = DEFAULT_QUEUE_MODE
+    max_delay_ms: int = DEFAULT_MAX_DELAY_MS
 
     @property
     def slug(self) -> str:
@@ -206,7 +251,8 @@ def add(conn: sqlite3.Connection, creator_id: str, tier: str, new: NewEffect) ->
     duration = default if new.duration_ms is None else new.duration_ms
     conn.execute(
         "INSERT INTO effects (id, creator_id, slug, name, category, kind, params, duration_ms, "
-        "cooldown_ms, asset_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "cooldown_ms, asset_id, queue_mode, max_delay_ms, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             effect_id,
             creator_id,
@@ -218,22 +264,67 @@ def add(conn: sqlite3.Connection, creator_id: str, tier: str, new: NewEffect) ->
             duration,
             new.cooldown_ms,
             new.asset_id,
+            new.queue_mode,
+            new.max_delay_ms,
             iso(),
         ),
     )
     return effect_out(get(conn, creator_id, effect_id))
 
 
-def remove(conn: sqlite3.Connection, creator_id: str, ref: str) -> sqlite3.Row:
-    """Delete the creator's own effect; returns its row (for the asset it used)."""
+def _own(conn: sqlite3.Connection, creator_id: str, ref: str, verb: str, hint: str) -> sqlite3.Row:
+    """The creator's own effect; 403 for a built-in (shared by everyone), 404 otherwise."""
     row = get(conn, creator_id, ref)
     if row["creator_id"] is None:
         raise APIError(
-            403,
-            "built_in",
-            f"{row['name']} is a built-in effect and cannot be deleted.",
-            hint="Built-ins are shared by everyone on this server.",
+            403, "built_in", f"{row['name']} is a built-in effect and cannot be {verb}.", hint=hint
         )
+    return row
+
+
+# EffectUpdate's fields and their columns; the name also makes the slug.
+_COLUMNS = {
+    "params": "params",
+    "duration_ms": "duration_ms",
+    "cooldown_ms": "cooldown_ms",
+    "queue_mode": "queue_mode",
+    "max_delay_ms": "max_delay_ms",
+}
+
+
+def update(conn: sqlite3.Connection, creator_id: str, ref: str, changes: EffectUpdate) -> EffectOut:
+    """Change the fields given of the creator's own effect. A new name makes a new slug
+    (the slug is always the name's), refused with 409 when another effect has it."""
+    row = _own(
+        conn,
+        creator_id,
+        ref,
+        "changed",
+        "Built-ins are shared by everyone on this server: create your own effect "
+        "of the same kind (`streamfx effects create`) and change that.",
+    )
+    values: dict[str, Any] = {}
+    for field in changes.model_fields_set:
+        value = getattr(changes, field)
+        if field == "name":
+            slug = slugify(value)
+            if slug != row["slug"]:
+                check_slug_free(conn, creator_id, slug)
+            values["name"], values["slug"] = value, slug
+        elif field == "params":
+            values["params"] = json.dumps(params_or_422(row["kind"], value))
+        else:
+            values[_COLUMNS[field]] = value
+    # Column names come from the fixed table above, never from the request.
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    sql = f"UPDATE effects SET {assignments} WHERE id = ?"  # noqa: S608 (columns fixed above)
+    conn.execute(sql, (*values.values(), row["id"]))
+    return effect_out(get(conn, creator_id, row["id"]))
+
+
+def remove(conn: sqlite3.Connection, creator_id: str, ref: str) -> sqlite3.Row:
+    """Delete the creator's own effect; returns its row (for the asset it used)."""
+    row = _own(conn, creator_id, ref, "deleted", "Built-ins are shared by everyone on this server.")
     conn.execute("DELETE FROM effects WHERE id = ?", (row["id"],))
     return row
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streamfx_wire.kinds import (
+    KIND_SPECS,
     AssetRef,
     FilterFields,
     FlashFields,
@@ -24,8 +25,10 @@ from streamfx_wire.kinds import (
     TextFields,
 )
 from streamfx_wire.vocabulary import (
+    DEFAULT_MAX_DELAY_MS,
     DEFAULT_MOTION_INTENSITY,
     DEFAULT_PALETTE,
+    DEFAULT_QUEUE_MODE,
     DEFAULT_TYPOGRAPHY,
     PALETTE_ROLES,
 )
@@ -64,6 +67,8 @@ class Effect:
     params: Mapping[str, Any]
     duration_ms: int
     asset: Asset | None = None
+    queue_mode: str = DEFAULT_QUEUE_MODE
+    max_delay_ms: int = DEFAULT_MAX_DELAY_MS
 
 
 def color(brand: Brand, ref: str) -> str:
@@ -104,6 +109,11 @@ def resolve(
         "colors": {role: brand.palette[role] for role in PALETTE_ROLES},
         "font": {"heading": brand.heading_font, "body": brand.body_font, "size": brand.base_size},
         "motionIntensity": brand.motion_intensity,
+        # How whoever draws it schedules it (docs/AGENT.md "Lanes"): fixed at trigger
+        # time like the rest, so an agent needs nothing but the render.
+        "lane": KIND_SPECS[effect.kind].lane,
+        "queueMode": effect.queue_mode,
+        "maxDelayMs": effect.max_delay_ms,
     }
     render.update(RENDERERS[effect.kind](effect, brand, params, render))
     return render

@@ -7,6 +7,13 @@ the WebSocket) therefore hands each one to the database's group commit
 SAVEPOINT each, and answers them after the one COMMIT. Nothing is answered or
 published before that COMMIT, and each job sees the ones before it, so cooldowns
 hold however triggers are grouped.
+
+A trigger may carry an `idempotencyKey` (docs/AGENT.md: the agent's journal, a
+Stream Deck that retries): the first use records the activation; a repeat, even
+one in the same group, finds it and answers it again without writing or
+publishing anything. Within one server process the group commit runs jobs one
+after another, and the UNIQUE index on (creator_id, idempotency_key) holds the
+rule against anything else.
 """
 
 from __future__ import annotations
@@ -15,14 +22,17 @@ import json
 import math
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from streamfx_wire.live import EFFECT_TRIGGERED
 from streamfx_wire.vocabulary import SOURCES
 
-from . import brand_kits, effects, sessions
+from . import activations, brand_kits, effects, sessions
 from .brand_kits import brand_of
 from .effect_params import ParamsError, at_trigger
 from .errors import APIError, not_found
@@ -36,6 +46,17 @@ from .state import AppState
 # checked inside the trigger's own transaction.
 Who = Creator | SignIn | AccessClaims
 
+# The trigger's optional `idempotencyKey` (HTTP and WebSocket alike).
+IdempotencyKey = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+@dataclass(frozen=True)
+class Fired:
+    activation: dict[str, Any]
+    # True when the idempotency key was used before: `activation` is that first one,
+    # and nothing was written or published this time.
+    repeated: bool = False
+
 
 async def trigger_async(
     state: AppState,
@@ -48,14 +69,38 @@ async def trigger_async(
     """Fire `effect_id` (id or slug) in `session_id` (None = the creator's live session).
 
     Returns the activation as sent to clients: {id, effectId, sessionId,
-    triggeredAt, source, render}, once it is committed. Raises APIError (401, 404,
-    409, 403, 422, 429). Grouped with the triggers that arrive with it.
+    triggeredAt, source, render, delivery}, once it is committed. Raises APIError
+    (401, 404, 409, 403, 422, 429). Grouped with the triggers that arrive with it.
     """
-    job = _job(creator, effect_id, session_id, params, source)
-    return await state.db.run_async(job, after=partial(_published, state))
+    return (await fire_async(state, creator, effect_id, session_id, params, source)).activation
 
 
-Recorded = tuple[str, dict[str, Any], sqlite3.Row, datetime]
+async def fire_async(
+    state: AppState,
+    creator: Who,
+    effect_id: str,
+    session_id: str | None,
+    params: Mapping[str, Any] | None,
+    source: str,
+    idempotency_key: str | None = None,
+) -> Fired:
+    """`trigger_async` with an optional idempotency key: a repeat of the key returns the
+    first activation (`repeated`) and changes nothing."""
+    job = _job(creator, effect_id, session_id, params, source, idempotency_key)
+    result: Fired = await state.db.run_async(job, after=partial(_published, state))
+    return result
+
+
+@dataclass(frozen=True)
+class Recorded:
+    creator_id: str
+    activation: dict[str, Any]
+    session: sqlite3.Row
+    moment: datetime
+
+
+# What a job returns: a new activation to publish, or the first one of a repeated key.
+Outcome = Recorded | Fired
 
 
 def _job(
@@ -64,6 +109,7 @@ def _job(
     session_id: str | None,
     params: Mapping[str, Any] | None,
     source: str,
+    idempotency_key: str | None,
 ) -> Any:
     if source not in SOURCES:
         raise APIError(
@@ -72,16 +118,20 @@ def _job(
             f"Invalid source: must be one of {', '.join(SOURCES)}.",
             details=[{"field": "source", "message": "unknown source"}],
         )
-    return partial(_record, who, effect_id, session_id, dict(params or {}), source)
+    return partial(_record, who, effect_id, session_id, dict(params or {}), source, idempotency_key)
 
 
-def _published(state: AppState, recorded: Recorded) -> dict[str, Any]:
+def _published(state: AppState, outcome: Outcome) -> Fired:
     """Right after COMMIT (run by the group commit even if the caller went away meanwhile,
-    so a committed activation always reaches the creator's live connections): tell them."""
-    creator_id, activation, session, moment = recorded
+    so a committed activation always reaches the creator's live connections): tell them.
+    A repeated idempotency key committed nothing, so there is nothing to tell."""
+    if isinstance(outcome, Fired):
+        return outcome
+    creator_id, activation = outcome.creator_id, outcome.activation
     state.hub.publish(creator_id, {"type": EFFECT_TRIGGERED, "activation": activation})
-    state.hub.publish(creator_id, sessions.updated_event(sessions.session_out(session, moment)))
-    return activation
+    session = sessions.session_out(outcome.session, outcome.moment)
+    state.hub.publish(creator_id, sessions.updated_event(session))
+    return Fired(activation)
 
 
 def _record(
@@ -90,10 +140,17 @@ def _record(
     session_id: str | None,
     given: dict[str, Any],
     source: str,
+    idempotency_key: str | None,
     conn: sqlite3.Connection,
-) -> Recorded:
+) -> Outcome:
     """The trigger's reads and writes, inside the writer's transaction."""
     creator = who if isinstance(who, Creator) else creator_for(conn, who)
+    if idempotency_key is not None:
+        # Before every other check: a repeat answers what the first use answered, even
+        # if the session has ended or the effect is cooling down since.
+        first = activations.by_idempotency_key(conn, creator.id, idempotency_key)
+        if first is not None:
+            return Fired(activations.activation_of(first), repeated=True)
     effect_row = effects.get(conn, creator.id, effect_id)
     effect = effects.render_effect(effect_row)
     _check_params(effect, given)
@@ -118,10 +175,12 @@ def _record(
         "triggeredAt": iso(moment),
         "source": source,
         "render": render,
+        # The row's defaults; a report moves it (activations.report).
+        "delivery": dict(activations.PENDING),
     }
     conn.execute(
         "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
-        "triggered_ms, source, render) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "triggered_ms, source, render, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             activation["id"],
             effect.id,
@@ -131,6 +190,7 @@ def _record(
             at_ms,
             source,
             json.dumps(render, separators=(",", ":")),
+            idempotency_key,
         ),
     )
     metrics = sessions.count_trigger(
@@ -141,7 +201,7 @@ def _record(
     updated = conn.execute(
         "UPDATE stream_sessions SET metrics = ? WHERE id = ? RETURNING *", (metrics, session["id"])
     ).fetchone()
-    return creator.id, activation, updated, moment
+    return Recorded(creator.id, activation, updated, moment)
 
 
 def _params_error(exc: ParamsError) -> APIError:

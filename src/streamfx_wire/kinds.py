@@ -17,6 +17,12 @@ from typing import Any, Final, Literal, NamedTuple, NotRequired, TypedDict, Type
 Kind = Literal["text", "flash", "image", "media", "shake", "scene", "filter", "hotkey", "overlay"]
 KINDS: Final[tuple[Kind, ...]] = get_args(Kind)
 
+# Where an effect is drawn in OBS (docs/AGENT.md "Lanes"). Lanes never wait for each
+# other; within one, the effect's queueMode decides. Hotkeys (instant) and overlay-only
+# effects (drawn by the overlay page) have no lane: `lane` is null in their render.
+Lane = Literal["full-frame", "lower-third", "centre", "filter"]
+LANES: Final[tuple[Lane, ...]] = get_args(Lane)
+
 OverlayAnimation = Literal["confetti", "sparkles"]
 OVERLAY_ANIMATIONS: Final[tuple[OverlayAnimation, ...]] = get_args(OverlayAnimation)
 
@@ -46,6 +52,9 @@ class RenderCommon(TypedDict):
     colors: dict[str, str]  # every palette role, each #RRGGBB
     font: RenderFont
     motionIntensity: int
+    lane: str | None  # one of LANES; null for hotkey and overlay (docs/AGENT.md "Lanes")
+    queueMode: str  # queue | replace | skip: what it does when its lane is busy
+    maxDelayMs: int  # older than this when it would be drawn: `expired`, not drawn late
 
 
 # -- What each kind adds (absent when it does not apply) --------------------------------
@@ -125,6 +134,7 @@ class KindSpec(NamedTuple):
     timed: bool
     in_obs: bool  # drawn in OBS by the CLI's bridge
     on_overlay: bool  # drawn by the browser overlay page
+    lane: Lane | None  # its lane in OBS; None: instant (hotkey) or overlay page only
     uploaded: bool = False  # shows an uploaded file; made by POST /api/effects/upload only
 
     @property
@@ -135,19 +145,45 @@ class KindSpec(NamedTuple):
 KIND_SPECS: Final[Mapping[str, KindSpec]] = {
     spec.name: spec
     for spec in (
-        KindSpec("text", TextFields, 4000, timed=True, in_obs=True, on_overlay=True),
-        KindSpec("flash", FlashFields, 250, timed=True, in_obs=True, on_overlay=True),
         KindSpec(
-            "image", ImageFields, 3000, timed=True, in_obs=True, on_overlay=True, uploaded=True
+            "text", TextFields, 4000, timed=True, in_obs=True, on_overlay=True, lane="lower-third"
         ),
         KindSpec(
-            "media", MediaFields, 5000, timed=True, in_obs=True, on_overlay=True, uploaded=True
+            "flash", FlashFields, 250, timed=True, in_obs=True, on_overlay=True, lane="full-frame"
         ),
-        KindSpec("shake", ShakeFields, 600, timed=True, in_obs=True, on_overlay=True),
-        KindSpec("scene", SceneFields, 0, timed=False, in_obs=True, on_overlay=False),
-        KindSpec("filter", FilterFields, 3000, timed=False, in_obs=True, on_overlay=False),
-        KindSpec("hotkey", HotkeyFields, 0, timed=False, in_obs=True, on_overlay=False),
-        KindSpec("overlay", OverlayFields, 3000, timed=True, in_obs=False, on_overlay=True),
+        KindSpec(
+            "image",
+            ImageFields,
+            3000,
+            timed=True,
+            in_obs=True,
+            on_overlay=True,
+            lane="centre",
+            uploaded=True,
+        ),
+        KindSpec(
+            "media",
+            MediaFields,
+            5000,
+            timed=True,
+            in_obs=True,
+            on_overlay=True,
+            lane="centre",
+            uploaded=True,
+        ),
+        KindSpec(
+            "shake", ShakeFields, 600, timed=True, in_obs=True, on_overlay=True, lane="full-frame"
+        ),
+        KindSpec(
+            "scene", SceneFields, 0, timed=False, in_obs=True, on_overlay=False, lane="full-frame"
+        ),
+        KindSpec(
+            "filter", FilterFields, 3000, timed=False, in_obs=True, on_overlay=False, lane="filter"
+        ),
+        KindSpec("hotkey", HotkeyFields, 0, timed=False, in_obs=True, on_overlay=False, lane=None),
+        KindSpec(
+            "overlay", OverlayFields, 3000, timed=True, in_obs=False, on_overlay=True, lane=None
+        ),
     )
 }
 

@@ -20,6 +20,8 @@ ERROR: Final = "error"  # the HTTP error envelope, with the status HTTP would ha
 EFFECT_TRIGGERED: Final = "effect.triggered"
 SESSION_UPDATED: Final = "session.updated"
 BRAND_KIT_UPDATED: Final = "brandKit.updated"
+# An activation's delivery changed (docs/AGENT.md "Delivery record"): {activation}.
+ACTIVATION_UPDATED: Final = "activation.updated"
 CLEAR: Final = "clear"  # overlays empty the screen and every queue
 
 # -- Close codes ----------------------------------------------------------------------

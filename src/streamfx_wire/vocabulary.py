@@ -18,6 +18,26 @@ PLATFORMS: Final[tuple[Platform, ...]] = get_args(Platform)
 Source = Literal["cli", "tui", "api", "ws", "hotkey"]
 SOURCES: Final[tuple[Source, ...]] = get_args(Source)
 
+# What an effect does when its lane is busy (docs/AGENT.md "Lanes"): wait its turn, end
+# what is showing and start at once, or be dropped (`skipped`).
+QueueMode = Literal["queue", "replace", "skip"]
+QUEUE_MODES: Final[tuple[QueueMode, ...]] = get_args(QueueMode)
+DEFAULT_QUEUE_MODE: Final[QueueMode] = "queue"
+
+# How late an activation may still be drawn; older than this it is `expired`, not drawn
+# late. Ten minutes at most: a queued effect later than that is no longer news.
+DEFAULT_MAX_DELAY_MS: Final = 5000
+MAX_MAX_DELAY_MS: Final = 600_000
+
+# An activation's delivery (docs/AGENT.md "Delivery record"): `pending` until someone
+# reports; a report moves it once to one of the others.
+DeliveryStatus = Literal["pending", "shown", "hidden", "failed", "expired", "skipped", "overlay"]
+DELIVERY_STATUSES: Final[tuple[DeliveryStatus, ...]] = get_args(DeliveryStatus)
+# What a process that drew (or could not draw) the effect itself may report; `overlay`
+# comes from the overlay pages' acknowledgements only.
+ReportedStatus = Literal["shown", "hidden", "failed", "expired", "skipped"]
+REPORTED_STATUSES: Final[tuple[ReportedStatus, ...]] = get_args(ReportedStatus)
+
 SessionStatus = Literal["active", "paused", "ended"]
 SESSION_STATUSES: Final[tuple[SessionStatus, ...]] = get_args(SessionStatus)
 

@@ -187,3 +187,56 @@ def test_overlay_rotate_url_preview_clear(signed_in, tmp_path):
     shown = signed_in.run("overlay", "preview")
     assert shown.returncode == 0, shown.stderr
     assert opened.read_text().strip() == second + "&preview=1"
+
+
+def test_effects_queue_mode_and_max_delay_on_create_update_and_show(signed_in):
+    created = _json(
+        signed_in.run(
+            "effects",
+            "create",
+            "--name",
+            "Pop",
+            "--kind",
+            "flash",
+            "--category",
+            "alert",
+            "--queue-mode",
+            "replace",
+            "--max-delay",
+            "1500ms",
+            "--json",
+        )
+    )
+    assert (created["queueMode"], created["maxDelayMs"]) == ("replace", 1500)
+    shown = signed_in.run("effects", "show", "pop")
+    assert shown.returncode == 0, shown.stderr
+    assert "lane: full-frame" in shown.stdout
+    assert "queue mode: replace" in shown.stdout
+    assert "max delay: 1.5s" in shown.stdout
+
+    updated = signed_in.run(
+        "effects", "update", "pop", "--queue-mode", "skip", "--max-delay", "10s", "--name", "Pow"
+    )
+    assert updated.returncode == 0, updated.stderr
+    assert "Updated pow" in updated.stdout
+    assert "queue mode skip, max delay 10s" in updated.stdout
+    after = _json(signed_in.run("effects", "show", "pow", "--json"))
+    assert (after["name"], after["queueMode"], after["maxDelayMs"]) == ("Pow", "skip", 10_000)
+    assert after["id"] == created["id"]
+    assert signed_in.run("effects", "show", "pop").returncode == 5
+
+    builtin = signed_in.run("effects", "update", "flash", "--queue-mode", "skip")
+    assert builtin.returncode == 5
+    assert "built-in effect and cannot be changed" in builtin.stderr
+    assert _json(signed_in.run("effects", "show", "flash", "--json"))["queueMode"] == "queue"
+
+    bad_mode = signed_in.run("effects", "update", "pow", "--queue-mode", "later")
+    assert bad_mode.returncode == 2
+    assert "later" in bad_mode.stderr
+    too_late = signed_in.run("effects", "update", "pow", "--max-delay", "11m")
+    assert too_late.returncode == 5
+    assert "maxDelayMs" in too_late.stderr
+    nothing = signed_in.run("effects", "update", "pow")
+    assert nothing.returncode == 1
+    assert "Nothing to change" in nothing.stderr
+    assert _json(signed_in.run("effects", "show", "pow", "--json")) == after

@@ -1,21 +1,22 @@
-"""`streamfx effects list|show|create|upload|delete`."""
+"""`streamfx effects list|show|create|update|upload|delete`."""
 
 from __future__ import annotations
 
 import re
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from streamfx_wire.kinds import ASSET_KINDS, KINDS
-from streamfx_wire.vocabulary import CATEGORIES
+from streamfx_wire.kinds import ASSET_KINDS, KIND_SPECS, KINDS
+from streamfx_wire.vocabulary import CATEGORIES, QUEUE_MODES
 
 from ..output import emit_json, say
 from .options import JsonFlag, ParamFlag
 
 if TYPE_CHECKING:
-    from ..api_types import Effect
+    from ..api_types import Effect, EffectChanges
 
 app = typer.Typer(help="The effects catalogue: built-ins and your own.", no_args_is_help=True)
 
@@ -24,6 +25,25 @@ _MADE_KINDS = [k for k in KINDS if k not in ASSET_KINDS]
 _KIND_HELP = f"{', '.join(_MADE_KINDS[:-1])} or {_MADE_KINDS[-1]}."
 
 EffectArg = Annotated[str, typer.Argument(metavar="EFFECT", help="Slug (e.g. banner) or id.")]
+
+# docs/AGENT.md "Lanes": what an effect does when its lane is busy, and how late it may be.
+# An Enum so that Typer lists the choices and refuses others as a usage error (exit 2).
+QueueModeChoice = Enum("QueueModeChoice", {mode: mode for mode in QUEUE_MODES}, type=str)  # type: ignore[misc]
+QueueModeFlag = Annotated[
+    QueueModeChoice | None,
+    typer.Option(
+        "--queue-mode",
+        help="When its lane is busy: queue (wait its turn), replace (end what is showing) "
+        "or skip (drop it). Default: queue.",
+    ),
+]
+MaxDelayFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--max-delay",
+        help="How late it may still be drawn, e.g. 5s; later it is recorded expired. Default: 5s.",
+    ),
+]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
 
@@ -79,6 +99,12 @@ def show(effect: EffectArg, json_out: JsonFlag = False) -> None:
         return
     say(_line(found))
     say(f"  name: {found['name']}")
+    lane = KIND_SPECS[found["kind"]].lane if found["kind"] in KIND_SPECS else None
+    say(f"  lane: {lane or 'none'}")
+    if "queueMode" in found:  # servers older than lanes do not send them
+        say(f"  queue mode: {found['queueMode']}")
+    if "maxDelayMs" in found:
+        say(f"  max delay: {found['maxDelayMs'] / 1000:g}s")
     for key, value in sorted((found.get("params") or {}).items()):
         say(f"  {key}: {value}")
 
@@ -93,6 +119,8 @@ def create(
         str, typer.Option(help="Minimum time between two firings, e.g. 10s.")
     ] = "0s",
     param: ParamFlag = None,
+    queue_mode: QueueModeFlag = None,
+    max_delay: MaxDelayFlag = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Create your own effect from a kind and parameters."""
@@ -108,9 +136,76 @@ def create(
         cooldownMs=parse_duration_ms(cooldown),
         params=parse_params(param),
     )
+    if queue_mode is not None:
+        draft["queueMode"] = queue_mode.value
+    if max_delay is not None:
+        draft["maxDelayMs"] = parse_duration_ms(max_delay)
     with Api.signed_in() as api:
         effect = api.create_effect(draft)
     emit_json(effect) if json_out else say(f"Created {effect['slug']} ({effect['id']}).")
+
+
+@app.command()
+def update(
+    effect: EffectArg,
+    name: Annotated[str | None, typer.Option(help="New display name; the slug follows it.")] = None,
+    duration: Annotated[str | None, typer.Option(help="How long it shows, e.g. 4s.")] = None,
+    cooldown: Annotated[
+        str | None, typer.Option(help="Minimum time between two firings, e.g. 10s.")
+    ] = None,
+    queue_mode: QueueModeFlag = None,
+    max_delay: MaxDelayFlag = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            help="key=value; replaces all stored parameters with those given.",
+        ),
+    ] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Change one of your own effects: only the options given."""
+    from ..api import Api
+    from ..errors import StreamFXError
+    from ..firing import parse_params
+
+    changes: EffectChanges = {}
+    if name is not None:
+        changes["name"] = name
+    if duration is not None:
+        changes["durationMs"] = parse_duration_ms(duration)
+    if cooldown is not None:
+        changes["cooldownMs"] = parse_duration_ms(cooldown)
+    if queue_mode is not None:
+        changes["queueMode"] = queue_mode.value
+    if max_delay is not None:
+        changes["maxDelayMs"] = parse_duration_ms(max_delay)
+    if param:
+        changes["params"] = parse_params(param)
+    if not changes:
+        raise StreamFXError(
+            "Nothing to change.",
+            "Give at least one of --name, --duration, --cooldown, --queue-mode, "
+            "--max-delay or --param.",
+        )
+    with Api.signed_in() as api:
+        updated = api.update_effect(effect, changes)
+    if json_out:
+        emit_json(updated)
+        return
+    say(f"Updated {updated['slug']} ({updated['id']}).")
+    say(f"  {_settings(updated)}")
+
+
+def _settings(effect: Effect) -> str:
+    parts = [f"duration {effect['durationMs'] / 1000:g}s"]
+    parts.append(f"cooldown {effect['cooldownMs'] / 1000:g}s")
+    if "queueMode" in effect:
+        parts.append(f"queue mode {effect['queueMode']}")
+    if "maxDelayMs" in effect:
+        parts.append(f"max delay {effect['maxDelayMs'] / 1000:g}s")
+    return ", ".join(parts)
 
 
 @app.command()
@@ -123,24 +218,26 @@ def upload(
         typer.Option(help=f"{' or '.join(ASSET_KINDS)}; default: from the file's type."),
     ] = None,
     duration: Annotated[str, typer.Option(help="How long it shows, e.g. 5s.")] = "5s",
+    queue_mode: QueueModeFlag = None,
+    max_delay: MaxDelayFlag = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Upload an image, video or sound as a new effect (creator tier and up)."""
     from ..api import Api
     from ..uploads import guess_kind, upload_with_progress
 
+    fields = {
+        "name": name,
+        "category": category,
+        "kind": kind or guess_kind(file),
+        "durationMs": str(parse_duration_ms(duration)),
+    }
+    if queue_mode is not None:
+        fields["queueMode"] = queue_mode.value
+    if max_delay is not None:
+        fields["maxDelayMs"] = str(parse_duration_ms(max_delay))
     with Api.signed_in() as api:
-        effect = upload_with_progress(
-            api,
-            file,
-            fields={
-                "name": name,
-                "category": category,
-                "kind": kind or guess_kind(file),
-                "durationMs": str(parse_duration_ms(duration)),
-            },
-            quiet=json_out,
-        )
+        effect = upload_with_progress(api, file, fields=fields, quiet=json_out)
     emit_json(effect) if json_out else say(
         f"Uploaded {file.name} as {effect['slug']} ({effect['id']})."
     )

@@ -197,6 +197,37 @@ def m003_built_in_effects(db: sqlite_utils.Database) -> None:
         )
 
 
+@migrations()
+def m005_lanes_and_delivery(db: sqlite_utils.Database) -> None:
+    """Lanes on effects, the delivery record and idempotency keys on activations.
+
+    docs/AGENT.md: `queueMode` and `maxDelayMs` per effect; each activation's delivery
+    (`pending` until someone reports); a trigger's `idempotencyKey`, unique per creator,
+    so a repeated fire returns the first activation instead of making a second.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE effects ADD COLUMN queue_mode TEXT NOT NULL DEFAULT 'queue'
+            CHECK (queue_mode IN ('queue', 'replace', 'skip'));
+        ALTER TABLE effects ADD COLUMN max_delay_ms INTEGER NOT NULL DEFAULT 5000
+            CHECK (max_delay_ms BETWEEN 0 AND 600000);
+        ALTER TABLE effect_activations ADD COLUMN delivery_status TEXT NOT NULL
+            DEFAULT 'pending' CHECK (delivery_status IN
+            ('pending', 'shown', 'hidden', 'failed', 'expired', 'skipped', 'overlay'));
+        ALTER TABLE effect_activations ADD COLUMN delivery_reason TEXT;
+        ALTER TABLE effect_activations ADD COLUMN delivery_agent_id TEXT;
+        ALTER TABLE effect_activations ADD COLUMN drawn_at TEXT;
+        ALTER TABLE effect_activations ADD COLUMN latency_ms INTEGER;
+        ALTER TABLE effect_activations ADD COLUMN overlay_pages INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE effect_activations ADD COLUMN idempotency_key TEXT;
+        CREATE UNIQUE INDEX idx_activations_idempotency
+            ON effect_activations(creator_id, idempotency_key)
+            WHERE idempotency_key IS NOT NULL
+        """,
+    )
+
+
 def apply_migrations(path: Path) -> None:
     db = sqlite_utils.Database(path)
     try:

@@ -11,16 +11,35 @@ from fastapi.responses import JSONResponse
 from pydantic import Field, ValidationError
 
 from streamfx_wire.kinds import ASSET_KINDS
-from streamfx_wire.vocabulary import CATEGORIES, Category, Source
+from streamfx_wire.vocabulary import (
+    CATEGORIES,
+    DEFAULT_MAX_DELAY_MS,
+    DEFAULT_QUEUE_MODE,
+    MAX_MAX_DELAY_MS,
+    QUEUE_MODES,
+    Category,
+    QueueMode,
+    Source,
+)
 
 from .. import assets, effects, uploads
+from ..activations import ActivationOut
 from ..deps import DB, Creator, CurrentClaims, CurrentCreator, State, require_tier
-from ..effects import Cooldown, Duration, EffectCreate, EffectName, EffectOut, NewEffect
+from ..effects import (
+    Cooldown,
+    Duration,
+    EffectCreate,
+    EffectName,
+    EffectOut,
+    EffectUpdate,
+    MaxDelay,
+    NewEffect,
+)
 from ..errors import APIError, validation_details
 from ..schemas import ApiModel
 from ..state import AppState
 from ..tiers import upload_cap
-from ..triggering import trigger_async
+from ..triggering import IdempotencyKey, fire_async
 
 router = APIRouter(prefix="/api/effects", tags=["effects"])
 
@@ -36,15 +55,11 @@ class TriggerIn(ApiModel):
     )
     params: dict[str, Any] = Field(default_factory=dict)
     source: Source = "api"
-
-
-class ActivationOut(ApiModel):
-    id: str
-    effect_id: str
-    session_id: str
-    triggered_at: str
-    source: str
-    render: dict[str, Any] = Field(description="See docs/RENDER.md.")
+    idempotency_key: IdempotencyKey | None = Field(
+        default=None,
+        description="Unique per creator: a repeat returns the first activation (200) "
+        "and records nothing.",
+    )
 
 
 class UploadFields(ApiModel):
@@ -53,6 +68,8 @@ class UploadFields(ApiModel):
     kind: Literal["image", "media"]
     duration_ms: Duration | None = None
     cooldown_ms: Cooldown = 0
+    queue_mode: QueueMode = DEFAULT_QUEUE_MODE
+    max_delay_ms: MaxDelay = DEFAULT_MAX_DELAY_MS
 
 
 _UPLOAD_BODY = {
@@ -69,6 +86,8 @@ _UPLOAD_BODY = {
                     "kind": {"type": "string", "enum": list(ASSET_KINDS)},
                     "durationMs": {"type": "integer", "minimum": 0},
                     "cooldownMs": {"type": "integer", "minimum": 0},
+                    "queueMode": {"type": "string", "enum": list(QUEUE_MODES)},
+                    "maxDelayMs": {"type": "integer", "minimum": 0, "maximum": MAX_MAX_DELAY_MS},
                 },
             }
         }
@@ -105,9 +124,25 @@ def create_effect(body: EffectCreate, creator: CurrentCreator, db: DB) -> Effect
         params=effects.params_or_422(body.kind, body.params),
         duration_ms=body.duration_ms,
         cooldown_ms=body.cooldown_ms,
+        queue_mode=body.queue_mode,
+        max_delay_ms=body.max_delay_ms,
     )
     with db.write() as conn:
         return effects.add(conn, creator.id, creator.tier, new)
+
+
+@router.patch(
+    "/{effect_id}",
+    response_model=EffectOut,
+    responses={
+        **_NOT_YOURS,
+        403: {"description": "Built-in effects cannot be changed"},
+        409: {"description": "The new name is taken"},
+    },
+)
+def update_effect(effect_id: str, body: EffectUpdate, creator: CurrentCreator, db: DB) -> EffectOut:
+    with db.write() as conn:
+        return effects.update(conn, creator.id, effect_id, body)
 
 
 @router.delete(
@@ -129,6 +164,7 @@ def delete_effect(effect_id: str, creator: CurrentCreator, state: State) -> Resp
     status_code=201,
     response_model=ActivationOut,
     responses={
+        200: {"description": "A repeated idempotencyKey: the first activation, unchanged"},
         403: {"description": "The brand kit does not allow this category"},
         404: {"description": "Unknown effect, or a session that is not yours"},
         409: {"description": "The session is paused or ended"},
@@ -138,11 +174,17 @@ def delete_effect(effect_id: str, creator: CurrentCreator, state: State) -> Resp
 async def trigger_effect(body: TriggerIn, claims: CurrentClaims, state: State) -> JSONResponse:
     # On the event loop: the trigger's database work (the sign-in check included)
     # waits in the group-commit writer, not in a worker thread.
-    activation = await trigger_async(
-        state, claims, body.effect_id, body.session_id, body.params, body.source
+    fired = await fire_async(
+        state,
+        claims,
+        body.effect_id,
+        body.session_id,
+        body.params,
+        body.source,
+        body.idempotency_key,
     )
     # Already plain JSON data: skip a second validation pass on the hot path.
-    return JSONResponse(activation, status_code=201)
+    return JSONResponse(fired.activation, status_code=200 if fired.repeated else 201)
 
 
 @router.post(
@@ -210,6 +252,8 @@ def _store_upload(state: AppState, creator: Creator, received: uploads.Received)
         params={},
         duration_ms=fields.duration_ms,
         cooldown_ms=fields.cooldown_ms,
+        queue_mode=fields.queue_mode,
+        max_delay_ms=fields.max_delay_ms,
     )
     directory = state.settings.assets_dir
     with state.db.write() as conn:

@@ -28,6 +28,7 @@ class TriggerMessage(ApiModel):
     # Absent or null: the creator's live session, as over HTTP.
     session_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     params: dict[str, Any] | None = None
+    idempotency_key: triggering.IdempotencyKey | None = None
 
 
 def _internal_error(msg_id: Any) -> dict[str, Any]:
@@ -75,13 +76,14 @@ async def handle_trigger(
     try:
         # The sign-in is re-checked in the trigger's transaction: it may have been
         # ended since the connection authenticated (and the tier may have changed).
-        activation = await triggering.trigger_async(
+        fired = await triggering.fire_async(
             state,
             SignIn(cred.creator.id, cred.creator.family_id),
             body.effect_id,
             body.session_id,
             body.params,
-            source="ws",
+            "ws",
+            body.idempotency_key,
         )
     except APIError as exc:
         await hub.reply(sub, api_error(exc, msg_id))
@@ -92,7 +94,9 @@ async def handle_trigger(
         log.exception("trigger over WebSocket failed")
         await hub.reply(sub, _internal_error(msg_id))
         return
-    reply: dict[str, Any] = {"type": wire.TRIGGERED, "activation": activation}
+    reply: dict[str, Any] = {"type": wire.TRIGGERED, "activation": fired.activation}
+    if fired.repeated:  # what HTTP tells with 200 instead of 201
+        reply["repeated"] = True
     if msg_id is not None:
         reply["id"] = msg_id
     try:

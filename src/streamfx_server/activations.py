@@ -1,0 +1,182 @@
+"""Activations after they are fired: their JSON, their delivery record, and reports on it.
+
+docs/AGENT.md "Delivery record": every activation carries
+`delivery: {status, reason, agentId, drawnAt, latencyMs}`, `pending` until whoever
+drew it (or could not) reports, once. The trigger itself (triggering.py) only
+inserts the row with the defaults and sends `PENDING`, so the hot path pays nothing
+for this module.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from streamfx_wire.live import ACTIVATION_UPDATED
+from streamfx_wire.vocabulary import ReportedStatus
+
+from .errors import APIError, not_found
+from .infra.ids import iso, parse_iso
+from .schemas import ApiModel
+
+# What a fresh activation carries; copied per activation, never shared.
+PENDING: dict[str, Any] = {
+    "status": "pending",
+    "reason": None,
+    "agentId": None,
+    "drawnAt": None,
+    "latencyMs": None,
+}
+# Statuses that mean OBS started the effect, so there is a moment it was drawn.
+_DRAWN = ("shown", "hidden")
+
+
+class DeliveryOut(ApiModel):
+    status: str = Field(description="pending, shown, hidden, failed, expired, skipped, overlay")
+    reason: str | None
+    agent_id: str | None
+    drawn_at: str | None
+    latency_ms: int | None = Field(description="From triggeredAt to drawnAt.")
+
+
+class ActivationOut(ApiModel):
+    id: str
+    effect_id: str
+    session_id: str
+    triggered_at: str
+    source: str
+    render: dict[str, Any] = Field(description="See docs/RENDER.md.")
+    delivery: DeliveryOut = Field(description="See docs/AGENT.md, Delivery record.")
+
+
+AgentId = Annotated[str, Field(min_length=4, max_length=100, pattern=r"^ag_[A-Za-z0-9_-]+$")]
+
+
+class DeliveryReport(ApiModel):
+    """`POST /api/activations/{id}/delivery`, from a process that drew the effect itself."""
+
+    status: ReportedStatus
+    reason: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    drawn_at: AwareDatetime | None = Field(
+        default=None,
+        description="When OBS confirmed the start (shown or hidden only); "
+        "default: when the report arrives.",
+    )
+    agent_id: AgentId | None = None
+
+    @model_validator(mode="after")
+    def _drawn_only_when_drawn(self) -> DeliveryReport:
+        if self.drawn_at is not None and self.status not in _DRAWN:
+            raise ValueError(f"drawnAt applies only to shown or hidden, not to {self.status}")
+        return self
+
+
+def delivery_of(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "status": row["delivery_status"],
+        "reason": row["delivery_reason"],
+        "agentId": row["delivery_agent_id"],
+        "drawnAt": row["drawn_at"],
+        "latencyMs": row["latency_ms"],
+    }
+
+
+def activation_of(row: sqlite3.Row) -> dict[str, Any]:
+    """An activation row as every answer and event carries it."""
+    return {
+        "id": row["id"],
+        "effectId": row["effect_id"],
+        "sessionId": row["session_id"],
+        "triggeredAt": row["triggered_at"],
+        "source": row["source"],
+        "render": json.loads(row["render"]),
+        "delivery": delivery_of(row),
+    }
+
+
+def updated_event(activation: dict[str, Any]) -> dict[str, Any]:
+    return {"type": ACTIVATION_UPDATED, "activation": activation}
+
+
+def fetch(conn: sqlite3.Connection, creator_id: str, activation_id: str) -> sqlite3.Row:
+    """The creator's own activation; 404 for anyone else's, as for one that does not exist."""
+    row = conn.execute(
+        "SELECT * FROM effect_activations WHERE id = ? AND creator_id = ?",
+        (activation_id, creator_id),
+    ).fetchone()
+    if row is None:
+        raise not_found("activation")
+    return row
+
+
+def by_idempotency_key(conn: sqlite3.Connection, creator_id: str, key: str) -> sqlite3.Row | None:
+    return conn.execute(
+        "SELECT * FROM effect_activations WHERE creator_id = ? AND idempotency_key = ?",
+        (creator_id, key),
+    ).fetchone()
+
+
+def latency_ms(triggered_at: datetime, drawn_at: datetime) -> int:
+    """Milliseconds from trigger to draw; never negative (the drawing computer's clock
+    may be a little behind the server's)."""
+    return max(0, round((drawn_at - triggered_at).total_seconds() * 1000))
+
+
+def report(
+    conn: sqlite3.Connection,
+    creator_id: str,
+    activation_id: str,
+    given: DeliveryReport,
+    received_at: datetime,
+) -> dict[str, Any]:
+    """Move a pending delivery to its final status, once; returns the activation.
+
+    409 when it was reported already, or claimed by another agent (docs/AGENT.md).
+    """
+    row = fetch(conn, creator_id, activation_id)
+    drawn: datetime | None = None
+    if given.status in _DRAWN:
+        drawn = (given.drawn_at or received_at).astimezone(UTC)
+    latency = None if drawn is None else latency_ms(parse_iso(row["triggered_at"]), drawn)
+    # Conditional: of two reports that race, exactly one moves it.
+    updated = conn.execute(
+        "UPDATE effect_activations SET delivery_status = ?, delivery_reason = ?, "
+        "delivery_agent_id = COALESCE(delivery_agent_id, ?), drawn_at = ?, latency_ms = ? "
+        "WHERE id = ? AND delivery_status = 'pending' "
+        "AND (delivery_agent_id IS NULL OR delivery_agent_id = ?) RETURNING *",
+        (
+            given.status,
+            given.reason,
+            given.agent_id,
+            None if drawn is None else iso(drawn),
+            latency,
+            row["id"],
+            given.agent_id,
+        ),
+    ).fetchone()
+    if updated is None:
+        raise _not_pending(row)
+    return activation_of(updated)
+
+
+def _not_pending(row: sqlite3.Row) -> APIError:
+    if row["delivery_status"] == "pending":
+        return APIError(
+            409,
+            "delivery_claimed",
+            f"Agent {row['delivery_agent_id']} is drawing this activation; "
+            "only it can report the delivery.",
+            hint="Leave it to that agent.",
+            extra={"agentId": row["delivery_agent_id"]},
+        )
+    return APIError(
+        409,
+        "delivery_reported",
+        f"This activation's delivery was already reported as {row['delivery_status']}.",
+        hint="A delivery is reported once; GET the activation to see it.",
+        extra={"delivery": delivery_of(row)},
+    )
