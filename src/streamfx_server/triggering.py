@@ -6,7 +6,8 @@ the WebSocket) therefore hands each one to the database's group commit
 (`Database.run_async`), which runs the waiting ones in one transaction, a
 SAVEPOINT each, and answers them after the one COMMIT. Nothing is answered or
 published before that COMMIT, and each job sees the ones before it, so cooldowns
-hold however triggers are grouped.
+hold however triggers are grouped. The events it pushes are logged in the same
+SAVEPOINT (event_log.py): two more statements, one UPDATE and one INSERT for both.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ import json
 import math
 import sqlite3
 from collections.abc import Mapping
-from datetime import datetime
 from functools import partial
 from typing import Any
 
 from streamfx_wire.live import EFFECT_TRIGGERED
 from streamfx_wire.vocabulary import SOURCES
 
-from . import brand_kits, effects, sessions
+from . import brand_kits, effects, event_log, sessions
 from .brand_kits import brand_of
 from .effect_params import ParamsError, at_trigger
 from .errors import APIError, not_found
@@ -55,7 +55,8 @@ async def trigger_async(
     return await state.db.run_async(job, after=partial(_published, state))
 
 
-Recorded = tuple[str, dict[str, Any], sqlite3.Row, datetime]
+# The activation as answered, and the events that report it (published after COMMIT).
+Recorded = tuple[dict[str, Any], list[event_log.Event]]
 
 
 def _job(
@@ -78,9 +79,8 @@ def _job(
 def _published(state: AppState, recorded: Recorded) -> dict[str, Any]:
     """Right after COMMIT (run by the group commit even if the caller went away meanwhile,
     so a committed activation always reaches the creator's live connections): tell them."""
-    creator_id, activation, session, moment = recorded
-    state.hub.publish(creator_id, {"type": EFFECT_TRIGGERED, "activation": activation})
-    state.hub.publish(creator_id, sessions.updated_event(sessions.session_out(session, moment)))
+    activation, events = recorded
+    event_log.publish(state.hub, events)
     return activation
 
 
@@ -141,7 +141,15 @@ def _record(
     updated = conn.execute(
         "UPDATE stream_sessions SET metrics = ? WHERE id = ? RETURNING *", (metrics, session["id"])
     ).fetchone()
-    return creator.id, activation, updated, moment
+    events = event_log.record_all(
+        conn,
+        creator.id,
+        [
+            {"type": EFFECT_TRIGGERED, "activation": activation},
+            sessions.updated_event(sessions.session_out(updated, moment)),
+        ],
+    )
+    return activation, events
 
 
 def _params_error(exc: ParamsError) -> APIError:
