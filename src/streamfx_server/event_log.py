@@ -30,7 +30,7 @@ from .infra.hub import Hub
 KEEP_SECONDS = 24 * 3600
 KEEP_COUNT = 10_000
 # Rows deleted per transaction when pruning: the write lock is never held for long.
-PRUNE_BATCH = 2000
+PRUNE_BATCH = 500
 
 
 @dataclass(frozen=True)
