@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import __version__
+from . import __version__, event_log
 from .api_docs import install_docs
 from .errors import document_error_bodies, install_error_handlers
 from .infra.db import Database
@@ -61,6 +63,26 @@ def build_state(settings: Settings) -> AppState:
     )
 
 
+log = logging.getLogger("streamfx.server")
+
+
+async def prune_events(state: AppState) -> None:
+    """Keep the event log to its retention (event_log.py), off the event loop and in
+    short transactions, so a trigger never waits long behind it."""
+    settings = state.settings
+    while True:
+        try:
+            await asyncio.to_thread(
+                event_log.prune_all,
+                state.db,
+                settings.events_keep_seconds,
+                settings.events_keep_count,
+            )
+        except Exception:
+            log.exception("could not prune the event log")
+        await asyncio.sleep(settings.events_prune_every)
+
+
 def create_app(settings: Settings) -> FastAPI:
     state = build_state(settings)
     # Only the serving process owns in-flight uploads, so only it may sweep their leftovers.
@@ -77,7 +99,11 @@ def create_app(settings: Settings) -> FastAPI:
         # flight; frozen, it is skipped. Collect first so no garbage is frozen with it.
         gc.collect()
         gc.freeze()
+        pruning = asyncio.get_running_loop().create_task(prune_events(state))
         yield
+        pruning.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pruning
         state.hub.stop()
         state.db.close()
 

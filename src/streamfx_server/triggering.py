@@ -13,7 +13,8 @@ Stream Deck that retries): the first use records the activation; a repeat, even
 one in the same group, finds it and answers it again without writing or
 publishing anything. Within one server process the group commit runs jobs one
 after another, and the UNIQUE index on (creator_id, idempotency_key) holds the
-rule against anything else.
+rule against anything else. The events it pushes are logged in the same
+SAVEPOINT (event_log.py): two more statements, one UPDATE and one INSERT for both.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import math
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
@@ -32,7 +32,7 @@ from pydantic import Field
 from streamfx_wire.live import EFFECT_TRIGGERED
 from streamfx_wire.vocabulary import SOURCES
 
-from . import activations, brand_kits, effects, sessions
+from . import activations, brand_kits, effects, event_log, sessions
 from .brand_kits import brand_of
 from .effect_params import ParamsError, at_trigger
 from .errors import APIError, not_found
@@ -93,10 +93,10 @@ async def fire_async(
 
 @dataclass(frozen=True)
 class Recorded:
-    creator_id: str
+    """A new activation as answered, and the logged events that report it."""
+
     activation: dict[str, Any]
-    session: sqlite3.Row
-    moment: datetime
+    events: list[event_log.Event]
 
 
 # What a job returns: a new activation to publish, or the first one of a repeated key.
@@ -127,11 +127,8 @@ def _published(state: AppState, outcome: Outcome) -> Fired:
     A repeated idempotency key committed nothing, so there is nothing to tell."""
     if isinstance(outcome, Fired):
         return outcome
-    creator_id, activation = outcome.creator_id, outcome.activation
-    state.hub.publish(creator_id, {"type": EFFECT_TRIGGERED, "activation": activation})
-    session = sessions.session_out(outcome.session, outcome.moment)
-    state.hub.publish(creator_id, sessions.updated_event(session))
-    return Fired(activation)
+    event_log.publish(state.hub, outcome.events)
+    return Fired(outcome.activation)
 
 
 def _record(
@@ -201,7 +198,15 @@ def _record(
     updated = conn.execute(
         "UPDATE stream_sessions SET metrics = ? WHERE id = ? RETURNING *", (metrics, session["id"])
     ).fetchone()
-    return Recorded(creator.id, activation, updated, moment)
+    events = event_log.record_all(
+        conn,
+        creator.id,
+        [
+            {"type": EFFECT_TRIGGERED, "activation": activation},
+            sessions.updated_event(sessions.session_out(updated, moment)),
+        ],
+    )
+    return Recorded(activation, events)
 
 
 def _params_error(exc: ParamsError) -> APIError:

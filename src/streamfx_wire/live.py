@@ -6,23 +6,26 @@ from typing import Final
 
 # -- Message `type`s a client sends ---------------------------------------------------------
 
-AUTH: Final = "auth"  # first, with the access token or overlay key
+AUTH: Final = "auth"  # first, with the access token or overlay key, and `since` to resume
 PING: Final = "ping"
 TRIGGER: Final = "trigger"  # access tokens only
 
 # -- Message `type`s the server sends ----------------------------------------------------
 
-READY: Final = "ready"  # the credential was accepted
+READY: Final = "ready"  # the credential was accepted; `seq` is the creator's newest event
 PONG: Final = "pong"
 TRIGGERED: Final = "triggered"  # the answer to this connection's own trigger
 ERROR: Final = "error"  # the HTTP error envelope, with the status HTTP would have answered
-# Pushed to every connection of the creator:
+# Pushed to every connection of the creator, each with its `seq` (one more than the last):
 EFFECT_TRIGGERED: Final = "effect.triggered"
 SESSION_UPDATED: Final = "session.updated"
 BRAND_KIT_UPDATED: Final = "brandKit.updated"
 # An activation's delivery changed (docs/AGENT.md "Delivery record"): {activation}.
 ACTIVATION_UPDATED: Final = "activation.updated"
 CLEAR: Final = "clear"  # overlays empty the screen and every queue
+# Sent after `ready` when the `since` given cannot be resumed from (the log no longer
+# holds the events after it): reload the state over HTTP.
+RESYNC: Final = "resync"
 
 # -- Close codes ----------------------------------------------------------------------
 # A refused handshake (a foreign Origin or Host) is an HTTP 403 before the socket

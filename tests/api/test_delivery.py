@@ -69,6 +69,8 @@ def test_a_report_is_stored_with_its_latency_and_pushed(server: LiveServer, stre
             "latencyMs": 137,
         }
         pushed = next_of(ws, "activation.updated")
+        # Logged like every pushed event (tests/api/test_event_log.py checks the numbering).
+        assert isinstance(pushed.pop("seq"), int)
         assert pushed == {"type": "activation.updated", "activation": response.json()}
     stored = streaming.client.get(f"/api/activations/{activation['id']}").json()
     assert stored == response.json()

@@ -61,7 +61,8 @@ def test_overlay_key_listens_to_its_creator(server: LiveServer, make_creator):
     alice, bob = make_creator(), make_creator()
     key = new_key(alice)["key"]
     with listening(server, key, origin=f"http://127.0.0.1:{server.port}") as (ws, ready):  # type: ignore[arg-type]
-        assert ready == {"type": "ready", "creatorId": alice.id, "mode": "listen"}
+        # A new key's first events: `seq` 1 is Alice's kit below, so none came before.
+        assert ready == {"type": "ready", "creatorId": alice.id, "mode": "listen", "seq": 0}
         bob.client.post("/api/brand-kit", json={"name": "Bob's"})
         alice.client.post("/api/brand-kit", json={"name": "Alice's"})
         # Alice's event is the first thing the overlay sees: Bob's never reached it.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
@@ -21,14 +22,20 @@ class RecordingHub:
         self.db_path = db_path
         self.messages: list[dict[str, Any]] = []
 
-    def publish(self, creator_id: str, message: dict[str, Any]) -> None:
-        if message["type"] == "effect.triggered":
-            with sqlite3.connect(self.db_path) as other:
+    def publish(self, creator_id: str, seq: int, text: str) -> None:
+        message = json.loads(text)
+        assert message["seq"] == seq
+        with sqlite3.connect(self.db_path) as other:
+            logged = other.execute(
+                "SELECT payload FROM events WHERE creator_id = ? AND seq = ?", (creator_id, seq)
+            ).fetchone()
+            if message["type"] == "effect.triggered":
                 row = other.execute(
                     "SELECT 1 FROM effect_activations WHERE id = ?",
                     (message["activation"]["id"],),
                 ).fetchone()
-            assert row is not None, "published before COMMIT"
+                assert row is not None, "published before COMMIT"
+        assert logged is not None and logged[0] == text, "published without being logged"
         self.messages.append(message)
 
 

@@ -70,8 +70,9 @@ def test_what_is_published_follows_the_commit(state: AppState):
     creator = add_creator(state)
     activation = trigger(state, creator, "flash", f"ss_{creator.id}", {"opacity": 0.5}, "cli")
     messages = state.hub.messages  # type: ignore[attr-defined]
-    assert messages[0] == {"type": "effect.triggered", "activation": activation}
+    assert messages[0] == {"type": "effect.triggered", "activation": activation, "seq": 1}
     assert messages[1]["type"] == "session.updated"
+    assert messages[1]["seq"] == 2
     assert messages[1]["session"]["metrics"]["effectsTriggered"] == 1
     assert activation["render"]["opacity"] == 0.5
 

@@ -101,7 +101,7 @@ def run(
             signups_per_hour=signups_per_hour,
         )
     except ValueError as exc:
-        raise StreamFXError(str(exc), "Unset it or give a positive number of seconds.") from None
+        raise StreamFXError(str(exc), "Unset it or give a positive whole number.") from None
     serve(settings, log_level=log_level)
 
 

@@ -65,8 +65,12 @@ class Database:
         return conn
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction; the caller answers 2xx only after this block returns."""
+    def write(self, after: Callable[[], Any] | None = None) -> Iterator[sqlite3.Connection]:
+        """A write transaction; the caller answers 2xx only after this block returns.
+
+        `after`, if given, runs right after COMMIT, before this process's next writer
+        may begin: what it publishes goes out in commit order (the group commit's
+        `after` keeps the same rule)."""
         conn = self.conn()
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
@@ -76,14 +80,17 @@ class Database:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            if after is not None:
+                after()
 
     async def run_async(
         self, job: Callable[[sqlite3.Connection], Any], after: After | None = None
     ) -> Any:
         """Run `job(conn)` in a write transaction; return its result (or raise what it
         raised) only after COMMIT. `after(result)`, if given, runs right after the COMMIT
-        whether or not the caller still waits (say, to publish what was committed); the
-        caller gets what it returns.
+        whether or not the caller still waits (say, to publish what was committed), and
+        before this process's next writer may begin, so what it publishes goes out in
+        commit order; the caller gets what it returns.
 
         Jobs that arrive together share one transaction and one COMMIT (one fsync), each
         inside its own SAVEPOINT: a job that raises is rolled back alone. A job sees the
@@ -195,13 +202,16 @@ class _LoopWriter:
             raise
 
     def _end(self, sql: str) -> None:
+        """ROLLBACK or COMMIT; the write lock is released, except after a COMMIT that
+        succeeded: `_commit` releases it once the batch's `after` steps have run."""
         try:
             self._conn.execute(sql)
         except BaseException:
             if sql == "COMMIT" and self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
+            self._db._write_lock.release()
             raise
-        finally:
+        if sql != "COMMIT":
             self._db._write_lock.release()
 
     async def _commit(self, batch: list[Job]) -> None:
@@ -227,25 +237,49 @@ class _LoopWriter:
             if not isinstance(exc, Exception):
                 raise
             return
+        commit = asyncio.ensure_future(asyncio.to_thread(self._end, "COMMIT"))
         try:
-            await asyncio.to_thread(self._end, "COMMIT")
+            await asyncio.shield(commit)
+        except asyncio.CancelledError:
+            # The COMMIT goes on in its thread; once it is done, nobody else will
+            # release the lock it keeps (see _end).
+            commit.add_done_callback(self._release_after_commit)
+            raise
         except Exception as exc:
             # Nothing of this batch was committed: every job fails (a 500 for HTTP).
             _fail(batch, exc, "write transaction failed")
             return
-        for future, after, value, error in done:
-            if error is None and after is not None:
-                try:  # even if the caller is gone: what was committed is published
-                    value = after(value)
-                except Exception as exc:
-                    log.exception("after-commit step failed")
-                    error = exc
+        try:
+            # Still holding the write lock: no other writer of this process commits
+            # before these have run, so events are published in commit order.
+            results = [
+                (future, *self._after(after, value, error)) for future, after, value, error in done
+            ]
+        finally:
+            self._db._write_lock.release()
+        for future, value, error in results:
             if future.done():
                 continue
             if error is None:
                 future.set_result(value)
             else:
                 future.set_exception(error)
+
+    def _release_after_commit(self, commit: asyncio.Future[None]) -> None:
+        if not commit.cancelled() and commit.exception() is None:
+            self._db._write_lock.release()
+
+    @staticmethod
+    def _after(
+        after: After | None, value: Any, error: Exception | None
+    ) -> tuple[Any, Exception | None]:
+        if error is None and after is not None:
+            try:  # even if the caller is gone: what was committed is published
+                value = after(value)
+            except Exception as exc:
+                log.exception("after-commit step failed")
+                error = exc
+        return value, error
 
     def _run_one(self, job: Callable[[sqlite3.Connection], Any]) -> tuple[Any, Exception | None]:
         """One job in its own SAVEPOINT: if it raises, only its writes are undone."""

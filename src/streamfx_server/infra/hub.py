@@ -15,6 +15,12 @@ that reads slowly only ever fills its own queue:
   stops reading from that client (TCP pushes back on it) rather than dropping a
   client that merely sent a burst.
 
+Every published event carries a per-creator `seq` (the event log numbers it before
+it gets here) and events reach `publish` in seq order. A connection that resumes
+(routes/ws_resume.py) joins with `held` set: its events are kept aside, in order,
+while the log is replayed to it, then `release` queues those the replay did not
+already send.
+
 Bytes already handed to the kernel are out of our sight: a client that stops
 reading absorbs its socket buffers (a few MB) before its queue starts to fill.
 uvicorn's WebSocket keepalive (ping every 20 s) catches a client that is gone.
@@ -33,6 +39,8 @@ from typing import Any
 from streamfx_wire.live import CLOSE_GOING_AWAY, CLOSE_TOO_SLOW
 
 QUEUE_LIMIT = 256
+# Events kept aside for a connection while the log is replayed to it (see `release`).
+HELD_LIMIT = 4 * QUEUE_LIMIT
 QUEUE_BYTES = 1024 * 1024
 SEND_TIMEOUT = 10.0
 
@@ -60,6 +68,8 @@ class Subscriber:
     close_reason: str = ""
     # Loop time at which the send in progress started (None: not sending).
     sending_since: float | None = None
+    # While not None, published events wait here as (seq, text) instead of the queue.
+    held: list[tuple[int, str]] | None = None
 
     @property
     def can_trigger(self) -> bool:
@@ -111,10 +121,10 @@ class Hub:
 
     # -- entry points that may be called from any thread -------------------------------
 
-    def publish(self, creator_id: str, message: dict[str, Any]) -> None:
-        """Queue `message` for every connection of `creator_id`; never blocks."""
-        text = encode(message)
-        self._on_loop(self._deliver, creator_id, text)
+    def publish(self, creator_id: str, seq: int, text: str) -> None:
+        """Queue the event numbered `seq` (encoded as `text`) for every connection of
+        `creator_id`; never blocks. Call it in seq order."""
+        self._on_loop(self._deliver, creator_id, seq, text)
 
     def disconnect(
         self, creator_id: str, code: int, reason: str, *, mode: str | None = None
@@ -141,9 +151,14 @@ class Hub:
         with self._lock:
             return list(self._subscribers.get(creator_id, ()))
 
-    def _deliver(self, creator_id: str, text: str) -> None:
+    def _deliver(self, creator_id: str, seq: int, text: str) -> None:
         for sub in self._subs(creator_id):
-            self._offer(sub, text)
+            if sub.held is None:
+                self._offer(sub, text)
+            elif len(sub.held) < HELD_LIMIT:
+                sub.held.append((seq, text))
+            else:  # it will resume from where the replay got to
+                self.drop(sub, CLOSE_TOO_SLOW, "too_slow")
 
     def _disconnect(self, creator_id: str, code: int, reason: str, mode: str | None) -> None:
         for sub in self._subs(creator_id):
@@ -165,7 +180,22 @@ class Hub:
 
     async def reply(self, sub: Subscriber, message: dict[str, Any]) -> None:
         """Queue an answer to the client's own message, waiting for room if need be."""
-        text = encode(message)
+        await self.reply_text(sub, encode(message))
+
+    async def release(self, sub: Subscriber, after_seq: int) -> None:
+        """Queue the events held for `sub` numbered above `after_seq`, in order, then let
+        later events go straight to its queue. Waits for room like `reply`; events
+        published meanwhile join the end of what is held, so none is missed or reordered.
+        """
+        held = sub.held
+        while held and not sub.dropped:
+            seq, text = held.pop(0)
+            if seq > after_seq:
+                await self.reply_text(sub, text)
+        sub.held = None
+
+    async def reply_text(self, sub: Subscriber, text: str) -> None:
+        """`reply` for a message already encoded."""
         try:
             async with asyncio.timeout(self.send_timeout):
                 while not sub.dropped and not sub.has_room(len(text)):

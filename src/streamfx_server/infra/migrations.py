@@ -198,6 +198,25 @@ def m003_built_in_effects(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m004_event_log(db: sqlite_utils.Database) -> None:
+    """The event log (event_log.py): every pushed event, numbered per creator."""
+    _run(
+        db,
+        """
+        ALTER TABLE creators ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE events (
+            creator_id TEXT NOT NULL REFERENCES creators(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            PRIMARY KEY (creator_id, seq)
+        ) WITHOUT ROWID
+        """,
+    )
+
+
+@migrations()
 def m005_lanes_and_delivery(db: sqlite_utils.Database) -> None:
     """Lanes on effects, the delivery record and idempotency keys on activations.
 

@@ -9,14 +9,14 @@ from pathlib import Path
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, unit: str = "seconds") -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number of seconds, not {raw!r}.") from None
+        raise ValueError(f"{name} must be a whole number of {unit}, not {raw!r}.") from None
     if value <= 0:
         raise ValueError(f"{name} must be positive, not {value}.")
     return value
@@ -57,15 +57,27 @@ class Settings:
     # box may not reach: off unless asked for (`--docs`).
     docs: bool = False
     public_url: str | None = None
+    # The event log (event_log.py) keeps events at least this long, and beyond that
+    # at most this many per creator; it is pruned every `events_prune_every` seconds.
+    events_keep_seconds: int = 24 * 3600
+    events_keep_count: int = 10_000
+    events_prune_every: int = 300
 
     @classmethod
     def from_env(cls, data_dir: Path, **overrides: object) -> Settings:
-        """Settings with token lifetimes and the hashing queue's wait taken from the
-        environment (tests shorten them)."""
+        """Settings with token lifetimes, the hashing queue's wait and the event log's
+        retention taken from the environment (tests shorten them)."""
         values: dict[str, object] = {
             "access_ttl": _env_int("STREAMFX_ACCESS_TTL", cls.access_ttl),
             "refresh_ttl": _env_int("STREAMFX_REFRESH_TTL", cls.refresh_ttl),
             "hash_queue_wait": _env_int("STREAMFX_HASH_QUEUE_WAIT", cls.hash_queue_wait),
+            "events_keep_seconds": _env_int(
+                "STREAMFX_EVENTS_KEEP_SECONDS", cls.events_keep_seconds
+            ),
+            "events_keep_count": _env_int(
+                "STREAMFX_EVENTS_KEEP_COUNT", cls.events_keep_count, "events"
+            ),
+            "events_prune_every": _env_int("STREAMFX_EVENTS_PRUNE_EVERY", cls.events_prune_every),
         }
         values.update(overrides)
         return cls(data_dir=Path(data_dir), **values)  # type: ignore[arg-type]

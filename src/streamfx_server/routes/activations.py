@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from .. import activations
+from .. import activations, event_log
 from ..activations import ActivationOut, DeliveryReport
 from ..deps import DB, CurrentCreator, State
 from ..infra.ids import now
@@ -36,8 +36,9 @@ def report_delivery(
 ) -> dict[str, Any]:
     """Report what happened to an activation that the caller drew itself (no agent)."""
     received_at = now()
-    with state.db.write() as conn:
-        activation = activations.report(conn, creator.id, activation_id, body, received_at)
-    # After COMMIT: a connection never hears of a delivery that was not stored.
-    state.hub.publish(creator.id, activations.updated_event(activation))
+    # The `activation.updated` event is logged with the report and published after
+    # COMMIT: a connection never hears of a delivery that was not stored.
+    with event_log.write(state.db, state.hub) as tx:
+        activation = activations.report(tx.conn, creator.id, activation_id, body, received_at)
+        tx.push(creator.id, activations.updated_event(activation))
     return activation

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from .. import brand_kits
+from .. import brand_kits, event_log
 from ..brand_kits import BrandKitCreate, BrandKitOut, BrandKitUpdate
 from ..deps import DB, CurrentCreator, State
 
@@ -24,9 +24,9 @@ _NOT_YOURS: dict[int | str, dict[str, Any]] = {
     responses={403: {"description": "The tier's brand kit limit is reached"}},
 )
 def create_kit(body: BrandKitCreate, creator: CurrentCreator, state: State, db: DB) -> BrandKitOut:
-    with db.write() as conn:
-        kit = brand_kits.add(conn, creator.id, creator.tier, body)
-    state.hub.publish(creator.id, brand_kits.updated_event(kit))
+    with event_log.write(db, state.hub) as tx:
+        kit = brand_kits.add(tx.conn, creator.id, creator.tier, body)
+        tx.push(creator.id, brand_kits.updated_event(kit))
     return kit
 
 
@@ -44,15 +44,15 @@ def get_kit(kit_id: str, creator: CurrentCreator, db: DB) -> BrandKitOut:
 def update_kit(
     kit_id: str, body: BrandKitUpdate, creator: CurrentCreator, state: State, db: DB
 ) -> BrandKitOut:
-    with db.write() as conn:
-        kit = brand_kits.update(conn, creator.id, kit_id, body)
-    state.hub.publish(creator.id, brand_kits.updated_event(kit))
+    with event_log.write(db, state.hub) as tx:
+        kit = brand_kits.update(tx.conn, creator.id, kit_id, body)
+        tx.push(creator.id, brand_kits.updated_event(kit))
     return kit
 
 
 @router.delete("/{kit_id}", status_code=204, response_class=Response, responses=_NOT_YOURS)
 def delete_kit(kit_id: str, creator: CurrentCreator, state: State, db: DB) -> Response:
-    with db.write() as conn:
-        kit = brand_kits.remove(conn, creator.id, kit_id)
-    state.hub.publish(creator.id, brand_kits.updated_event(kit, deleted=True))
+    with event_log.write(db, state.hub) as tx:
+        kit = brand_kits.remove(tx.conn, creator.id, kit_id)
+        tx.push(creator.id, brand_kits.updated_event(kit, deleted=True))
     return Response(status_code=204)

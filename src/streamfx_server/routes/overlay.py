@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 
 from streamfx_wire.live import CLEAR, CLOSE_UNAUTHORIZED, OVERLAY_KEY_ROTATED
 
+from .. import event_log
 from ..deps import DB, CurrentCreator, State
 from ..identity import rotate_overlay_key as new_overlay_key
 from ..schemas import ApiModel
@@ -40,5 +41,6 @@ def rotate_overlay_key(
 @router.post("/clear", status_code=204, response_class=Response)
 def clear_overlays(creator: CurrentCreator, state: State) -> Response:
     """Empty every overlay page of this creator: effects on screen and everything queued."""
-    state.hub.publish(creator.id, {"type": CLEAR})
+    with event_log.write(state.db, state.hub) as tx:
+        tx.push(creator.id, {"type": CLEAR})
     return Response(status_code=204)

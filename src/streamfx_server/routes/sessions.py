@@ -9,7 +9,7 @@ from pydantic import Field
 
 from streamfx_wire.vocabulary import Platform
 
-from .. import sessions
+from .. import event_log, sessions
 from ..deps import DB, CurrentCreator, State
 from ..schemas import ApiModel
 from ..sessions import SessionOut
@@ -42,16 +42,16 @@ class SessionRef(ApiModel):
     responses={404: {"description": "Unknown brand kit"}, 409: {"description": "One is live"}},
 )
 def start(body: StartIn, creator: CurrentCreator, state: State, db: DB) -> SessionOut:
-    with db.write() as conn:
-        out = sessions.start(conn, creator.id, body.platform, body.brand_kit_id, body.title)
-    state.hub.publish(creator.id, sessions.updated_event(out))
+    with event_log.write(db, state.hub) as tx:
+        out = sessions.start(tx.conn, creator.id, body.platform, body.brand_kit_id, body.title)
+        tx.push(creator.id, sessions.updated_event(out))
     return out
 
 
 def _transition(state: AppState, creator_id: str, session_id: str, action: str) -> SessionOut:
-    with state.db.write() as conn:
-        out = sessions.transition(conn, creator_id, session_id, action)
-    state.hub.publish(creator_id, sessions.updated_event(out))
+    with event_log.write(state.db, state.hub) as tx:
+        out = sessions.transition(tx.conn, creator_id, session_id, action)
+        tx.push(creator_id, sessions.updated_event(out))
     return out
 
 

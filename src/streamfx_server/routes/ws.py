@@ -2,13 +2,25 @@
 
 Protocol (JSON text frames, camelCase):
 
-    client -> {"type": "auth", "token": "<access token | overlay key>"}   first, within 5 s
-    server -> {"type": "ready", "creatorId": "cr_…", "mode": "control" | "listen"}
+    client -> {"type": "auth", "token": "<access token | overlay key>", "since"?: N}
+                                                                  first, within 5 s
+    server -> {"type": "ready", "creatorId": "cr_…", "mode": "control" | "listen", "seq": M}
 
-    server -> {"type": "effect.triggered", "activation": {…}}     pushed to all of the
-    server -> {"type": "session.updated", "session": {…}}          creator's connections
-    server -> {"type": "brandKit.updated", "brandKit": {…}}
-    server -> {"type": "clear"}          overlays empty the screen (POST /api/overlay/clear)
+    server -> {"type": "effect.triggered", "activation": {…}, "seq"}   pushed to all of
+    server -> {"type": "session.updated", "session": {…}, "seq"}       the creator's
+    server -> {"type": "brandKit.updated", "brandKit": {…}, "seq"}     connections
+    server -> {"type": "clear", "seq"}   overlays empty the screen (POST /api/overlay/clear)
+
+Every pushed event carries `seq`: one more than the creator's previous event, no gaps,
+logged in the transaction of the change it reports (event_log.py). `ready`'s `seq` is
+the newest one when the connection joined; the events after it follow live. With
+`since` (a whole number >= 0: the seq of the last event the client saw), the logged
+events after `since` come first, in order, then the live ones: none twice, none missing
+(ws_resume.py). When the log no longer holds the events right after `since` (it keeps a
+day, and beyond that the newest 10,000), or `since` is beyond the newest seq, the client
+gets {"type": "resync", "oldestSeq": O} after `ready` instead, reloads its state over
+HTTP, and goes on from `ready`'s seq. A `since` that is not a whole number >= 0 gets a
+`validation_error` (422) and the connection is closed (1008). Overlay keys resume too.
 
     client -> {"type": "ping", "id"?}                          -> {"type": "pong", "id"?}
     client -> {"type": "trigger", "effectId", "sessionId"?, "params"?, "id"?}   (control only;
@@ -23,7 +35,8 @@ Messages are strict JSON (strict_json.py): one with NaN or Infinity gets a
 
 Close codes: 4401 no/bad/expired credential, auth timeout, the sign-in was ended, or the
 overlay key was replaced (the reason is the machine code); 1013 the client read too slowly
-and was dropped (reconnect); 1008 a message nested too deep (`invalid_message`). A browser
+and was dropped (reconnect: with `since`, nothing is lost); 1008 a message nested too deep
+(`invalid_message`) or an invalid `since` (`validation_error`). A browser
 Origin that is not this server's own is refused with HTTP 403 before the handshake
 completes. The message types, close codes and the error codes clients act on are named
 once, for server and clients, in streamfx_wire.live.
@@ -53,6 +66,7 @@ from ..infra.strict_json import JSONRefused
 from ..state import AppState
 from .ws_auth import CLOSE_POLICY, Credential, authenticate, close, revoked_reason
 from .ws_frames import INVALID, error, message_id, parse, refused
+from .ws_resume import greet, resume
 from .ws_trigger import handle_trigger
 
 router = APIRouter(tags=["websocket"])
@@ -74,10 +88,11 @@ async def live(websocket: WebSocket) -> None:
     if cred is None:
         return
     hub = state.hub
-    sub = Subscriber(cred.creator.id, websocket.send_text, mode=cred.mode)
-    hub.send(sub, {"type": wire.READY, "creatorId": cred.creator.id, "mode": cred.mode})
+    # Joined with its events held until the log has been read and replayed (ws_resume.py).
+    sub = Subscriber(cred.creator.id, websocket.send_text, mode=cred.mode, held=[])
     hub.add(sub)
     try:
+        bounds = await greet(state, sub)
         async with anyio.create_task_group() as tg:
 
             async def pump() -> None:
@@ -93,6 +108,7 @@ async def live(websocket: WebSocket) -> None:
             # The first check runs right after joining the hub, which closes the gap
             # between looking the credential up and a rotation/logout sweeping the hub.
             tg.start_soon(_watch, state, sub, cred)
+            tg.start_soon(resume, state, sub, cred.since, bounds)
             await _read(websocket, state, sub, cred)
             tg.cancel_scope.cancel()
     finally:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import anyio
@@ -38,6 +38,8 @@ CLOSE_WAIT = 2.0
 MAX_TOKEN_LENGTH = 4096
 # A message nested too deep is hostile, not a slip: it ends the connection.
 CLOSE_POLICY = 1008
+# The largest `since` SQLite can compare (a signed 64-bit integer).
+MAX_SEQ = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Credential:
     creator: Creator
     mode: str  # "control" (access token) or "listen" (overlay key)
     key_hash: str | None = None  # overlay key's hash, to notice a rotation
+    # The seq of the last event the client saw, to resume after it (routes/ws_resume.py).
+    since: int | None = None
 
 
 def resolve(state: AppState, token: str) -> Credential:
@@ -74,10 +78,12 @@ async def close(websocket: WebSocket, code: int, reason: str) -> None:
         await websocket.close(code, reason)
 
 
-async def refuse(websocket: WebSocket, body: dict[str, Any]) -> None:
+async def refuse(
+    websocket: WebSocket, body: dict[str, Any], code: int = wire.CLOSE_UNAUTHORIZED
+) -> None:
     with anyio.move_on_after(CLOSE_WAIT), contextlib.suppress(Exception):
         await websocket.send_text(encode(body))
-    await close(websocket, wire.CLOSE_UNAUTHORIZED, body["code"])
+    await close(websocket, code, body["code"])
 
 
 async def authenticate(websocket: WebSocket, state: AppState) -> Credential | None:
@@ -124,8 +130,27 @@ async def authenticate(websocket: WebSocket, state: AppState) -> Credential | No
             ),
         )
         return None
+    since = payload.get("since")
+    if since is not None and not _is_seq(since):
+        await refuse(websocket, _bad_since(), CLOSE_POLICY)
+        return None
     try:
-        return await anyio.to_thread.run_sync(resolve, state, token)
+        cred = await anyio.to_thread.run_sync(resolve, state, token)
     except APIError as exc:
         await refuse(websocket, api_error(exc))
         return None
+    return replace(cred, since=since)
+
+
+def _is_seq(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SEQ
+
+
+def _bad_since() -> dict[str, Any]:
+    return error(
+        "validation_error",
+        "Invalid since: it must be a whole number, 0 or more.",
+        422,
+        details=[{"field": "since", "message": "must be a whole number, 0 or more"}],
+        hint='Send the "seq" of the last event you received, or leave "since" out.',
+    )
