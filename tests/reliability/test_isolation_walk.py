@@ -28,17 +28,21 @@ RESOURCE_OF = {
     "effect_id": "effect",
     "effectId": "effect",
     "sha256": "asset",
+    "activation_id": "activation",
 }
+# `…Id` body fields that name no resource of a creator (an agent names itself).
+NOT_RESOURCES = {"agentId"}
 # Valid values for other body fields, so the id is what gets judged.
-FILLERS: dict[str, Any] = {"platform": "twitch", "name": "Bob's now"}
+FILLERS: dict[str, Any] = {"platform": "twitch", "name": "Bob's now", "status": "shown"}
 
 
-def _ids(things: dict[str, dict[str, Any]]) -> dict[str, str]:
+def _ids(things: dict[str, dict[str, Any]], activation_id: str) -> dict[str, str]:
     return {
         "kit": things["kit"]["id"],
         "session": things["session"]["id"],
         "effect": things["effect"]["id"],
         "asset": things["upload"]["asset"]["sha256"],
+        "activation": activation_id,
     }
 
 
@@ -59,7 +63,9 @@ def _probes(alice_ids: dict[str, str], bobs_ids: dict[str, str]) -> list[tuple[s
         path_params = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
         schema = _body_schema(operation)
         properties = (schema or {}).get("properties", {})
-        id_fields = [name for name in properties if name.endswith("Id")]
+        id_fields = [
+            name for name in properties if name.endswith("Id") and name not in NOT_RESOURCES
+        ]
         unknown += [
             f"{method} {template}: {n}" for n in path_params + id_fields if n not in RESOURCE_OF
         ]
@@ -100,7 +106,12 @@ def test_bob_gets_404_for_every_route_that_namesalices_things(
         live(server, bob_key) as bobs_overlay,
     ):
         things = alices_things(alice)
-        alice_ids = _ids(things)
+        # Alice fires once while Bob listens: her activation is one more thing to probe,
+        # and its events must not reach him.
+        alices_activation = alice.client.post(
+            "/api/effects/trigger", json={"effectId": "flash"}
+        ).json()
+        alice_ids = _ids(things, alices_activation["id"])
         bobs_kit = bob.client.post("/api/brand-kit", json={"name": "Bob's look"}).json()
         # Bob's own live session: starting one with Alice's kit must be refused for the
         # kit, not because he already has one live.
@@ -110,6 +121,7 @@ def test_bob_gets_404_for_every_route_that_namesalices_things(
             "session": bobs_session["id"],
             "effect": "flash",
             "asset": "0" * 64,
+            "activation": "act_0",
         }
         probes = _probes(alice_ids, bobs_ids)
         assert len(probes) >= 10, probes  # the walk found the routes
@@ -132,7 +144,6 @@ def test_bob_gets_404_for_every_route_that_namesalices_things(
 
         # Alice, meanwhile, makes every kind of event; the last one is her pause.
         alice.client.put(f"/api/brand-kit/{alice_ids['kit']}", json={"name": "Alice again"})
-        alice.client.post("/api/effects/trigger", json={"effectId": "flash"})
         alice.client.post("/api/overlay/clear")
         alice.client.post("/api/sessions/pause", json={"sessionId": alice_ids["session"]})
         for ws in (alices_socket, alices_overlay):
@@ -153,3 +164,5 @@ def test_bob_gets_404_for_every_route_that_namesalices_things(
     status = alice.client.get(f"/api/sessions/{alice_ids['session']}/status").json()
     assert status["status"] == "paused"
     assert status["metrics"]["effectsTriggered"] == 1
+    stored = alice.client.get(f"/api/activations/{alice_ids['activation']}").json()
+    assert stored["delivery"]["status"] == "pending"  # Bob's report did not land
