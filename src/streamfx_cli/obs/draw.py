@@ -4,7 +4,9 @@ Everything timed (show, wait, hide; shake frames; switch back) is sent as a
 single RequestBatch that OBS runs by itself, so `draw` returns after a few
 milliseconds and the effect still ends on time if the caller exits or is
 killed. Only cheap look-ups are waited for. This module is on the hotkey
-path: keep its imports light.
+path: keep its imports light. (Over the size guide on purpose: it is the one
+place where each kind of the wire contract becomes OBS requests, one drawer per kind
+registered in `DRAWERS`.)
 """
 
 from __future__ import annotations
