@@ -1,12 +1,20 @@
 """Turn one activation `render` (docs/RENDER.md) into OBS requests.
 
-Everything timed (show, wait, hide; shake frames; switch back) is sent as a
-single RequestBatch that OBS runs by itself, so `draw` returns after a few
-milliseconds and the effect still ends on time if the caller exits or is
-killed. Only cheap look-ups are waited for. This module is on the hotkey
-path: keep its imports light. (Over the size guide on purpose: it is the one
-place where each kind of the wire contract becomes OBS requests, one drawer per kind
-registered in `DRAWERS`.)
+Each kind has a planner (registered in `DRAWERS`) that makes a `Plan`: the
+requests that start the effect (none of them sleeps, except a shake's frame
+animation), the requests that end it and put back what it changed, and how long
+it shows. Two callers time it differently:
+
+- `draw` (`streamfx fire` and the panel with no agent) sends start, a Sleep and
+  end as one RequestBatch that OBS runs by itself, so it returns after a few
+  milliseconds and the effect still ends on time if the caller exits or is killed;
+- the agent (streamfx_cli.agent) sends start, keeps the time itself and sends end,
+  so a five-minute effect does not hold one of obs-websocket's few worker
+  threads (docs/AGENT.md "Stream safety").
+
+Only cheap look-ups are waited for. This module is on the hotkey path: keep its
+imports light. (Over the size guide on purpose: it is the one place where each
+kind of the wire contract becomes OBS requests.)
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from streamfx_wire.kinds import KIND_SPECS, KindTable
@@ -49,6 +58,55 @@ def obs_color(hex_rgb: str, opacity: float = 1.0) -> int:
     return (alpha << 24) | (b << 16) | (g << 8) | r
 
 
+@dataclass(frozen=True)
+class Plan:
+    """One effect as OBS requests: start it, and (after `duration_ms`) end it.
+
+    `end` puts back everything `start` changed, so sending it twice, or after
+    the effect already ended, is harmless. `duration_ms` 0 means there is
+    nothing to end (a hotkey, a scene switch that stays, a filter left on).
+    """
+
+    start: list[dict[str, Any]]
+    end: list[dict[str, Any]] = field(default_factory=list)
+    duration_ms: int = 0
+    # SERIAL_FRAME for a shake's frame-by-frame animation; it ends at rest by itself.
+    execution_type: ExecutionType = ExecutionType.SERIAL_REALTIME
+
+    def self_timed(self) -> list[dict[str, Any]]:
+        """Start, wait and end as one batch OBS runs to the end by itself."""
+        if not self.end:
+            return list(self.start)
+        if self.execution_type == ExecutionType.SERIAL_FRAME:
+            return [*self.start, *self.end]  # the animation is the wait
+        return [*self.start, *sleep_ms(self.duration_ms), *self.end]
+
+
+def plan(
+    conn: ObsConnection,
+    render: Mapping[str, Any],
+    asset_path: str | None = None,
+    *,
+    self_timed: bool = False,
+) -> Plan | None:
+    """The requests for `render`, after the look-ups they need; None: nothing in OBS.
+
+    `self_timed` (the `draw` path) makes shake and scene keep what they restore
+    in OBS's persistent data, so firing twice in a row restores the state before
+    the first firing. The agent never overlaps two effects of one lane, so it
+    reads the state fresh. Raises like `draw`.
+    """
+    kind = str(render.get("kind", ""))
+    planner = DRAWERS.get(kind)
+    if planner is None:
+        raise ObsError(f"StreamFX cannot draw effects of kind {kind!r} in OBS.")
+    try:
+        return planner(conn, render, asset_path, self_timed)
+    except (ValueError, TypeError) as exc:
+        # A render the server should never have produced (bad colour, number).
+        raise ObsError(f"This {kind} effect cannot be drawn: {exc}.") from exc
+
+
 def draw(conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None = None) -> bool:
     """Start drawing `render` in OBS; return False if the kind has nothing to do there.
 
@@ -58,18 +116,43 @@ def draw(conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None 
     StreamFX scene or one of its sources is missing, ObsRequestFailed when
     OBS refuses a request, ObsBusy when OBS does not start it in time.
     """
-    kind = str(render.get("kind", ""))
-    handler = DRAWERS.get(kind)
-    if handler is None:
-        raise ObsError(f"StreamFX cannot draw effects of kind {kind!r} in OBS.")
-    try:
-        drawn = handler(conn, render, asset_path)
-    except (ValueError, TypeError) as exc:
-        # A render the server should never have produced (bad colour, number).
-        raise ObsError(f"This {kind} effect cannot be drawn: {exc}.") from exc
+    drawing = plan(conn, render, asset_path, self_timed=True)
+    if drawing is None:
+        return False
+    if not drawing.end:
+        # Nothing sleeps: wait for the answer, so a refused request is reported.
+        start_now(conn, drawing)
+        return True
+    conn.batch(drawing.self_timed(), execution_type=drawing.execution_type, wait=False)
     # Until OBS has started the batch, disconnecting would drop it.
     conn.sync()
-    return drawn
+    return True
+
+
+def start_now(conn: ObsConnection, drawing: Plan, *, before: Sequence[dict[str, Any]] = ()) -> None:
+    """Send `before` and the plan's start, waiting only until OBS has started them.
+
+    A shake's frame animation runs on after this returns (OBS has taken it);
+    anything else has run. Raises ObsRequestFailed for the first refused request.
+    """
+    requests = [*before, *drawing.start]
+    if drawing.execution_type == ExecutionType.SERIAL_FRAME:
+        conn.batch(requests, execution_type=drawing.execution_type, wait=False)
+        conn.sync()
+        return
+    for result in conn.batch(requests, halt_on_failure=True):
+        result.raise_for_status()
+
+
+def end_now(conn: ObsConnection, requests: Sequence[dict[str, Any]]) -> None:
+    """Send an effect's end requests and wait for them; a missing item is no error.
+
+    Ending is best effort by design: the streamer may have deleted a source or
+    scene since, and the rest must still be put back.
+    """
+    for result in conn.batch(requests, halt_on_failure=False):
+        if not result.ok and result.code != _STATUS_NOT_FOUND:
+            result.raise_for_status()
 
 
 # -- helpers -----------------------------------------------------------------
@@ -108,27 +191,21 @@ def _enable(item_id: int, enabled: bool, scene: str = SCENE) -> dict[str, Any]:
     )
 
 
-def _show_for(
-    conn: ObsConnection,
+def _shown_for(
     item_id: int,
     duration_ms: int,
     before: Sequence[dict[str, Any]] = (),
     after_show: Sequence[dict[str, Any]] = (),
-) -> None:
-    """Fire show -> sleep -> hide as one batch and do not wait for it.
+) -> Plan:
+    """Show a StreamFX item (after `before`) and hide it again after `duration_ms`.
 
-    Firing again while an effect shows restarts its content, but the first
-    batch's hide still ends it at the first firing's time.
+    Firing again while an effect shows restarts its content; with `draw`, the
+    first batch's hide still ends it at the first firing's time.
     """
-    conn.batch(
-        [
-            *before,
-            _enable(item_id, True),
-            *after_show,
-            *sleep_ms(duration_ms),
-            _enable(item_id, False),
-        ],
-        wait=False,
+    return Plan(
+        start=[*before, _enable(item_id, True), *after_show],
+        end=[_enable(item_id, False)],
+        duration_ms=duration_ms,
     )
 
 
@@ -171,14 +248,15 @@ def _remember(
 
 # -- kinds -------------------------------------------------------------------
 
-# Starts drawing a render (with its local file, if any) in OBS; False when OBS has
-# nothing to do for it. One per kind of streamfx_wire.kinds (tests/unit/test_wire.py).
-Drawer = Callable[[ObsConnection, Mapping[str, Any], str | None], bool]
-DRAWERS: KindTable[Drawer] = KindTable()
+# Plans one render (with its local file, if any, and whether `draw` times it in
+# OBS); None when OBS has nothing to do for it. One per kind of
+# streamfx_wire.kinds (tests/unit/test_wire.py).
+Planner = Callable[[ObsConnection, Mapping[str, Any], str | None, bool], Plan | None]
+DRAWERS: KindTable[Planner] = KindTable()
 
 
 @DRAWERS.register("text")
-def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
+def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool) -> Plan:
     (item,) = _lookup(conn, [_item_id(TEXT)])
     font = render.get("font") or {}
     colors = render.get("colors") or {}
@@ -197,17 +275,15 @@ def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) ->
         # GDI+ text (Windows) reads `color` instead.
         "color": color,
     }
-    _show_for(
-        conn,
+    return _shown_for(
         item["sceneItemId"],
         _duration(render),
         before=[request("SetInputSettings", {"inputName": TEXT, "inputSettings": settings})],
     )
-    return True
 
 
 @DRAWERS.register("flash")
-def _flash(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
+def _flash(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool) -> Plan:
     item, video = _lookup(conn, [_item_id(FLASH), request("GetVideoSettings")])
     colors = render.get("colors") or {}
     opacity = render.get("opacity")
@@ -220,13 +296,11 @@ def _flash(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -
         "width": int(video["baseWidth"]),
         "height": int(video["baseHeight"]),
     }
-    _show_for(
-        conn,
+    return _shown_for(
         item["sceneItemId"],
         _duration(render),
         before=[request("SetInputSettings", {"inputName": FLASH, "inputSettings": settings})],
     )
-    return True
 
 
 def _need_file(render: Mapping[str, Any], asset_path: str | None) -> str:
@@ -240,20 +314,22 @@ def _need_file(render: Mapping[str, Any], asset_path: str | None) -> str:
 
 
 @DRAWERS.register("image")
-def _image(conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None) -> bool:
+def _image(
+    conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None, _st: bool
+) -> Plan:
     path = _need_file(render, asset_path)
     (item,) = _lookup(conn, [_item_id(IMAGE)])
-    _show_for(
-        conn,
+    return _shown_for(
         item["sceneItemId"],
         _duration(render),
         before=[request("SetInputSettings", {"inputName": IMAGE, "inputSettings": {"file": path}})],
     )
-    return True
 
 
 @DRAWERS.register("media")
-def _media(conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None) -> bool:
+def _media(
+    conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None, _st: bool
+) -> Plan:
     path = _need_file(render, asset_path)
     (item,) = _lookup(conn, [_item_id(MEDIA)])
     volume = render.get("volume")
@@ -277,8 +353,7 @@ def _media(conn: ObsConnection, render: Mapping[str, Any], asset_path: str | Non
                 {"inputName": MEDIA, "inputVolumeMul": max(0.0, min(1.0, float(volume)))},
             )
         )
-    _show_for(
-        conn,
+    return _shown_for(
         item["sceneItemId"],
         _duration(render),
         before=before,
@@ -289,7 +364,6 @@ def _media(conn: ObsConnection, render: Mapping[str, Any], asset_path: str | Non
             )
         ],
     )
-    return True
 
 
 def shake_offsets(
@@ -307,11 +381,15 @@ def shake_offsets(
 
 
 @DRAWERS.register("shake")
-def _shake(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
+def _shake(
+    conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, self_timed: bool
+) -> Plan:
     """Wobble every item of the program scene, frame by frame, then put each back.
 
     Moving the whole layout (camera, game, StreamFX on top) is what makes the
-    picture shake; the StreamFX sources alone are usually hidden.
+    picture shake; the StreamFX sources alone are usually hidden. The animation
+    is one SerialFrame batch even for the agent: it must follow the frames, and
+    it is short (a shake holds an OBS worker thread for its duration only).
     """
     program, video = _lookup(conn, [request("GetCurrentProgramScene"), request("GetVideoSettings")])
     scene = str(program["currentProgramSceneName"])
@@ -327,13 +405,15 @@ def _shake(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -
         ]
         for i in items
     }
-    home = _remember(
-        conn,
-        _SLOT_SHAKE,
-        {"positions": fresh},
-        {"scene": scene, "items": sorted(fresh)},
-        duration + 1000,
-    )["positions"]
+    home = fresh
+    if self_timed:
+        home = _remember(
+            conn,
+            _SLOT_SHAKE,
+            {"positions": fresh},
+            {"scene": scene, "items": sorted(fresh)},
+            duration + 1000,
+        )["positions"]
     fps = float(video["fpsNumerator"]) / float(video["fpsDenominator"] or 1)
     frames = max(2, round(duration / 1000 * fps))
     amplitude = float(render.get("amplitude") or 10 * int(render.get("motionIntensity") or 3))
@@ -355,13 +435,18 @@ def _shake(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -
     steps: list[dict[str, Any]] = []
     for dx, dy in shake_offsets(amplitude, frequency, frames, fps):
         steps += [*move_all(dx, dy), sleep_frames(1)]
-    steps += move_all(0, 0)  # x + 0.0 is x: each item ends exactly where it was
-    conn.batch(steps, execution_type=ExecutionType.SERIAL_FRAME, wait=False)
-    return True
+    return Plan(
+        start=steps,
+        end=move_all(0, 0),  # x + 0.0 is x: each item ends exactly where it was
+        duration_ms=duration,
+        execution_type=ExecutionType.SERIAL_FRAME,
+    )
 
 
 @DRAWERS.register("scene")
-def _scene(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
+def _scene(
+    conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, self_timed: bool
+) -> Plan:
     target = str(render.get("scene") or "")
     program, scene_list = _lookup(
         conn, [request("GetCurrentProgramScene"), request("GetSceneList")]
@@ -376,30 +461,27 @@ def _scene(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -
     back_ms = int(render.get("returnAfterMs") or 0)
     switch = request("SetCurrentProgramScene", {"sceneName": target})
     if back_ms <= 0:
-        conn.batch([switch], wait=False)
-        return True
-    # Only while the target is still showing can an earlier firing be running.
-    home = _remember(
-        conn,
-        _SLOT_SCENE,
-        {"sceneName": current},
-        {"target": target},
-        back_ms + 1000,
-        reuse=current == target,
+        return Plan(start=[switch])
+    home = {"sceneName": current}
+    if self_timed:
+        # Only while the target is still showing can an earlier firing be running.
+        home = _remember(
+            conn,
+            _SLOT_SCENE,
+            home,
+            {"target": target},
+            back_ms + 1000,
+            reuse=current == target,
+        )
+    return Plan(
+        start=[switch],
+        end=[request("SetCurrentProgramScene", {"sceneName": home["sceneName"]})],
+        duration_ms=back_ms,
     )
-    conn.batch(
-        [
-            switch,
-            *sleep_ms(back_ms),
-            request("SetCurrentProgramScene", {"sceneName": home["sceneName"]}),
-        ],
-        wait=False,
-    )
-    return True
 
 
 @DRAWERS.register("filter")
-def _filter(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
+def _filter(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool) -> Plan:
     source, name = str(render.get("source") or ""), str(render.get("filter") or "")
     info = conn.call("GetSourceFilter", {"sourceName": source, "filterName": name})
     enable = request(
@@ -408,24 +490,33 @@ def _filter(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) 
     duration = int(render.get("durationMs") or 0)
     if duration <= 0 or info.get("filterEnabled"):
         # Already on (the streamer's choice) or meant to stay on: just make sure.
-        conn.batch([enable], wait=False)
-        return True
+        return Plan(start=[enable])
     disable = request(
         "SetSourceFilterEnabled", {"sourceName": source, "filterName": name, "filterEnabled": False}
     )
-    conn.batch([enable, *sleep_ms(duration), disable], wait=False)
-    return True
+    return Plan(start=[enable], end=[disable], duration_ms=duration)
 
 
 @DRAWERS.register("hotkey")
-def _hotkey(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None) -> bool:
-    conn.call("TriggerHotkeyByName", {"hotkeyName": str(render.get("hotkey") or "")})
-    return True
+def _hotkey(_conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool) -> Plan:
+    return Plan(
+        start=[request("TriggerHotkeyByName", {"hotkeyName": str(render.get("hotkey") or "")})]
+    )
 
 
 @DRAWERS.register("overlay")
-def _overlay(_conn: ObsConnection, _render: Mapping[str, Any], _asset: str | None) -> bool:
-    return False  # drawn by the browser overlay page only
+def _overlay(_c: ObsConnection, _r: Mapping[str, Any], _a: str | None, _st: bool) -> Plan | None:
+    return None  # drawn by the browser overlay page only
 
 
-__all__ = ["DEFAULT_DURATION_MS", "DRAWERS", "draw", "obs_color", "shake_offsets"]
+__all__ = [
+    "DEFAULT_DURATION_MS",
+    "DRAWERS",
+    "Plan",
+    "draw",
+    "end_now",
+    "obs_color",
+    "plan",
+    "shake_offsets",
+    "start_now",
+]
