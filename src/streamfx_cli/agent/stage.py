@@ -1,0 +1,190 @@
+"""The agent's side of OBS: one connection, used from one thread, kept up by itself.
+
+obs-websocket's client here is synchronous, so every request runs in a single
+worker thread (`ThreadPoolExecutor(1)`): lanes ask for starts and ends from the
+event loop, and OBS sees them one after another on one socket. None of them
+waits longer than a round trip (a shake's frame animation is sent and left to
+run), so one lane never waits for another's effect to end (docs/AGENT.md "Lanes").
+
+Starting an effect is one batch: the updated `streamfx.running` record
+(running.py) first, then the effect's start requests. Ending is the effect's end
+requests, then the record without it. So whatever happens to this process, OBS
+always holds what is still to be put back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from ..obs import ObsConnection, ObsError, ObsUnavailable
+from ..obs.draw import end_now, plan, start_now
+from ..obs.show import local_file
+from . import running
+from .job import Job
+from .running import RunningEffect, now_ms
+
+log = logging.getLogger("streamfx.agent")
+T = TypeVar("T")
+
+# (render's asset, effect name) -> local path; downloads through the CLI's asset cache.
+FetchAsset = Callable[[Mapping[str, Any], str], "str | os.PathLike[str]"]
+# (connection, kind) -> (delivery status, reason): is what was started in the program output?
+SeeOutput = Callable[[ObsConnection, str], tuple[str, str | None]]
+ConnectObs = Callable[[], ObsConnection]
+
+
+def _always_shown(_conn: ObsConnection, _kind: str) -> tuple[str, str | None]:
+    return "shown", None
+
+
+@dataclass(frozen=True)
+class Started:
+    """The outcome of starting one job, as it goes into the delivery record."""
+
+    status: str  # shown | hidden | failed
+    reason: str | None = None
+    drawn_at_ms: int | None = None
+    running: RunningEffect | None = None  # None: nothing to end later
+
+
+class Stage:
+    def __init__(
+        self,
+        connect: ConnectObs,
+        fetch: FetchAsset | None = None,
+        see: SeeOutput = _always_shown,
+    ) -> None:
+        self._connect = connect
+        self._fetch = fetch
+        self._see = see
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="streamfx-obs")
+        self._conn: ObsConnection | None = None
+        # Touched only in the OBS thread: the single writer of the record in OBS.
+        self._running: dict[str, RunningEffect] = {}
+
+    # -- the OBS thread -------------------------------------------------------
+
+    async def _run(self, work: Callable[[ObsConnection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._with_connection, work)
+
+    def _with_connection(self, work: Callable[[ObsConnection], T]) -> T:
+        if self._conn is None or not self._conn.connected:
+            self._conn = None
+            self._conn = self._connect()
+        try:
+            return work(self._conn)
+        except ObsUnavailable:
+            self._drop()
+            raise
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None and self._conn.connected
+
+    async def check(self) -> None:
+        """Raise ObsError unless OBS answers now (connecting first if need be)."""
+        await self._run(lambda conn: conn.call("GetVersion", timeout=2.0))
+
+    async def close(self) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self._drop)
+        self._executor.shutdown(wait=False)
+
+    # -- effects --------------------------------------------------------------
+
+    async def start(self, job: Job) -> Started:
+        """Start `job` in OBS; never raises for OBS or file trouble (that is `failed`)."""
+        path: str | None = None
+        if self._fetch is not None:
+            try:
+                # Outside the OBS thread: a download must not hold up other lanes.
+                path = await asyncio.to_thread(local_file, job.render, self._fetch)
+            except Exception as exc:  # any failure to get the file is this effect's outcome
+                reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+                return Started(
+                    "failed", f"the file for {job.name!r} could not be fetched: {reason}"
+                )
+        try:
+            return await self._run(lambda conn: self._start(conn, job, path))
+        except ObsError as exc:
+            return Started("failed", _plain(exc))
+
+    def _start(self, conn: ObsConnection, job: Job, path: str | None) -> Started:
+        drawing = plan(conn, job.render, path)
+        if drawing is None:
+            return Started("skipped", "an overlay-only effect: nothing to do in OBS")
+        entry: RunningEffect | None = None
+        before: list[dict[str, Any]] = []
+        if drawing.end:
+            entry = RunningEffect(
+                key=job.key,
+                effect=job.effect,
+                lane=job.lane,
+                until_ms=now_ms() + drawing.duration_ms,
+                end=drawing.end,
+            )
+            before = [running.set_request([*self._running.values(), entry])]
+        start_now(conn, drawing, before=before)
+        drawn_at = now_ms()
+        if entry is not None:
+            self._running[entry.key] = entry
+        status, reason = self._see(conn, job.kind)
+        return Started(status, reason, drawn_at, entry)
+
+    async def end(self, key: str) -> bool:
+        """End the running effect `key` and put back what it changed; False if unknown."""
+        return await self._run(lambda conn: self._end(conn, key))
+
+    def _end(self, conn: ObsConnection, key: str) -> bool:
+        entry = self._running.get(key)
+        if entry is None:
+            return False
+        rest = [e for e in self._running.values() if e.key != key]
+        end_now(conn, [*entry.end, running.set_request(rest)])
+        self._running.pop(key, None)
+        return True
+
+    async def recover(self) -> list[RunningEffect]:
+        """Adopt the record OBS holds: end what is overdue now, return what still runs.
+
+        Called on every (re)connection to OBS: after this process or OBS restarted,
+        or on taking over the lease from an agent that was killed.
+        """
+        return await self._run(self._recover)
+
+    def _recover(self, conn: ObsConnection) -> list[RunningEffect]:
+        slot = conn.call(
+            "GetPersistentData", {"realm": running.REALM, "slotName": running.SLOT}
+        ).get("slotValue")
+        for entry in running.read(slot):
+            self._running.setdefault(entry.key, entry)
+        now = now_ms()
+        for entry in [e for e in self._running.values() if e.until_ms <= now]:
+            log.info("ending overdue effect %s (%s)", entry.effect, entry.key)
+            self._end(conn, entry.key)
+        if not self._running:
+            # Rewrite the record anyway: drop entries this version could not read.
+            end_now(conn, [running.set_request([])])
+        return list(self._running.values())
+
+    def running(self) -> list[RunningEffect]:
+        return list(self._running.values())
+
+
+def _plain(exc: ObsError) -> str:
+    """The bridge's error message as a delivery reason: one sentence, no trailing dot."""
+    return str(exc).rstrip(".")
