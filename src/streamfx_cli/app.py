@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .commands import auth, brand_kit, effects, fire, obs, overlay, server, session, up
+from .commands import agent, auth, brand_kit, effects, fire, obs, overlay, server, session, up
 
 app = typer.Typer(
     name="streamfx",
@@ -49,4 +49,5 @@ app.add_typer(session.app, name="session")
 app.add_typer(effects.app, name="effects")
 app.add_typer(overlay.app, name="overlay")
 app.add_typer(obs.app, name="obs")
+app.add_typer(agent.app, name="agent")
 up.register(app)  # `up` and `tui`: Textual is imported only when the panel opens

@@ -44,3 +44,13 @@ def private_dir(path: Path) -> Path:
     """Create `path` readable only by its owner (it holds tokens and keys)."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+def runtime_dir() -> Path:
+    """Sockets and other things that live only while this user is logged in."""
+    home = _home()
+    if home:
+        return home / "run"
+    from platformdirs import user_runtime_path
+
+    return user_runtime_path(APP)

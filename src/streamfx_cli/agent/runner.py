@@ -1,0 +1,73 @@
+"""Build the agent from what `streamfx login` and `streamfx obs config` saved, and run it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..errors import NotLoggedIn, StreamFXError
+from .local_socket import socket_path
+from .service import Agent, new_agent_id
+
+
+def target_of(host: str, port: int) -> str:
+    return f"{host}:{port}"
+
+
+def run_agent(tell: Callable[[str], object]) -> int:
+    """`streamfx agent run`: returns the exit code (0 stopped, 3 signed out)."""
+    from ..api import Api
+    from ..client import Session
+    from ..obs import ObsConnection
+    from ..obs.visibility import delivery_for
+    from ..obs_settings import load_settings
+    from .link import Link, ws_url
+    from .stage import Stage
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    session = Session()
+    login = session.current()  # NotLoggedIn: exit 3 with the usual hint
+    obs = load_settings()
+    target = target_of(obs.host, obs.port)
+    agent_id = new_agent_id()
+    api = Api.signed_in(sign_in=session)
+
+    def fetch(asset: Mapping[str, Any], label: str) -> str:
+        from ..asset_cache import ensure_local
+
+        return str(ensure_local(api, asset, label))
+
+    def connect() -> ObsConnection:
+        return ObsConnection(obs.host, obs.port, obs.password, timeout=1.0, request_timeout=5.0)
+
+    def make_link(**callbacks: Any) -> Link:
+        return Link(
+            ws_url(login.server),
+            lambda: session.fresh().access_token,
+            lambda used: session.refresh(used).access_token,
+            agent_id,
+            target,
+            **callbacks,
+        )
+
+    async def main() -> str | None:
+        agent = Agent(
+            make_link, Stage(connect, fetch, delivery_for), socket_path(), agent_id, target
+        )
+        tell(f"StreamFX agent {agent_id} for OBS at {target}, server {login.server}.")
+        return await agent.run()
+
+    try:
+        ended = asyncio.run(main())
+    except OSError as exc:
+        raise StreamFXError(f"The agent could not start: {exc}.") from None
+    finally:
+        api.close()
+    if ended:
+        raise NotLoggedIn(
+            f"The agent stopped: {ended.rstrip('.')}; its drawing lease is released.",
+            "Sign in again with `streamfx login`, then run `streamfx agent start`.",
+        )
+    return 0

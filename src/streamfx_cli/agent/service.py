@@ -1,0 +1,234 @@
+"""The agent process: the server link, the lanes, OBS, and the local socket, together.
+
+`Agent.run` keeps four things going until the sign-in ends or it is stopped:
+- the link (link.py): while it holds the lease, activations go to the lanes;
+- OBS (stage.py): checked every half second while away, so drawing is back within
+  two seconds of OBS returning; each (re)connection while holding the lease first
+  adopts OBS's running record, ending what is overdue;
+- the lanes (lanes.py): draw, claim, report;
+- the local socket (local_socket.py): `fire`, `wait`, `stop` and `status` requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import signal
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .job import Job
+from .lanes import Lanes
+from .link import Delivery, Link, SignInEnded
+from .local_socket import serve
+from .stage import Stage, Started
+
+log = logging.getLogger("streamfx.agent")
+
+OBS_CHECK_EVERY_S = 0.5
+KEEP_DELIVERIES = 500
+WAIT_LIMIT_MS = 10_000
+
+
+def new_agent_id() -> str:
+    return "ag_" + secrets.token_urlsafe(12)
+
+
+def iso(ms: int) -> str:
+    return (
+        datetime.fromtimestamp(ms / 1000, UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+@dataclass
+class AgentParts:
+    """What the agent is made of; tests build it with their own pieces."""
+
+    link: Link
+    stage: Stage
+    socket_path: Path
+
+
+class Agent:
+    def __init__(
+        self, make_link: Any, stage: Stage, socket_path: Path, agent_id: str, target: str
+    ) -> None:
+        self.agent_id = agent_id
+        self.target = target
+        self.stage = stage
+        self.socket_path = socket_path
+        self.lanes = Lanes(stage, self._report, self._claim)
+        self.link: Link = make_link(
+            on_activation=self.lanes.submit,
+            on_lease=self._on_lease,
+            on_update=self._on_update,
+        )
+        self.obs_up = False
+        self._deliveries: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._waiters: dict[str, asyncio.Event] = {}
+        self._stopping = asyncio.Event()
+
+    # -- running ------------------------------------------------------------------
+
+    async def run(self) -> str | None:
+        """Run until stopped (None) or the sign-in ends (its message)."""
+        server = await serve(self.socket_path, self.handle)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self._stopping.set)
+        link_task = asyncio.ensure_future(self.link.run())
+        obs_task = asyncio.ensure_future(self._watch_obs())
+        stop_task = asyncio.ensure_future(self._stopping.wait())
+        outcome: str | None = None
+        try:
+            done, _ = await asyncio.wait(
+                {link_task, stop_task}, return_when=asyncio.FIRST_COMPLETED
+            )
+            if link_task in done:
+                exc = link_task.exception()
+                if isinstance(exc, SignInEnded):
+                    outcome = exc.message
+                elif exc is not None:
+                    raise exc
+        finally:
+            server.close()
+            with contextlib.suppress(FileNotFoundError):
+                self.socket_path.unlink()
+            for task in (link_task, obs_task, stop_task):
+                task.cancel()
+            for task in (link_task, obs_task, stop_task):
+                with contextlib.suppress(BaseException):
+                    await task
+            await self.lanes.close()
+            await self.stage.close()
+        return outcome
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _watch_obs(self) -> None:
+        while True:
+            try:
+                await self.stage.check()
+                if not self.obs_up:
+                    self.obs_up = True
+                    log.info("OBS is reachable at %s", self.target)
+                    if self.link.holder:
+                        await self._adopt()
+            except Exception as exc:
+                if self.obs_up:
+                    log.warning("lost OBS: %s", exc)
+                self.obs_up = False
+            await asyncio.sleep(OBS_CHECK_EVERY_S)
+
+    async def _adopt(self) -> None:
+        try:
+            self.lanes.adopt(await self.stage.recover())
+        except Exception as exc:  # OBS went away again: the next reconnection adopts
+            log.warning("could not read OBS's running record: %s", exc)
+
+    async def _on_lease(self, holder: bool) -> None:
+        if holder and self.obs_up:
+            await self._adopt()
+
+    # -- delivery -------------------------------------------------------------------
+
+    async def _claim(self, job: Job) -> bool:
+        return await self.link.claim(job)
+
+    async def _report(self, job: Job, started: Started) -> None:
+        drawn = iso(started.drawn_at_ms) if started.drawn_at_ms else None
+        log.info(
+            "%s %s: %s%s",
+            job.effect,
+            job.key,
+            started.status,
+            f" ({started.reason})" if started.reason else "",
+        )
+        await self.link.report(Delivery(job.key, started.status, started.reason, drawn))
+
+    def _on_update(self, activation: Mapping[str, Any]) -> None:
+        delivery = activation.get("delivery")
+        key = activation.get("id")
+        if not isinstance(key, str) or not isinstance(delivery, Mapping):
+            return
+        if delivery.get("status") == "pending":
+            return
+        self._deliveries[key] = dict(delivery)
+        self._deliveries.move_to_end(key)
+        while len(self._deliveries) > KEEP_DELIVERIES:
+            self._deliveries.popitem(last=False)
+        waiter = self._waiters.get(key)
+        if waiter is not None:
+            waiter.set()
+
+    async def wait_delivery(self, activation_id: str, timeout_ms: int) -> dict[str, Any] | None:
+        if activation_id not in self._deliveries:
+            event = self._waiters.setdefault(activation_id, asyncio.Event())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), min(timeout_ms, WAIT_LIMIT_MS) / 1000)
+            self._waiters.pop(activation_id, None)
+        return self._deliveries.get(activation_id)
+
+    # -- the local socket -------------------------------------------------------------
+
+    async def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        kind = request.get("type")
+        if kind == "status":
+            return {"ok": True, **self.status()}
+        if kind == "fire":
+            return await self._fire(request)
+        if kind == "stop":
+            effect = request.get("effect")
+            if effect is not None and not isinstance(effect, str):
+                return {"ok": False, "error": "`effect` must be an effect's slug."}
+            stopped = await self.lanes.stop(effect)
+            return {"ok": True, "stopped": [{"key": e.key, "effect": e.effect} for e in stopped]}
+        return {"ok": False, "error": f"Unknown request type {str(kind)[:40]!r}."}
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "agentId": self.agent_id,
+            "target": self.target,
+            "pid": os.getpid(),
+            "server": "connected" if self.link.connected else "unreachable",
+            "state": "drawing" if self.link.holder else "standby",
+            "obs": "connected" if self.obs_up else "unreachable",
+            "running": [
+                {"key": e.key, "effect": e.effect, "untilMs": e.until_ms}
+                for e in self.lanes.running()
+            ],
+        }
+
+    async def _fire(self, request: dict[str, Any]) -> dict[str, Any]:
+        message = {
+            k: request[k]
+            for k in ("effectId", "sessionId", "params", "idempotencyKey", "source")
+            if request.get(k) is not None
+        }
+        try:
+            answer = await self.link.trigger(message)
+        except ConnectionError:
+            return {"ok": False, "unreachable": True, "error": "The agent cannot reach the server."}
+        if answer.get("type") != "triggered":
+            return {"ok": False, "answer": answer}
+        activation = answer.get("activation") or {}
+        out: dict[str, Any] = {
+            "ok": True,
+            "activation": activation,
+            "agent": self.status()["state"],
+        }
+        wait_ms = request.get("waitMs")
+        if isinstance(wait_ms, int) and wait_ms > 0 and isinstance(activation.get("id"), str):
+            out["delivery"] = await self.wait_delivery(activation["id"], wait_ms)
+        return out
