@@ -64,7 +64,9 @@ from streamfx_wire import live as wire
 from ..infra.hub import Hub, Subscriber
 from ..infra.strict_json import JSONRefused
 from ..state import AppState
+from .ws_agent import handle_hello, leave
 from .ws_auth import CLOSE_POLICY, Credential, authenticate, close, revoked_reason
+from .ws_delivery import OverlayAcks, handle_claim, handle_delivery, handle_drawn
 from .ws_frames import INVALID, error, message_id, parse, refused
 from .ws_resume import greet, resume
 from .ws_trigger import handle_trigger
@@ -109,10 +111,12 @@ async def live(websocket: WebSocket) -> None:
             # between looking the credential up and a rotation/logout sweeping the hub.
             tg.start_soon(_watch, state, sub, cred)
             tg.start_soon(resume, state, sub, cred.since, bounds)
-            await _read(websocket, state, sub, cred)
+            await _read(websocket, state, sub, cred, OverlayAcks())
             tg.cancel_scope.cancel()
     finally:
         hub.remove(sub)
+        # However the connection ended: a standby takes over its lease at once.
+        await leave(state, sub)
     if sub.dropped:
         await close(websocket, sub.close_code, sub.close_reason)
 
@@ -145,7 +149,9 @@ async def _watch(state: AppState, sub: Subscriber, cred: Credential) -> None:
         pause = LIVE_CHECK_SECONDS
 
 
-async def _read(websocket: WebSocket, state: AppState, sub: Subscriber, cred: Credential) -> None:
+async def _read(
+    websocket: WebSocket, state: AppState, sub: Subscriber, cred: Credential, acks: OverlayAcks
+) -> None:
     hub = state.hub
     while True:
         message = await websocket.receive()
@@ -181,6 +187,14 @@ async def _read(websocket: WebSocket, state: AppState, sub: Subscriber, cred: Cr
             )
         elif kind == wire.TRIGGER:
             await handle_trigger(state, sub, cred, payload, msg_id)
+        elif kind == wire.CLAIM:
+            await handle_claim(state, sub, payload, msg_id)
+        elif kind == wire.DELIVERY:
+            await handle_delivery(state, sub, payload, msg_id)
+        elif kind == wire.DRAWN:
+            await handle_drawn(state, sub, acks, payload, msg_id)
+        elif kind == wire.AGENT_HELLO:
+            await handle_hello(state, sub, payload, msg_id)
         elif kind == wire.AUTH:
             await hub.reply(
                 sub,
@@ -193,7 +207,8 @@ async def _read(websocket: WebSocket, state: AppState, sub: Subscriber, cred: Cr
                 sub,
                 error(
                     "unknown_type",
-                    f"Unknown message type {kind[:40]!r}; send ping or trigger.",
+                    f"Unknown message type {kind[:40]!r}; send ping, trigger, "
+                    "agent.hello, claim, delivery or drawn.",
                     400,
                     msg_id,
                 ),
