@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     # Names for a reader and a type checker only: defining the TypedDicts costs
     # about 2 ms, which `streamfx fire` would pay on every hotkey for nothing.
     from .api_types import (
-        Activation,
+        AgentHolder,
         BrandKit,
         Creator,
         Effect,
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         OverlayKey,
         Session,
         SessionAction,
+        Triggered,
     )
 
 # Sign-in and account creation hash a password on the server (argon2, about
@@ -164,17 +165,18 @@ class Api:
         session_id: str | None = None,
         params: Mapping[str, Any] | None = None,
         source: str = "api",
-    ) -> Activation:
+    ) -> Triggered:
         """Fire `effect` (slug or id) in `session_id`, default the live session.
 
-        The server records it and answers with the render to draw (docs/RENDER.md).
+        The server records it and answers with the render to draw (docs/RENDER.md),
+        and the agent that draws it, if one is connected (docs/AGENT.md).
         """
         body: dict[str, Any] = {"effectId": effect, "source": source}
         if session_id:
             body["sessionId"] = session_id
         if params:
             body["params"] = dict(params)
-        return cast("Activation", self.http.post("/api/effects/trigger", json=body))
+        return cast("Triggered", self.http.post("/api/effects/trigger", json=body))
 
     def download_asset(self, sha256: str, write: Callable[[bytes], object]) -> None:
         """Hand an uploaded file's bytes to `write` as they arrive."""
@@ -249,3 +251,9 @@ class Api:
     def clear_overlay(self) -> None:
         """Empty every open overlay page: effects on screen and everything queued."""
         self.http.post("/api/overlay/clear")
+
+    # -- the OBS agents --------------------------------------------------------------
+
+    def agents(self) -> list[AgentHolder]:
+        """The agents drawing now, one per OBS target (docs/AGENT.md "Lease")."""
+        return cast("list[AgentHolder]", self.http.get("/api/agents"))

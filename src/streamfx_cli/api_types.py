@@ -171,6 +171,25 @@ class Activation(TypedDict):
     delivery: NotRequired[Delivery]  # absent on servers older than the field
 
 
+class AgentRef(TypedDict):
+    """The agent holding a drawing lease (docs/AGENT.md "Lease")."""
+
+    agentId: str
+    target: str  # the OBS it draws in, host:port
+
+
+class AgentHolder(AgentRef):
+    """`GET /api/agents`: one per OBS target, the oldest holding first."""
+
+    since: str
+
+
+class Triggered(Activation):
+    """`POST /api/effects/trigger`: the new activation, and the agent that draws it."""
+
+    agent: NotRequired[AgentRef | None]  # absent on servers older than the field
+
+
 class OverlayKey(TypedDict):
     """`POST /api/overlay/key`: shown once; the previous key stops working."""
 

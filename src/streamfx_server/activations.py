@@ -19,7 +19,10 @@ from pydantic import AwareDatetime, Field, model_validator
 from streamfx_wire.live import ACTIVATION_UPDATED
 from streamfx_wire.vocabulary import ReportedStatus
 
+from . import event_log
 from .errors import APIError, not_found
+from .infra.db import Database
+from .infra.hub import Hub
 from .infra.ids import iso, parse_iso
 from .schemas import ApiModel
 
@@ -33,6 +36,9 @@ PENDING: dict[str, Any] = {
 }
 # Statuses that mean OBS started the effect, so there is a moment it was drawn.
 _DRAWN = ("shown", "hidden")
+# Overlay pages counted per activation (docs/SECURITY.md): every page's acknowledgement
+# is an `activation.updated` pushed to every page, so the count stops somewhere.
+MAX_OVERLAY_PAGES = 50
 
 
 class DeliveryOut(ApiModel):
@@ -161,6 +167,80 @@ def report(
     if updated is None:
         raise _not_pending(row)
     return activation_of(updated)
+
+
+def deliver(
+    db: Database,
+    hub: Hub,
+    creator_id: str,
+    activation_id: str,
+    given: DeliveryReport,
+    received_at: datetime,
+) -> dict[str, Any]:
+    """`report`, and push `activation.updated`: the one path of every report, over HTTP
+    (`POST /api/activations/{id}/delivery`) and the WebSocket (`delivery`). The event is
+    logged with the report and published after COMMIT: a connection never hears of a
+    delivery that was not stored. Blocking: call it in a worker thread."""
+    with event_log.write(db, hub) as tx:
+        activation = report(tx.conn, creator_id, activation_id, given, received_at)
+        tx.push(creator_id, updated_event(activation))
+    return activation
+
+
+def claim(
+    conn: sqlite3.Connection, creator_id: str, activation_id: str, agent_id: str, now_ms: int
+) -> bool:
+    """Take the right to draw an activation for `agent_id`; False if another agent has
+    it, it was reported, or its `maxDelayMs` has passed (the sweeper expires it).
+
+    One conditional UPDATE, so of two agents that claim at once (a takeover during a
+    burst) exactly one gets True. Claiming again what this agent claimed is True.
+    404 for an activation that is not the creator's."""
+    claimed = conn.execute(
+        "UPDATE effect_activations SET delivery_agent_id = ? "
+        "WHERE id = ? AND creator_id = ? AND delivery_status = 'pending' "
+        "AND (delivery_agent_id IS NULL OR delivery_agent_id = ?) "
+        "AND (expires_ms IS NULL OR expires_ms > ?) RETURNING id",
+        (agent_id, activation_id, creator_id, agent_id, now_ms),
+    ).fetchone()
+    if claimed is None:
+        fetch(conn, creator_id, activation_id)  # 404 if it is not theirs
+        return False
+    return True
+
+
+def pages_reason(pages: int) -> str:
+    return f"shown on {pages} overlay page{'' if pages == 1 else 's'}"
+
+
+def acknowledge_overlay(
+    conn: sqlite3.Connection, creator_id: str, activation_id: str, at: datetime
+) -> dict[str, Any] | None:
+    """One more overlay page started drawing an overlay-kind activation: its delivery
+    becomes (or stays) `overlay`, counting the pages. Returns the activation, or None
+    when the acknowledgement changes nothing: another kind (the agent reports those),
+    a delivery already final, or the count at its cap. 404 if not the creator's."""
+    row = fetch(conn, creator_id, activation_id)
+    if json.loads(row["render"]).get("kind") != "overlay":
+        return None
+    pages = row["overlay_pages"]
+    if row["delivery_status"] not in ("pending", "overlay") or pages >= MAX_OVERLAY_PAGES:
+        return None
+    drawn = at.astimezone(UTC)
+    updated = conn.execute(
+        "UPDATE effect_activations SET delivery_status = 'overlay', delivery_reason = ?, "
+        "overlay_pages = ?, drawn_at = COALESCE(drawn_at, ?), "
+        "latency_ms = COALESCE(latency_ms, ?) WHERE id = ? AND overlay_pages = ? RETURNING *",
+        (
+            pages_reason(pages + 1),
+            pages + 1,
+            iso(drawn),
+            latency_ms(parse_iso(row["triggered_at"]), drawn),
+            row["id"],
+            pages,
+        ),
+    ).fetchone()
+    return None if updated is None else activation_of(updated)
 
 
 def _not_pending(row: sqlite3.Row) -> APIError:

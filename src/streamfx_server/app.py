@@ -6,12 +6,13 @@ import asyncio
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import __version__, event_log
+from . import __version__, delivery_sweeper, event_log
 from .api_docs import install_docs
 from .errors import document_error_bodies, install_error_handlers
 from .infra.db import Database
@@ -28,6 +29,7 @@ from .infra.strict_json import StrictJSONMiddleware
 from .infra.tokens import TokenCodec
 from .routes import (
     activations,
+    agents,
     assets,
     auth,
     brand_kits,
@@ -83,6 +85,23 @@ async def prune_events(state: AppState) -> None:
         await asyncio.sleep(settings.events_prune_every)
 
 
+async def sweep_deliveries(state: AppState) -> None:
+    """Expire pending activations past their maxDelayMs (delivery_sweeper.py), off the
+    event loop; a sweep that finds nothing takes no write lock."""
+    while True:
+        try:
+            await asyncio.to_thread(
+                delivery_sweeper.sweep,
+                state.db,
+                state.hub,
+                state.agent_leases,
+                int(time.time() * 1000),
+            )
+        except Exception:
+            log.exception("could not expire pending deliveries")
+        await asyncio.sleep(state.settings.delivery_sweep_every)
+
+
 def create_app(settings: Settings) -> FastAPI:
     state = build_state(settings)
     # Only the serving process owns in-flight uploads, so only it may sweep their leftovers.
@@ -99,11 +118,17 @@ def create_app(settings: Settings) -> FastAPI:
         # flight; frozen, it is skipped. Collect first so no garbage is frozen with it.
         gc.collect()
         gc.freeze()
-        pruning = asyncio.get_running_loop().create_task(prune_events(state))
+        loop = asyncio.get_running_loop()
+        chores = [
+            loop.create_task(prune_events(state)),
+            loop.create_task(sweep_deliveries(state)),
+        ]
         yield
-        pruning.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pruning
+        for chore in chores:
+            chore.cancel()
+        for chore in chores:
+            with contextlib.suppress(asyncio.CancelledError):
+                await chore
         state.hub.stop()
         state.db.close()
 
@@ -121,7 +146,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.streamfx = state
     install_error_handlers(app)
     document_error_bodies(app)
-    for module in (health, auth, brand_kits, sessions, effects, activations, assets):
+    for module in (health, auth, brand_kits, sessions, effects, activations, agents, assets):
         app.include_router(module.router)
     app.include_router(overlay_routes.router)
     app.include_router(ws_routes.router)

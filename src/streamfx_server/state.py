@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .agent_leases import AgentLeases
 from .infra.db import Database
 from .infra.hash_slots import HashSlots
-from .infra.hub import Hub
+from .infra.hub import Hub, Subscriber
 from .infra.ratelimit import FailureLimiter
 from .infra.settings import Settings
 from .infra.tokens import TokenCodec
@@ -23,3 +24,5 @@ class AppState:
     # Sign-up attempts per client address (every attempt counts, not only failures).
     signups: FailureLimiter
     hash_slots: HashSlots
+    # Which agent connection draws for each of a creator's OBS targets (in memory).
+    agent_leases: AgentLeases[Subscriber] = field(default_factory=AgentLeases)

@@ -177,7 +177,8 @@ def _record(
     }
     conn.execute(
         "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
-        "triggered_ms, source, render, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "triggered_ms, source, render, idempotency_key, expires_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             activation["id"],
             effect.id,
@@ -188,6 +189,8 @@ def _record(
             source,
             json.dumps(render, separators=(",", ":")),
             idempotency_key,
+            # When the expiry sweeper may close it (delivery_sweeper.py).
+            at_ms + effect.max_delay_ms,
         ),
     )
     metrics = sessions.count_trigger(

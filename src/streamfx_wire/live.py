@@ -9,6 +9,13 @@ from typing import Final
 AUTH: Final = "auth"  # first, with the access token or overlay key, and `since` to resume
 PING: Final = "ping"
 TRIGGER: Final = "trigger"  # access tokens only
+# The OBS agent (docs/AGENT.md "Lease"), access tokens only: announce, then, as the lease
+# holder, claim each activation before drawing it and report its delivery.
+AGENT_HELLO: Final = "agent.hello"
+CLAIM: Final = "claim"
+DELIVERY: Final = "delivery"
+# An overlay page (overlay key) started drawing an overlay-kind activation.
+DRAWN: Final = "drawn"
 
 # -- Message `type`s the server sends ----------------------------------------------------
 
@@ -16,6 +23,11 @@ READY: Final = "ready"  # the credential was accepted; `seq` is the creator's ne
 PONG: Final = "pong"
 TRIGGERED: Final = "triggered"  # the answer to this connection's own trigger
 ERROR: Final = "error"  # the HTTP error envelope, with the status HTTP would have answered
+# To an agent's connection: whether it holds the drawing lease of its target (the answer
+# to agent.hello, and again, with holder true, when a standby takes over).
+AGENT_LEASE: Final = "agent.lease"
+CLAIMED: Final = "claimed"  # the answer to claim: {activationId, ok}
+DELIVERED: Final = "delivered"  # the answer to delivery: {activationId}
 # Pushed to every connection of the creator, each with its `seq` (one more than the last):
 EFFECT_TRIGGERED: Final = "effect.triggered"
 SESSION_UPDATED: Final = "session.updated"
@@ -23,6 +35,8 @@ BRAND_KIT_UPDATED: Final = "brandKit.updated"
 # An activation's delivery changed (docs/AGENT.md "Delivery record"): {activation}.
 ACTIVATION_UPDATED: Final = "activation.updated"
 CLEAR: Final = "clear"  # overlays empty the screen and every queue
+# The holder of a target's lease changed: {state: "drawing" | "down", agentId?, target}.
+AGENT_STATUS: Final = "agent.status"
 # Sent after `ready` when the `since` given cannot be resumed from (the log no longer
 # holds the events after it): reload the state over HTTP.
 RESYNC: Final = "resync"
@@ -39,6 +53,9 @@ CLOSE_UNAUTHORIZED: Final = 4401
 CLOSE_TOO_SLOW: Final = 1013
 # The server ended the connection for another reason (its sends to it failed, say).
 CLOSE_GOING_AWAY: Final = 1001
+# Another connection said agent.hello with this connection's agentId and target: the
+# newer one (an agent that reconnected) took its place. Do not reconnect with that id.
+CLOSE_AGENT_REPLACED: Final = 4409
 
 # -- Error codes ----------------------------------------------------------------------------
 
@@ -47,6 +64,9 @@ TOKEN_EXPIRED: Final = "token_expired"
 SESSION_REVOKED: Final = "session_revoked"  # the sign-in was ended (logout, reused refresh)
 INVALID_OVERLAY_KEY: Final = "invalid_overlay_key"
 OVERLAY_KEY_ROTATED: Final = "overlay_key_rotated"
+# claim or delivery from a connection that does not hold a drawing lease.
+NOT_LEASE_HOLDER: Final = "not_lease_holder"
+AGENT_REPLACED: Final = "agent_replaced"
 # The access token was refused: refresh it and connect again (the refresh fails in turn
 # when the sign-in itself was ended).
 TOKEN_REFUSED: Final = (INVALID_TOKEN, TOKEN_EXPIRED, SESSION_REVOKED)

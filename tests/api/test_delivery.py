@@ -17,7 +17,11 @@ PENDING = {"status": "pending", "reason": None, "agentId": None, "drawnAt": None
 def fired(creator: TestCreator, effect: str = "flash") -> dict:
     response = creator.client.post("/api/effects/trigger", json={"effectId": effect})
     assert response.status_code == 201, response.text
-    return response.json()
+    activation = response.json()
+    # Who draws it: nobody here (tests/api/test_agents.py has agents); the rest is
+    # the activation as GET and the events carry it.
+    assert activation.pop("agent") is None
+    return activation
 
 
 @pytest.fixture

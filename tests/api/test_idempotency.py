@@ -134,6 +134,7 @@ def test_the_websocket_trigger_takes_a_key_too(
         assert again == {
             "type": "triggered",
             "activation": first["activation"],
+            "agent": None,
             "repeated": True,
             "id": 2,
         }

@@ -197,6 +197,7 @@ def test_ws_trigger_answers_and_every_connection_sees_the_activation(
         answer = next_of(deck, "triggered")
         activation = answer["activation"]
         assert answer["id"] == 1
+        assert answer["agent"] is None  # no agent connected: nobody draws it in OBS
         assert activation["effectId"] == "fx_flash"
         assert activation["sessionId"] == session["id"]
         assert activation["source"] == "ws"

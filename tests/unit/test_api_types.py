@@ -30,6 +30,9 @@ PAIRS = {
     "Metrics": "Metrics",
     "Session": "SessionOut",
     "Activation": "ActivationOut",
+    "Triggered": "TriggerOut",
+    "AgentRef": "AgentRef",
+    "AgentHolder": "AgentHolder",
     "OverlayKey": "OverlayKeyOut",
 }
 

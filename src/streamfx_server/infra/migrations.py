@@ -247,6 +247,39 @@ def m005_lanes_and_delivery(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m006_delivery_expiry(db: sqlite_utils.Database) -> None:
+    """When each activation's delivery expires, indexed for the sweeper.
+
+    docs/AGENT.md "Delivery record": a `pending` activation older than its effect's
+    `maxDelayMs` becomes `expired`. `expires_ms` is `triggered_ms + maxDelayMs`, fixed
+    at trigger time like the render; the partial index holds the pending rows only,
+    so the sweeper's look is one short range scan however long the history is.
+
+    Rows from before this migration get it from their render (5000 ms where the
+    render predates `maxDelayMs`). Those whose time ran out more than a minute ago
+    are closed here, without events: nobody is waiting to hear of them, and a
+    first sweep would otherwise push one event per old activation.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE effect_activations ADD COLUMN expires_ms INTEGER;
+        UPDATE effect_activations SET expires_ms = triggered_ms
+            + COALESCE(json_extract(render, '$.maxDelayMs'), 5000)
+            WHERE json_valid(render);
+        UPDATE effect_activations SET expires_ms = triggered_ms + 5000
+            WHERE expires_ms IS NULL;
+        UPDATE effect_activations SET delivery_status = 'expired',
+            delivery_reason = 'no delivery was reported'
+            WHERE delivery_status = 'pending'
+            AND expires_ms < (julianday('now') - 2440587.5) * 86400000 - 60000;
+        CREATE INDEX idx_activations_pending ON effect_activations(expires_ms, id)
+            WHERE delivery_status = 'pending'
+        """,
+    )
+
+
 def apply_migrations(path: Path) -> None:
     db = sqlite_utils.Database(path)
     try:

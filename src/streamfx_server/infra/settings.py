@@ -22,6 +22,20 @@ def _env_int(name: str, default: int, unit: str = "seconds") -> int:
     return value
 
 
+def _env_seconds(name: str, default: float) -> float:
+    """A positive number of seconds, fractions allowed (tests use a tenth)."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}.") from None
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{name} must be a positive number of seconds, not {raw}.")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -62,11 +76,15 @@ class Settings:
     events_keep_seconds: int = 24 * 3600
     events_keep_count: int = 10_000
     events_prune_every: int = 300
+    # How often the expiry sweeper (delivery_sweeper.py) looks for pending activations
+    # past their maxDelayMs: an expiry is known at most this late.
+    delivery_sweep_every: float = 1.0
 
     @classmethod
     def from_env(cls, data_dir: Path, **overrides: object) -> Settings:
-        """Settings with token lifetimes, the hashing queue's wait and the event log's
-        retention taken from the environment (tests shorten them)."""
+        """Settings with token lifetimes, the hashing queue's wait, the event log's
+        retention and the expiry sweep's period taken from the environment (tests
+        shorten them)."""
         values: dict[str, object] = {
             "access_ttl": _env_int("STREAMFX_ACCESS_TTL", cls.access_ttl),
             "refresh_ttl": _env_int("STREAMFX_REFRESH_TTL", cls.refresh_ttl),
@@ -78,6 +96,9 @@ class Settings:
                 "STREAMFX_EVENTS_KEEP_COUNT", cls.events_keep_count, "events"
             ),
             "events_prune_every": _env_int("STREAMFX_EVENTS_PRUNE_EVERY", cls.events_prune_every),
+            "delivery_sweep_every": _env_seconds(
+                "STREAMFX_DELIVERY_SWEEP_EVERY", cls.delivery_sweep_every
+            ),
         }
         values.update(overrides)
         return cls(data_dir=Path(data_dir), **values)  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from .. import activations, event_log
+from .. import activations
 from ..activations import ActivationOut, DeliveryReport
 from ..deps import DB, CurrentCreator, State
 from ..infra.ids import now
@@ -35,10 +35,4 @@ def report_delivery(
     activation_id: str, body: DeliveryReport, creator: CurrentCreator, state: State
 ) -> dict[str, Any]:
     """Report what happened to an activation that the caller drew itself (no agent)."""
-    received_at = now()
-    # The `activation.updated` event is logged with the report and published after
-    # COMMIT: a connection never hears of a delivery that was not stored.
-    with event_log.write(state.db, state.hub) as tx:
-        activation = activations.report(tx.conn, creator.id, activation_id, body, received_at)
-        tx.push(creator.id, activations.updated_event(activation))
-    return activation
+    return activations.deliver(state.db, state.hub, creator.id, activation_id, body, now())

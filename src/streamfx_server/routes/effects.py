@@ -22,8 +22,9 @@ from streamfx_wire.vocabulary import (
     Source,
 )
 
-from .. import assets, effects, uploads
+from .. import agent_status, assets, effects, uploads
 from ..activations import ActivationOut
+from ..agent_status import AgentRef
 from ..deps import DB, Creator, CurrentClaims, CurrentCreator, State, require_tier
 from ..effects import (
     Cooldown,
@@ -59,6 +60,15 @@ class TriggerIn(ApiModel):
         default=None,
         description="Unique per creator: a repeat returns the first activation (200) "
         "and records nothing.",
+    )
+
+
+class TriggerOut(ActivationOut):
+    """The new activation, and who draws it."""
+
+    agent: AgentRef | None = Field(
+        description="The agent holding a drawing lease at this moment (the oldest holding, "
+        "if several); null when none is connected (docs/AGENT.md, Lease)."
     )
 
 
@@ -162,7 +172,7 @@ def delete_effect(effect_id: str, creator: CurrentCreator, state: State) -> Resp
 @router.post(
     "/trigger",
     status_code=201,
-    response_model=ActivationOut,
+    response_model=TriggerOut,
     responses={
         200: {"description": "A repeated idempotencyKey: the first activation, unchanged"},
         403: {"description": "The brand kit does not allow this category"},
@@ -183,8 +193,12 @@ async def trigger_effect(body: TriggerIn, claims: CurrentClaims, state: State) -
         body.source,
         body.idempotency_key,
     )
+    # Who draws it (docs/AGENT.md "Lease"): the holder at this moment, or None.
+    agent = agent_status.ref_of(state.agent_leases.first_holder(claims.creator_id))
     # Already plain JSON data: skip a second validation pass on the hot path.
-    return JSONResponse(fired.activation, status_code=200 if fired.repeated else 201)
+    return JSONResponse(
+        {**fired.activation, "agent": agent}, status_code=200 if fired.repeated else 201
+    )
 
 
 @router.post(

@@ -10,6 +10,8 @@ Protocol (JSON text frames, camelCase):
     server -> {"type": "session.updated", "session": {…}, "seq"}       the creator's
     server -> {"type": "brandKit.updated", "brandKit": {…}, "seq"}     connections
     server -> {"type": "clear", "seq"}   overlays empty the screen (POST /api/overlay/clear)
+    server -> {"type": "activation.updated", "activation": {…}, "seq"}   a delivery changed
+    server -> {"type": "agent.status", "state": "drawing" | "down", "agentId"?, "target", "seq"}
 
 Every pushed event carries `seq`: one more than the creator's previous event, no gaps,
 logged in the transaction of the change it reports (event_log.py). `ready`'s `seq` is
@@ -25,7 +27,26 @@ HTTP, and goes on from `ready`'s seq. A `since` that is not a whole number >= 0 
     client -> {"type": "ping", "id"?}                          -> {"type": "pong", "id"?}
     client -> {"type": "trigger", "effectId", "sessionId"?, "params"?, "id"?}   (control only;
                                            no sessionId: the live session, as over HTTP)
-           -> {"type": "triggered", "activation": {…}, "id"?}
+           -> {"type": "triggered", "activation": {…}, "agent": {agentId, target} | null, "id"?}
+
+The OBS agent (control only; docs/AGENT.md "Lease" and "Delivery record"; ws_agent.py,
+ws_delivery.py):
+
+    client -> {"type": "agent.hello", "agentId": "ag_…", "target": "host:port", "id"?}
+           -> {"type": "agent.lease", "holder": bool, "target", "id"?}
+    server -> {"type": "agent.lease", "holder": true, "target"}   a standby took over
+    client -> {"type": "claim", "activationId", "id"?}                  (lease holder only)
+           -> {"type": "claimed", "activationId", "ok": bool, "id"?}
+    client -> {"type": "delivery", "activationId", "status", "reason"?, "drawnAt"?, "id"?}
+           -> {"type": "delivered", "activationId", "delivery": {…}, "id"?}   (holder only)
+
+One holder per creator and OBS target; when its connection ends, however it ends, the
+longest-waiting standby takes over at once. An agent reconnecting with the same agentId
+and target takes its old connection's place; the old one is closed with 4409.
+
+Overlay pages (overlay keys only): {"type": "drawn", "activationId"} after starting to
+draw an overlay-kind activation; no answer. Its delivery becomes `overlay`, counting
+pages, once per connection.
     any failure -> {"type": "error", "error", "code", "httpStatus", "hint"?, "details"?, "id"?, …}
                    (the HTTP error body, with the status HTTP would have answered)
 
@@ -34,7 +55,8 @@ Messages are strict JSON (strict_json.py): one with NaN or Infinity gets a
 `invalid_message` and the connection is closed (1008), before or after signing in.
 
 Close codes: 4401 no/bad/expired credential, auth timeout, the sign-in was ended, or the
-overlay key was replaced (the reason is the machine code); 1013 the client read too slowly
+overlay key was replaced (the reason is the machine code); 4409 an agent connection
+replaced by the same agent's newer one (`agent_replaced`); 1013 the client read too slowly
 and was dropped (reconnect: with `since`, nothing is lost); 1008 a message nested too deep
 (`invalid_message`) or an invalid `since` (`validation_error`). A browser
 Origin that is not this server's own is refused with HTTP 403 before the handshake
@@ -64,7 +86,9 @@ from streamfx_wire import live as wire
 from ..infra.hub import Hub, Subscriber
 from ..infra.strict_json import JSONRefused
 from ..state import AppState
+from .ws_agent import handle_hello, leave
 from .ws_auth import CLOSE_POLICY, Credential, authenticate, close, revoked_reason
+from .ws_delivery import OverlayAcks, handle_claim, handle_delivery, handle_drawn
 from .ws_frames import INVALID, error, message_id, parse, refused
 from .ws_resume import greet, resume
 from .ws_trigger import handle_trigger
@@ -109,10 +133,12 @@ async def live(websocket: WebSocket) -> None:
             # between looking the credential up and a rotation/logout sweeping the hub.
             tg.start_soon(_watch, state, sub, cred)
             tg.start_soon(resume, state, sub, cred.since, bounds)
-            await _read(websocket, state, sub, cred)
+            await _read(websocket, state, sub, cred, OverlayAcks())
             tg.cancel_scope.cancel()
     finally:
         hub.remove(sub)
+        # However the connection ended: a standby takes over its lease at once.
+        await leave(state, sub)
     if sub.dropped:
         await close(websocket, sub.close_code, sub.close_reason)
 
@@ -145,7 +171,9 @@ async def _watch(state: AppState, sub: Subscriber, cred: Credential) -> None:
         pause = LIVE_CHECK_SECONDS
 
 
-async def _read(websocket: WebSocket, state: AppState, sub: Subscriber, cred: Credential) -> None:
+async def _read(
+    websocket: WebSocket, state: AppState, sub: Subscriber, cred: Credential, acks: OverlayAcks
+) -> None:
     hub = state.hub
     while True:
         message = await websocket.receive()
@@ -181,6 +209,14 @@ async def _read(websocket: WebSocket, state: AppState, sub: Subscriber, cred: Cr
             )
         elif kind == wire.TRIGGER:
             await handle_trigger(state, sub, cred, payload, msg_id)
+        elif kind == wire.CLAIM:
+            await handle_claim(state, sub, payload, msg_id)
+        elif kind == wire.DELIVERY:
+            await handle_delivery(state, sub, payload, msg_id)
+        elif kind == wire.DRAWN:
+            await handle_drawn(state, sub, acks, payload, msg_id)
+        elif kind == wire.AGENT_HELLO:
+            await handle_hello(state, sub, payload, msg_id)
         elif kind == wire.AUTH:
             await hub.reply(
                 sub,
@@ -193,7 +229,8 @@ async def _read(websocket: WebSocket, state: AppState, sub: Subscriber, cred: Cr
                 sub,
                 error(
                     "unknown_type",
-                    f"Unknown message type {kind[:40]!r}; send ping or trigger.",
+                    f"Unknown message type {kind[:40]!r}; send ping, trigger, "
+                    "agent.hello, claim, delivery or drawn.",
                     400,
                     msg_id,
                 ),

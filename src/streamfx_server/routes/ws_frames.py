@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import Field, StrictInt, StrictStr, ValidationError
 
 from streamfx_wire import live as wire
 
-from ..errors import APIError
+from ..errors import APIError, validation_details
 from ..infra.strict_json import JSONRefused, loads
 
 MAX_ID_LENGTH = 128
@@ -58,6 +58,20 @@ def api_error(exc: APIError, msg_id: Any = None) -> dict[str, Any]:
         hint=exc.hint,
         details=exc.details,
         extra=exc.extra,
+    )
+
+
+def invalid(exc: ValidationError, msg_id: Any = None) -> dict[str, Any]:
+    """A message that does not fit its model: `validation_error` (422), nothing changed."""
+    details = validation_details(exc.errors())
+    first = details[0]
+    return error(
+        "validation_error",
+        f"Invalid {first['field']}: {first['message']}.",
+        422,
+        msg_id,
+        details=details,
+        hint="Fix the fields listed in details and try again.",
     )
 
 

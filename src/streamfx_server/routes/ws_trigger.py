@@ -9,14 +9,14 @@ from pydantic import Field, ValidationError
 
 from streamfx_wire import live as wire
 
-from .. import triggering
-from ..errors import APIError, validation_details
+from .. import agent_status, triggering
+from ..errors import APIError
 from ..identity import SignIn
 from ..infra.hub import Subscriber
 from ..schemas import ApiModel
 from ..state import AppState
 from .ws_auth import Credential
-from .ws_frames import MessageId, api_error, error
+from .ws_frames import MessageId, api_error, error, invalid
 
 log = logging.getLogger("streamfx.server")
 
@@ -59,19 +59,7 @@ async def handle_trigger(
     try:
         body = TriggerMessage.model_validate(payload)
     except ValidationError as exc:
-        details = validation_details(exc.errors())
-        first = details[0]
-        await hub.reply(
-            sub,
-            error(
-                "validation_error",
-                f"Invalid {first['field']}: {first['message']}.",
-                422,
-                msg_id,
-                details=details,
-                hint="Fix the fields listed in details and try again.",
-            ),
-        )
+        await hub.reply(sub, invalid(exc, msg_id))
         return
     try:
         # The sign-in is re-checked in the trigger's transaction: it may have been
@@ -94,7 +82,12 @@ async def handle_trigger(
         log.exception("trigger over WebSocket failed")
         await hub.reply(sub, _internal_error(msg_id))
         return
-    reply: dict[str, Any] = {"type": wire.TRIGGERED, "activation": fired.activation}
+    reply: dict[str, Any] = {
+        "type": wire.TRIGGERED,
+        "activation": fired.activation,
+        # Who draws it (docs/AGENT.md "Lease"): the holder at this moment, or None.
+        "agent": agent_status.ref_of(state.agent_leases.first_holder(cred.creator.id)),
+    }
     if fired.repeated:  # what HTTP tells with 200 instead of 201
         reply["repeated"] = True
     if msg_id is not None:

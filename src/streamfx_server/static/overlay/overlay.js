@@ -11,6 +11,9 @@
  *   order: one lane each for banners, flashes, the centre (images and videos),
  *   sounds and shakes. Confetti and sparkles share one canvas and mix freely.
  *   {"type": "clear"} empties the screen and every lane.
+ * - An overlay-kind activation (confetti, sparkles) it starts drawing is acknowledged
+ *   with {"type": "drawn", "activationId"}: nothing else reports those, so their
+ *   delivery reads "shown on N overlay pages" (docs/AGENT.md "Delivery record").
  *
  * `window.streamfxOverlay` is a read-only view of the page's state, for tests
  * and for anyone debugging the Browser Source:
@@ -661,11 +664,14 @@
     ["hotkey", null],
   ]);
 
+  // Draws a render; returns its kind if the page started drawing it, else null.
   function draw(raw) {
     const r = normalize(raw);
-    if (!r) return;
+    if (!r) return null;
     const play = KINDS.get(r.kind);
-    if (play) play(r);
+    if (!play) return null;
+    play(r);
+    return r.kind;
   }
 
   function clearAll() {
@@ -744,7 +750,11 @@
           seen.add(activation.id);
           if (seen.size > 200) seen.delete(seen.values().next().value);
         }
-        draw(activation.render);
+        // Overlay-only effects have no agent to report them: the page acknowledges what
+        // it started drawing, and their delivery counts the pages (docs/AGENT.md).
+        if (draw(activation.render) === "overlay" && typeof activation.id === "string") {
+          ws.send(JSON.stringify({ type: "drawn", activationId: activation.id }));
+        }
       } else if (msg.type === "clear") {
         clearAll();
       }
