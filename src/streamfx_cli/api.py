@@ -178,6 +178,29 @@ class Api:
             body["params"] = dict(params)
         return cast("Triggered", self.http.post("/api/effects/trigger", json=body))
 
+    def report_delivery(
+        self,
+        activation_id: str,
+        status: str,
+        *,
+        reason: str | None = None,
+        drawn_at: str | None = None,
+        timeout: float | None = None,
+    ) -> Activation:
+        """Record what became of an activation this process drew itself (docs/AGENT.md
+        "Delivery record"): shown, hidden, failed or skipped, once. `drawn_at` (ISO 8601)
+        is when OBS confirmed the start, for shown and hidden only."""
+        body: dict[str, Any] = {"status": status}
+        if reason:
+            body["reason"] = reason
+        if drawn_at:
+            body["drawnAt"] = drawn_at
+        kwargs = {} if timeout is None else {"timeout": timeout}
+        return cast(
+            "Activation",
+            self.http.post(f"/api/activations/{activation_id}/delivery", json=body, **kwargs),
+        )
+
     def download_asset(self, sha256: str, write: Callable[[bytes], object]) -> None:
         """Hand an uploaded file's bytes to `write` as they arrive."""
         self.http.download(f"/api/assets/{sha256}", write)

@@ -14,7 +14,7 @@ class ExitCode:
     REJECTED = 5  # the server refused the request (bad input, not found, conflict, forbidden)
     RATE_LIMITED = 6  # too many attempts, or the effect is cooling down
     OBS_UNAVAILABLE = 7  # OBS is not running, not reachable, or refused the password
-    OBS_FAILED = 8  # OBS is reachable but could not show the effect (e.g. not set up)
+    OBS_FAILED = 8  # not shown: OBS could not show it (e.g. not set up), or viewers cannot see it
 
 
 class StreamFXError(Exception):

@@ -11,6 +11,13 @@ activation's render; only then, and only for kinds OBS draws, is the OBS bridge
 imported (`obs.show`, which the panel uses too). OBS trouble never undoes the
 recording: the output says it was recorded but not shown, and the exit code
 says why (7 or 8, docs/CLI.md).
+
+Once OBS has started the effect, `obs.visibility` asks whether viewers can see
+it, and the outcome is reported as the activation's delivery (docs/AGENT.md
+"Delivery record": shown, hidden, failed, or skipped for `--no-obs`). The report
+comes after the draw and may fail without changing what `fire` says or exits
+with: the effect is on screen (or not) either way. Overlay-only effects are
+left `pending` here; the overlay pages acknowledge them.
 """
 
 from __future__ import annotations
@@ -19,16 +26,24 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
 
-from .errors import StreamFXError
+from .errors import ExitCode, StreamFXError
 
 if TYPE_CHECKING:
     from .api import Api
+    from .api_types import Activation
+    from .obs.visibility import Visibility
 
 # Connecting gives up after this, so a dead or hung OBS costs a hotkey well
 # under 2 s including the server round trip.
 OBS_CONNECT_TIMEOUT_S = 1.5
+# The delivery report comes after the draw: a server that went away must not hold
+# the hotkey for the client's usual 10 s.
+REPORT_TIMEOUT_S = 2.0
+# The server keeps at most this much of a delivery's reason.
+REASON_MAX = 500
 
 
 def parse_params(pairs: Sequence[str] | None) -> dict[str, Any]:
@@ -106,21 +121,59 @@ def parse_fire_args(argv: Sequence[str]) -> FireArgs | None:
     return FireArgs(effect=effect, **values)
 
 
-def _show_in_obs(api: Api, render: dict[str, Any]) -> None:
-    """Draw `render` in OBS; returns once OBS has started it. Raises the CLI's errors."""
+def _show_in_obs(api: Api, render: dict[str, Any]) -> tuple[Visibility, str]:
+    """Draw `render` in OBS, then ask whether viewers can see it.
+
+    Returns that, and when OBS confirmed the start (ISO 8601, UTC). Raises the CLI's errors.
+    """
     from .obs_settings import connect
 
     # Connect first: a closed OBS is reported before any file is downloaded.
     with connect(timeout=OBS_CONNECT_TIMEOUT_S) as conn:
         from .asset_cache import fetcher
         from .obs.show import show_on
+        from .obs.visibility import delivery_for
 
         show_on(conn, render, fetcher(api))
+        drawn_at = datetime.now(UTC)
+        return delivery_for(str(render["kind"]), conn), drawn_at.isoformat(timespec="milliseconds")
+
+
+def _report_delivery(api: Api, activation: Activation, report: dict[str, Any]) -> Activation:
+    """Record `report` as the activation's delivery; the activation as the server now has it.
+
+    A report the server does not take (gone, refusing) only warns on stderr: the
+    effect was drawn or not whatever the server says, so `fire`'s answer stands, and
+    the activation keeps the delivery seen here.
+    """
+    try:
+        return api.report_delivery(activation["id"], timeout=REPORT_TIMEOUT_S, **report)
+    except StreamFXError as exc:
+        from .output import warn
+
+        warn(f"the server did not record whether it was shown: {exc.message}")
+    drawn_at = report.get("drawn_at")
+    latency = None
+    if drawn_at:
+        triggered = datetime.fromisoformat(activation["triggeredAt"].replace("Z", "+00:00"))
+        latency = max(
+            0, round((datetime.fromisoformat(drawn_at) - triggered).total_seconds() * 1000)
+        )
+    delivery = {
+        "status": report["status"],
+        "reason": report.get("reason"),
+        "agentId": None,
+        "drawnAt": drawn_at,
+        "latencyMs": latency,
+    }
+    return cast("Activation", {**activation, "delivery": delivery})
 
 
 def fire_effect(args: FireArgs) -> int:
-    """Record the trigger, then show it in OBS; prints one line (or JSON). Returns the exit code.
+    """Record the trigger, show it in OBS, report the delivery; prints one line (or JSON).
 
+    Returns the exit code: 0 when shown (or not for OBS: `--no-obs`, overlay-only),
+    8 when viewers cannot see it, the error's own code when it could not be drawn.
     Errors before the trigger is recorded (not signed in, server unreachable or
     refusing) are raised as StreamFXError with their own exit codes.
     """
@@ -129,22 +182,31 @@ def fire_effect(args: FireArgs) -> int:
     from .output import emit_json, error, say
 
     failure: StreamFXError | None = None
+    seen: Visibility | None = None
     with Api.signed_in() as api:
         activation = api.trigger(
             args.effect, session_id=args.session, params=params, source=args.source
         )
         render = activation["render"]
+        report: dict[str, Any] | None = None
         if args.no_obs:
-            obs: dict[str, str] = {"status": "skipped", "reason": "--no-obs"}
+            obs: dict[str, str | None] = {"status": "skipped", "reason": "--no-obs"}
+            report = {"status": "skipped", "reason": "fired with --no-obs: recorded only"}
         elif render["kind"] == "overlay":  # checked here: importing `obs` loads its WebSocket
             obs = {"status": "skipped", "reason": "overlay-only effect: nothing to do in OBS"}
         else:
             try:
-                _show_in_obs(api, render)
-                obs = {"status": "shown"}
+                seen, drawn_at = _show_in_obs(api, render)
+                obs = {"status": seen.status}
+                if seen.reason:
+                    obs["reason"] = seen.reason
+                report = {"status": seen.status, "reason": seen.reason, "drawn_at": drawn_at}
             except StreamFXError as exc:
                 failure = exc
                 obs = {"status": "failed", "reason": exc.message}
+                report = {"status": "failed", "reason": exc.message[:REASON_MAX]}
+        if report is not None:
+            activation = _report_delivery(api, activation, report)
 
     if args.json_out:
         emit_json({**activation, "obs": obs})
@@ -155,7 +217,9 @@ def fire_effect(args: FireArgs) -> int:
         )
         if failure is not None:
             say(f"Recorded {what}, but it was not shown in OBS.")
-        elif obs["status"] == "shown":
+        elif seen is not None and not seen.visible:
+            say(f"Fired {what}, but viewers cannot see it: {seen.reason}.")
+        elif seen is not None:
             say(f"Fired {what}; shown in OBS.")
         elif args.no_obs:
             say(f"Fired {what}; recorded only (--no-obs).")
@@ -164,4 +228,7 @@ def fire_effect(args: FireArgs) -> int:
     if failure is not None:
         error(failure.message, failure.hint)
         return failure.exit_code
+    if seen is not None and not seen.visible:
+        error(f"Viewers cannot see it: {seen.reason}.", seen.hint)
+        return ExitCode.OBS_FAILED
     return 0

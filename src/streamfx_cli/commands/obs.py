@@ -126,13 +126,18 @@ def config(
 
 @app.command()
 def status(json_out: JsonFlag = False) -> None:
-    """Show the OBS and obs-websocket versions, the program scene and whether StreamFX is set up."""
+    """Show the OBS and obs-websocket versions, the program scene and whether StreamFX is set up.
+
+    Warns when viewers cannot see StreamFX's effects: the program scene has no
+    StreamFX, or it is turned off there, or something covers it.
+    """
     from ..obs.setup import status as obs_status
     from ..obs_settings import connect, load_settings
 
     url = load_settings().url
     with connect() as conn:
         info = obs_status(conn)
+    seen = info.visibility
     if json_out:
         emit_json(
             {
@@ -145,16 +150,24 @@ def status(json_out: JsonFlag = False) -> None:
                 "setupComplete": info.setup_complete,
                 "missing": info.missing,
                 "nestedIn": info.nested_in,
+                "visibility": {
+                    "visible": seen.visible,
+                    "reason": seen.reason,
+                    "hint": seen.hint,
+                },
             }
         )
         return
     say(f"OBS Studio {info.obs_version}, obs-websocket {info.websocket_version} at {url}")
     say(f"Program scene: {info.program_scene}")
     if info.setup_complete:
-        say(f"StreamFX: set up, on top of {', '.join(info.nested_in) or 'no scene'}")
+        say(f"StreamFX: set up, in {', '.join(info.nested_in) or 'no scene'}")
     else:
         say(f"StreamFX: not set up (missing {', '.join(info.missing)})")
         say("Run `streamfx obs setup` to add what is missing.")
+    if not seen.visible:
+        # The words `streamfx fire` reports a hidden effect with (docs/AGENT.md).
+        warn(f"viewers cannot see StreamFX's effects: {seen.reason}. {seen.hint}")
 
 
 @app.command()
@@ -204,7 +217,8 @@ def setup(
 ) -> None:
     """Create the StreamFX scene and sources and nest them on top of your scenes.
 
-    Safe to run again: it only adds what is missing and never moves your layout.
+    Safe to run again: it only adds what is missing, puts StreamFX back on top
+    and turns it back on where it is not, and leaves the rest of your layout alone.
     """
     from ..obs.setup import SCENE
     from ..obs.setup import setup as obs_setup
@@ -221,6 +235,7 @@ def setup(
                 "addedItems": result.added_items,
                 "nestedIn": result.nested_in,
                 "raisedIn": result.raised_in,
+                "enabledIn": result.enabled_in,
                 "unsupported": result.unsupported,
             }
         )
@@ -237,5 +252,7 @@ def setup(
             say(f"Added StreamFX on top of: {_names(result.nested_in)}.")
         if result.raised_in:
             say(f"Moved StreamFX back to the top of: {_names(result.raised_in)}.")
+        if result.enabled_in:
+            say(f"Turned StreamFX back on in: {_names(result.enabled_in)}.")
     for source in result.unsupported:
         warn(f"this OBS has no source type for {source!r}; effects that need it will not show.")

@@ -1,13 +1,21 @@
-"""Create (idempotently) and inspect the StreamFX scene in OBS."""
+"""Create (idempotently) and inspect the StreamFX scene in OBS.
+
+`setup` makes StreamFX visible in every scene it is given: nested there, enabled,
+above everything else; `status` says whether that is so for the program scene in
+the words of `visibility` (docs/AGENT.md "Delivery record").
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .connection import ObsConnection
 from .errors import ObsError, ObsRequestFailed
+
+if TYPE_CHECKING:
+    from .visibility import Visibility
 
 SCENE = "StreamFX"
 TEXT = "StreamFX Text"
@@ -39,6 +47,7 @@ class SetupResult:
     nested_in: list[str] = field(default_factory=list)
     raised_in: list[str] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    enabled_in: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -48,6 +57,7 @@ class SetupResult:
             or self.added_items
             or self.nested_in
             or self.raised_in
+            or self.enabled_in
         )
 
 
@@ -62,6 +72,7 @@ class ObsStatus:
     setup_complete: bool
     missing: list[str]
     nested_in: list[str]
+    visibility: Visibility  # whether viewers see StreamFX in the program scene
 
 
 def pick_kind(source: str, available: Iterable[str]) -> str | None:
@@ -168,10 +179,16 @@ def _ensure_sources(
     return created, added, unsupported
 
 
-def _nest_on_top(conn: ObsConnection, targets: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Nest the StreamFX scene on top of each target scene; (nested, raised)."""
+def _nest_on_top(
+    conn: ObsConnection, targets: Sequence[str]
+) -> tuple[list[str], list[str], list[str]]:
+    """Nest the StreamFX scene, turned on, on top of each target scene; (nested, raised, enabled).
+
+    On top of every item, disabled ones too, so turning one on later hides nothing.
+    """
     nested: list[str] = []
     raised: list[str] = []
+    enabled: list[str] = []
     for scene in targets:
         items = _items(conn, scene)
         mine = [i for i in items if i["sourceName"] == SCENE]
@@ -190,14 +207,21 @@ def _nest_on_top(conn: ObsConnection, targets: Sequence[str]) -> tuple[list[str]
                 {"sceneName": scene, "sceneItemId": item["sceneItemId"], "sceneItemIndex": top},
             )
             raised.append(scene)
-    return nested, raised
+        if not item.get("sceneItemEnabled", True):
+            conn.call(
+                "SetSceneItemEnabled",
+                {"sceneName": scene, "sceneItemId": item["sceneItemId"], "sceneItemEnabled": True},
+            )
+            enabled.append(scene)
+    return nested, raised, enabled
 
 
 def setup(conn: ObsConnection, program_scenes: Sequence[str] | None = None) -> SetupResult:
     """Create the StreamFX scene and sources and nest it on top of program scenes.
 
     Safe to run any number of times: only what is missing is created, and
-    the StreamFX item is moved back to the top of a scene only if it is not.
+    the StreamFX item is moved back to the top of a scene only if it is not
+    there, and turned back on only if it was turned off.
     `program_scenes` defaults to every scene except StreamFX itself.
     """
     _, scenes = _scene_names(conn)
@@ -219,17 +243,20 @@ def setup(conn: ObsConnection, program_scenes: Sequence[str] | None = None) -> S
             raise ObsError(f"OBS has no scene named {unknown[0]!r}: check the name in OBS.")
         targets = [s for s in program_scenes if s != SCENE]
 
-    nested, raised = _nest_on_top(conn, targets)
-    return SetupResult(created_scene, created, added, nested, raised, unsupported)
+    nested, raised, enabled = _nest_on_top(conn, targets)
+    return SetupResult(created_scene, created, added, nested, raised, unsupported, enabled)
 
 
 def status(conn: ObsConnection) -> ObsStatus:
-    """What OBS runs, and whether `setup` has been done for the program scene."""
+    """What OBS runs, whether `setup` has been done, and whether viewers see StreamFX."""
+    from .visibility import evaluate  # it names this module's SCENE: imported when used
+
     version = conn.call("GetVersion")
     program, scenes = _scene_names(conn)
     kinds = conn.call("GetInputKindList", {"unversioned": False}).get("inputKinds", [])
     missing: list[str] = []
     nested_in: list[str] = []
+    program_items: list[dict[str, Any]] = []
     if SCENE not in scenes:
         missing.append(f"scene {SCENE!r}")
     else:
@@ -239,17 +266,21 @@ def status(conn: ObsConnection) -> ObsStatus:
             for s in SOURCE_ORDER
             if s not in in_scene and pick_kind(s, kinds) is not None
         ]
-        for scene in scenes:
-            if scene == SCENE:
-                continue
-            try:
-                if any(i["sourceName"] == SCENE for i in _items(conn, scene)):
-                    nested_in.append(scene)
-            except ObsRequestFailed as exc:
-                if exc.code != _STATUS_NOT_FOUND:  # removed while we looked
-                    raise
-        if program and program != SCENE and program not in nested_in:
-            missing.append(f"StreamFX in the program scene {program!r}")
+    for scene in scenes:
+        if scene == SCENE:
+            continue
+        try:
+            items = _items(conn, scene)
+        except ObsRequestFailed as exc:
+            if exc.code != _STATUS_NOT_FOUND:  # removed while we looked
+                raise
+            continue
+        if scene == program:
+            program_items = items
+        if any(i["sourceName"] == SCENE for i in items):
+            nested_in.append(scene)
+    if SCENE in scenes and program and program != SCENE and program not in nested_in:
+        missing.append(f"StreamFX in the program scene {program!r}")
     return ObsStatus(
         obs_version=str(version.get("obsVersion", "")),
         websocket_version=str(version.get("obsWebSocketVersion", "")),
@@ -260,4 +291,5 @@ def status(conn: ObsConnection) -> ObsStatus:
         setup_complete=not missing,
         missing=missing,
         nested_in=nested_in,
+        visibility=evaluate(program, program_items),
     )
