@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     # Names for a reader and a type checker only: defining the TypedDicts costs
     # about 2 ms, which `streamfx fire` would pay on every hotkey for nothing.
     from .api_types import (
+        Activation,
         AgentHolder,
         BrandKit,
         Creator,
@@ -200,6 +201,10 @@ class Api:
             "Activation",
             self.http.post(f"/api/activations/{activation_id}/delivery", json=body, **kwargs),
         )
+
+    def activation(self, activation_id: str) -> Activation:
+        """One activation with its delivery (docs/AGENT.md "Delivery record")."""
+        return cast("Activation", self.http.get(f"/api/activations/{activation_id}"))
 
     def download_asset(self, sha256: str, write: Callable[[bytes], object]) -> None:
         """Hand an uploaded file's bytes to `write` as they arrive."""

@@ -70,10 +70,11 @@ class FireArgs:
     source: str = "cli"
     no_obs: bool = False
     json_out: bool = False
+    wait: bool = False  # with an agent: wait (up to 3 s) for the delivery and exit by it
 
 
 _VALUE_OPTIONS = {"--session": "session", "--source": "source", "--param": "params", "-p": "params"}
-_FLAGS = {"--no-obs": "no_obs", "--json": "json_out"}
+_FLAGS = {"--no-obs": "no_obs", "--json": "json_out", "--wait": "wait"}
 
 
 def parse_fire_args(argv: Sequence[str]) -> FireArgs | None:
@@ -169,6 +170,61 @@ def _report_delivery(api: Api, activation: Activation, report: dict[str, Any]) -
     return cast("Activation", {**activation, "delivery": delivery})
 
 
+def _through_agent(args: FireArgs, params: dict[str, Any]) -> int | None:
+    """Hand the fire to the local agent; its exit code, or None when no agent took it."""
+    from .agent.handoff import describe, exit_code_of_error, hand_off
+    from .output import emit_json, error, say
+
+    answer = hand_off(
+        args.effect, params=params, session=args.session, source=args.source, wait=args.wait
+    )
+    if answer is None:
+        return None
+    if not answer.get("ok"):
+        refused = answer.get("answer") or {}
+        error(str(refused.get("error") or answer.get("error")), refused.get("hint"))
+        return exit_code_of_error(refused)
+    activation = answer["activation"]
+    delivery = answer.get("delivery") or activation.get("delivery")
+    line, code = describe(activation, delivery if args.wait else None, args.wait)
+    if args.json_out:
+        emit_json({**activation, "delivery": delivery})
+    else:
+        say(line)
+    return code
+
+
+def _wait_for_agent(api: Api, activation: Activation) -> Activation:
+    """Poll the activation until the agent elsewhere reports it (at most 3 s)."""
+    import time
+
+    from .agent.handoff import WAIT_MS
+
+    deadline = time.monotonic() + WAIT_MS / 1000
+    current = activation
+    while current["delivery"]["status"] == "pending" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        current = api.activation(activation["id"])
+    return current
+
+
+def _agent_draws(api: Api, args: FireArgs, activation: Activation) -> int:
+    """An agent holds the lease (somewhere this CLI cannot hand off to): it draws."""
+    from .agent.handoff import describe
+    from .output import emit_json, say
+
+    if args.wait:
+        activation = _wait_for_agent(api, activation)
+    line, code = describe(
+        cast("dict[str, Any]", activation), dict(activation["delivery"]), args.wait
+    )
+    if args.json_out:
+        emit_json(activation)
+    else:
+        say(line)
+    return code
+
+
 def fire_effect(args: FireArgs) -> int:
     """Record the trigger, show it in OBS, report the delivery; prints one line (or JSON).
 
@@ -178,6 +234,10 @@ def fire_effect(args: FireArgs) -> int:
     refusing) are raised as StreamFXError with their own exit codes.
     """
     params = parse_params(args.params)
+    if not args.no_obs:
+        handed = _through_agent(args, params)
+        if handed is not None:
+            return handed
     from .api import Api
     from .output import emit_json, error, say
 
@@ -189,8 +249,12 @@ def fire_effect(args: FireArgs) -> int:
         )
         render = activation["render"]
         report: dict[str, Any] | None = None
-        if args.no_obs:
+        if activation.get("agent") and not args.no_obs:
+            return _agent_draws(api, args, activation)
+        if args.no_obs and activation.get("agent"):
             obs: dict[str, str | None] = {"status": "skipped", "reason": "--no-obs"}
+        elif args.no_obs:
+            obs = {"status": "skipped", "reason": "--no-obs"}
             report = {"status": "skipped", "reason": "fired with --no-obs: recorded only"}
         elif render["kind"] == "overlay":  # checked here: importing `obs` loads its WebSocket
             obs = {"status": "skipped", "reason": "overlay-only effect: nothing to do in OBS"}
@@ -206,7 +270,7 @@ def fire_effect(args: FireArgs) -> int:
                 obs = {"status": "failed", "reason": exc.message}
                 report = {"status": "failed", "reason": exc.message[:REASON_MAX]}
         if report is not None:
-            activation = _report_delivery(api, activation, report)
+            activation = {**activation, **_report_delivery(api, activation, report)}
 
     if args.json_out:
         emit_json({**activation, "obs": obs})

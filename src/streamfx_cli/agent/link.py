@@ -42,11 +42,10 @@ ANSWER_TIMEOUT = 5.0
 PING_INTERVAL = 2.0
 PING_TIMEOUT = 4.0
 
-HELLO = "agent.hello"
-LEASE = "agent.lease"
-CLAIM = "claim"
-CLAIMED = "claimed"
-DELIVERY = "delivery"
+HELLO = wire.AGENT_HELLO
+LEASE = wire.AGENT_LEASE
+CLAIM = wire.CLAIM
+DELIVERY = wire.DELIVERY
 
 
 class SignInEnded(Exception):

@@ -42,6 +42,10 @@ def run_agent(tell: Callable[[str], object]) -> int:
     def connect() -> ObsConnection:
         return ObsConnection(obs.host, obs.port, obs.password, timeout=1.0, request_timeout=5.0)
 
+    def see(conn: ObsConnection, kind: str) -> tuple[str, str | None]:
+        seen = delivery_for(kind, conn)
+        return seen.status, seen.reason
+
     def make_link(**callbacks: Any) -> Link:
         return Link(
             ws_url(login.server),
@@ -53,9 +57,7 @@ def run_agent(tell: Callable[[str], object]) -> int:
         )
 
     async def main() -> str | None:
-        agent = Agent(
-            make_link, Stage(connect, fetch, delivery_for), socket_path(), agent_id, target
-        )
+        agent = Agent(make_link, Stage(connect, fetch, see), socket_path(), agent_id, target)
         tell(f"StreamFX agent {agent_id} for OBS at {target}, server {login.server}.")
         return await agent.run()
 

@@ -30,6 +30,14 @@ def fire(
         bool, typer.Option("--no-obs", help="Only record the trigger; do not draw in OBS.")
     ] = False,
     json_out: JsonFlag = False,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait",
+            help="With an agent drawing: wait up to 3 s for the delivery and exit by it "
+            "(0 shown; 8 hidden, failed, expired).",
+        ),
+    ] = False,
 ) -> None:
     """Fire an effect: record it on the server, then show it in OBS."""
     from ..firing import FireArgs, fire_effect
@@ -42,6 +50,7 @@ def fire(
             source=source,
             no_obs=no_obs,
             json_out=json_out,
+            wait=wait,
         )
     )
     if code:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError
 
 from streamfx_wire import live as wire
+from streamfx_wire.vocabulary import Source
 
 from .. import agent_status, triggering
 from ..errors import APIError
@@ -29,6 +30,9 @@ class TriggerMessage(ApiModel):
     session_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     params: dict[str, Any] | None = None
     idempotency_key: triggering.IdempotencyKey | None = None
+    # Who fired it: `streamfx fire` handing its trigger to the local agent says cli or
+    # hotkey, so the history tells a hotkey from a script on the WebSocket.
+    source: Source = "ws"
 
 
 def _internal_error(msg_id: Any) -> dict[str, Any]:
@@ -70,7 +74,7 @@ async def handle_trigger(
             body.effect_id,
             body.session_id,
             body.params,
-            "ws",
+            body.source,
             body.idempotency_key,
         )
     except APIError as exc:
