@@ -52,8 +52,14 @@ async def serve(path: Path, handle: Handler) -> asyncio.AbstractServer:
     os.chmod(folder, 0o700)
     if len(os.fsencode(path)) > MAX_PATH:
         raise OSError(f"the agent's socket path is too long for this system: {path}")
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
+    if path.exists():
+        try:
+            alive = ask({"type": "status"}, timeout=1.0, path=path)
+        except (OSError, ValueError):
+            alive = None
+        if alive is not None:
+            raise OSError(f"another StreamFX agent already listens at {path}")
+        path.unlink()  # left by an agent that was killed
 
     async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

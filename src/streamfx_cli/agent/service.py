@@ -35,6 +35,7 @@ log = logging.getLogger("streamfx.agent")
 OBS_CHECK_EVERY_S = 0.5
 KEEP_DELIVERIES = 500
 WAIT_LIMIT_MS = 10_000
+STOP_GRACE_S = 5.0
 
 
 def new_agent_id() -> str:
@@ -101,6 +102,10 @@ class Agent:
                 elif exc is not None:
                     raise exc
         finally:
+            # Stopping (or signed out): end what shows now rather than leave it to the
+            # next agent, so OBS is as it was before (docs/AGENT.md "Stream safety").
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.lanes.stop(), STOP_GRACE_S)
             server.close()
             with contextlib.suppress(FileNotFoundError):
                 self.socket_path.unlink()

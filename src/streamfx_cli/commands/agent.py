@@ -38,7 +38,7 @@ def start(json_out: JsonOut = False) -> None:
 
 @app.command()
 def stop() -> None:
-    """Stop the background agent; running effects end on time (OBS keeps the record)."""
+    """Stop the background agent; what it shows ends at once and OBS is put back."""
     from ..agent import background
 
     pid = background.stop()
