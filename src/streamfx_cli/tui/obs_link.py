@@ -8,8 +8,9 @@ password (close code 4009) is not retried in a loop: it waits for `retry_now()`
 (the panel's "reconnect OBS" key), by which time the password may be fixed.
 
 The connection is synchronous (websocket-client under obsws-python), so every
-blocking step runs in a worker thread under one lock: checks, connects and
-draws never interleave on the socket. `run()` is the supervisor coroutine (a
+blocking step runs in a worker thread under one lock: checks, connects, draws
+and the visibility check after a draw (`draw_and_see`) never interleave on the
+socket. `run()` is the supervisor coroutine (a
 Textual worker of the app's); every state change is posted to the app as an
 `ObsStateChanged` message, from whichever thread noticed it.
 """
