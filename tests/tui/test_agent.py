@@ -13,12 +13,26 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from streamfx_cli.errors import APIError
+from streamfx_cli.obs import ObsConnection
 from streamfx_cli.obs.setup import SCENE, TEXT
+from streamfx_cli.tui.app import StreamFXApp
+from streamfx_cli.tui.messages import DeliveryNotRecorded
 from tests.support.obs_studio import GAMEPLAY, effects_idle, item_enabled
 from tests.support.waiting import wait_until
 from tests.support.ws import live, next_of, recv, send
 
-from .conftest import Account, CountingFactory, make_app, run, running, save_artifact
+from .conftest import (
+    Account,
+    CountingFactory,
+    HungListener,
+    make_app,
+    run,
+    running,
+    save_artifact,
+)
 
 AGENT_ID = "ag_panel_test_agent"
 HIDDEN_REASON = "StreamFX is below 'Webcam' in scene 'Gameplay'"
@@ -242,3 +256,41 @@ def set_streamfx_enabled(conn: Any, enabled: bool) -> None:
             "sceneItemEnabled": enabled,
         },
     )
+
+
+def test_a_delivery_the_server_refuses_is_only_logged(
+    account: Account, hung_listener: HungListener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OBS hangs longer than the effect may wait: the server expires it first, and the
+    panel's late "failed" report is refused (409). The row keeps the recorded delivery,
+    and the refusal is a log line, not a notification."""
+    account.start_session()
+    account.post(
+        "/api/effects",
+        json={"name": "Quick", "category": "text", "kind": "text", "maxDelayMs": 100},
+    )
+    refused: list[Exception] = []
+    original = StreamFXApp.on_delivery_not_recorded
+
+    def recording(self: StreamFXApp, message: DeliveryNotRecorded) -> None:
+        refused.append(message.error)
+        original(self, message)
+
+    monkeypatch.setattr(StreamFXApp, "on_delivery_not_recorded", recording)
+    frozen = lambda: ObsConnection("127.0.0.1", hung_listener.port, "", timeout=4)  # noqa: E731
+
+    async def scenario() -> None:
+        async with running(make_app(account, frozen)) as panel:
+            quick = next(e.id for e in panel.app.order if e.name == "Quick")
+            await panel.press(number_key(panel, quick))
+            await panel.wait(
+                lambda: outcome(panel, "Quick") == "expired: no agent was running",
+                10,
+                "the server's expiry in the feed",
+            )
+            await panel.wait(lambda: refused, 20, "the panel's late report refused")
+            assert isinstance(refused[0], APIError) and refused[0].status == 409
+            assert outcome(panel, "Quick") == "expired: no agent was running"
+            assert not any("deliver" in f"{n.title} {n.message}".lower() for n in panel.notes)
+
+    run(scenario())

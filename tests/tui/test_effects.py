@@ -122,6 +122,16 @@ def test_without_obs_the_effect_is_recorded_and_the_streamer_told(account: Accou
             )
             assert await panel.notified("Recorded, but not shown in OBS")
             assert account.activations(session["id"])["byEffect"] == {"banner": 1}
+            # Recorded as failed, with the reason the row shows (docs/AGENT.md "Delivery record").
+            (fired,) = panel.app.state.mine
+
+            def reported() -> dict | None:
+                delivery = account.get(f"/api/activations/{fired}")["delivery"]
+                return delivery if delivery["status"] != "pending" else None
+
+            recorded = await panel.blocking(lambda: wait_until(reported, 5, "the report"))
+            assert recorded["status"] == "failed" and recorded["agentId"] is None
+            assert panel.feed_row("Banner")[3] == f"failed: {recorded['reason']}"
 
     run(scenario())
 
@@ -228,7 +238,15 @@ def test_feed_shows_activations_from_other_processes_within_a_second(account: Ac
             finished = time.monotonic()
             await panel.wait(lambda: panel.feed_row("Banner", "cli"), 1.0, "the CLI's banner")
             assert time.monotonic() - finished < 1.0
-            assert panel.feed_row("Banner", "cli")[3] == "fired"
+            # "fired", then what `fire --no-obs` reported as its delivery.
+            await panel.wait(
+                lambda: (
+                    panel.feed_row("Banner", "cli")[3]
+                    == "skipped: fired with --no-obs: recorded only"
+                ),
+                2.0,
+                "the CLI's delivery",
+            )
 
             done = await panel.blocking(
                 lambda: cli("fire", "confetti", "--no-obs", "--source", "hotkey")

@@ -45,7 +45,7 @@ from .messages import (
     TriggerRefused,
     WorkFailed,
 )
-from .model import Effect, Outcome
+from .model import Effect, Outcome, outcome_of
 from .notices import Notice
 from .obs_link import DefaultObsFactory, ObsFactory, ObsLink
 from .palette import FireEffectCommands, PanelCommands
@@ -332,17 +332,13 @@ class StreamFXApp(PanelWorkers):
     @while_open
     def on_obs_shown(self, message: ObsShown) -> None:
         seen = message.seen
-        if seen.visible:
-            self._outcome(message.activation_id, Outcome("shown in OBS", "ok"))
-            return
-        self._outcome(message.activation_id, Outcome(f"hidden: {seen.reason}", "warn"))
-        self.tell(notices.hidden_in_obs(message.effect.name, seen.reason, seen.hint))
+        self._outcome(message.activation_id, outcome_of(seen.status, seen.reason))
+        if not seen.visible:
+            self.tell(notices.hidden_in_obs(message.effect.name, seen.reason, seen.hint))
 
     @while_open
     def on_obs_not_shown(self, message: ObsNotShown) -> None:
-        self._outcome(
-            message.activation_id, Outcome(f"failed: {notices.reason(message.error)}", "bad")
-        )
+        self._outcome(message.activation_id, outcome_of("failed", notices.reason(message.error)))
         self.tell(notices.not_shown_in_obs(message.effect.name, message.error))
 
     def on_delivery_not_recorded(self, message: DeliveryNotRecorded) -> None:

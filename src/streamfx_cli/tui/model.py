@@ -282,10 +282,17 @@ def delivery_outcome(delivery: Mapping[str, Any] | None) -> Outcome | None:
     if not delivery:
         return None
     status = str(delivery.get("status") or "pending")
-    reason = delivery.get("reason")
+    if status == "pending":
+        return None
+    return outcome_of(status, delivery.get("reason"), delivery.get("latencyMs"))
+
+
+def outcome_of(status: str, reason: object = None, latency_ms: object = None) -> Outcome:
+    """The feed's words for a final delivery status: the same whether the panel saw it
+    itself or the server's record says it."""
     if status == "shown":
-        latency = delivery.get("latencyMs")
-        return Outcome("shown in OBS" + (f" · {latency} ms" if latency is not None else ""), "ok")
+        took = f" · {latency_ms} ms" if latency_ms is not None else ""
+        return Outcome(f"shown in OBS{took}", "ok")
     if status == "overlay":
         pages = re.search(r"\d+", str(reason or ""))
         count = int(pages.group()) if pages else 1
@@ -294,8 +301,6 @@ def delivery_outcome(delivery: Mapping[str, Any] | None) -> Outcome | None:
         return Outcome(_with_reason(status, reason), "warn")
     if status in ("failed", "expired"):
         return Outcome(_with_reason(status, reason), "bad")
-    if status == "pending":
-        return None
     return Outcome(_with_reason(status, reason), "warn")  # a status newer than this panel
 
 
