@@ -187,15 +187,22 @@ def get(conn: sqlite3.Connection, creator_id: str, ref: str) -> sqlite3.Row:
     return row
 
 
-def listing(conn: sqlite3.Connection, creator_id: str, category: str | None) -> list[EffectOut]:
+def fireable(
+    conn: sqlite3.Connection, creator_id: str, category: str | None = None
+) -> list[sqlite3.Row]:
+    """Every effect the creator can fire: the built-ins, then their own in the order
+    they were made; never another creator's."""
     sql = _SELECT + "WHERE (e.creator_id = ? OR e.creator_id IS NULL)"
     args: list[Any] = [creator_id]
     if category is not None:
         sql += " AND e.category = ?"
         args.append(category)
-    # Built-ins first, then the creator's own in the order they were made.
     sql += " ORDER BY e.creator_id IS NOT NULL, e.created_at, e.slug"
-    return [effect_out(r) for r in conn.execute(sql, args).fetchall()]
+    return conn.execute(sql, args).fetchall()
+
+
+def listing(conn: sqlite3.Connection, creator_id: str, category: str | None) -> list[EffectOut]:
+    return [effect_out(r) for r in fireable(conn, creator_id, category)]
 
 
 def check_slug_free(conn: sqlite3.Connection, creator_id: str, slug: str) -> None:
