@@ -205,7 +205,20 @@ def listing(conn: sqlite3.Connection, creator_id: str, category: str | None) -> 
     return [effect_out(r) for r in fireable(conn, creator_id, category)]
 
 
+# Slugs that name a route of their own under GET /api/effects/…: an effect with one
+# could not be read by its slug (routes/effects.py).
+RESERVED_SLUGS = frozenset({"renders"})
+
+
 def check_slug_free(conn: sqlite3.Connection, creator_id: str, slug: str) -> None:
+    if slug in RESERVED_SLUGS:
+        raise APIError(
+            409,
+            "slug_taken",
+            f"The name {slug!r} is reserved: GET /api/effects/{slug} is another route.",
+            hint="Pick another name.",
+            extra={"slug": slug},
+        )
     taken = conn.execute(
         "SELECT creator_id FROM effects WHERE COALESCE(creator_id, '') IN (?, '') AND slug = ?",
         (creator_id, slug),

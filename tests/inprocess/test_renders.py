@@ -134,3 +134,22 @@ async def test_another_creators_effects_never_appear(api: InProcessApi):
     assert NEON["primary"] not in str(his)
     unsigned = await api.client.get("/api/effects/renders")
     assert unsigned.status_code == 401
+
+
+async def test_an_effect_cannot_take_the_routes_name(api: InProcessApi):
+    alice = await streamer(api, "alice@example.com")
+    made = await alice.api.client.post(
+        "/api/effects",
+        json={"name": "Renders", "kind": "flash", "category": "alert", "params": {}},
+        headers=alice.auth,
+    )
+    assert (made.status_code, made.json()["code"]) == (409, "slug_taken")
+    assert "reserved" in made.json()["error"]
+    flash = await make(
+        alice, "/api/effects", {"name": "Mine", "kind": "flash", "category": "alert", "params": {}}
+    )
+    renamed = await alice.api.client.patch(
+        f"/api/effects/{flash['id']}", json={"name": "renders"}, headers=alice.auth
+    )
+    assert renamed.status_code == 409
+    assert "renders" in (await renders(alice))  # the route still answers the cache
