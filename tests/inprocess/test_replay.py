@@ -196,6 +196,9 @@ async def test_a_repeated_key_returns_the_first_whatever_the_replay_says(api: In
         )
         assert again.status_code == 200
         assert again.json() == first.json()
+        # A retry long after (outside the 24 hours) still gets the first, not a 422.
+        late = await replay(alice, "j-7", ago(hours=30))
+        assert (late.status_code, late.json()["id"]) == (200, first.json()["id"])
         assert (await panel.ask({"type": "ping"}))["type"] == "pong"  # nothing pushed
     assert (await session_status(alice, first.json()["sessionId"]))["metrics"] == counted
     # A key first used by a live fire answers a replay of it the same way.
