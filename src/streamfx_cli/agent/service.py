@@ -129,7 +129,7 @@ class Agent:
             # Stopping (or signed out): end what shows now rather than leave it to the
             # next agent, so OBS is as it was before (docs/AGENT.md "Stream safety").
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.lanes.stop(), STOP_GRACE_S)
+                await asyncio.wait_for(self.lanes.shutdown(), STOP_GRACE_S)
             server.close()
             with contextlib.suppress(FileNotFoundError):
                 self.socket_path.unlink()
