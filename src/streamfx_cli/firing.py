@@ -186,7 +186,8 @@ def _through_agent(args: FireArgs, params: dict[str, Any]) -> int | None:
         return exit_code_of_error(refused)
     activation = answer["activation"]
     delivery = answer.get("delivery") or activation.get("delivery")
-    line, code = describe(activation, delivery if args.wait else None, args.wait)
+    offline = activation.get("id") is None  # drawn from the agent's cache: delivery known
+    line, code = describe(activation, delivery if args.wait or offline else None, args.wait)
     if args.json_out:
         emit_json({**activation, "delivery": delivery})
     else:

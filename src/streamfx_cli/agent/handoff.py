@@ -74,6 +74,17 @@ def describe(
         f"{int(render.get('durationMs') or 0) / 1000:g}s) in session "
         f"{activation.get('sessionId')}: {activation.get('id')}"
     )
+    if activation.get("id") is None:  # drawn from the agent's cache: the server is down
+        what = f"{effect.get('slug', '?')} ({render.get('kind', '?')})"
+        status = str((delivery or {}).get("status"))
+        later = "the server records it when it is back"
+        if status == "shown":
+            return f"Drew {what} while the server is unreachable; {later}.", ExitCode.OK
+        reason = (delivery or {}).get("reason")
+        return (
+            f"The server is unreachable, and {what} was {status}: {reason}; {later}.",
+            ExitCode.OK if status in SEEN else ExitCode.OBS_FAILED,
+        )
     if not waited:
         return f"Fired {what}; the agent draws it.", ExitCode.OK
     if delivery is None or delivery.get("status") == "pending":
