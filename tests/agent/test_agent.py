@@ -15,7 +15,7 @@ from typing import Any
 
 from streamfx_cli.obs import ObsConnection
 from tests.agent.conftest import Agent, Creator
-from tests.cli.test_obs import as_json
+from tests.cli.test_obs import as_json, imported_modules
 from tests.obs.test_bridge import layout
 from tests.support.accounts import set_tier
 from tests.support.obs_studio import (
@@ -103,6 +103,12 @@ def test_fire_hands_off_to_the_agent_and_wait_exits_by_the_delivery(
     quick = agent.cli.run("fire", "banner")
     assert quick.returncode == 0, quick.stderr
     assert "the agent draws it" in quick.stdout
+    # The hand-off is the fast hotkey path: no HTTP client, keyring, OBS client or event
+    # loop is even loaded (docs/AGENT.md, "The local socket").
+    loaded = imported_modules(agent.cli, "fire", "banner")
+    assert "streamfx_cli.agent.handoff" in loaded
+    heavy = ("httpx", "keyring", "asyncio", "streamfx_cli.api", "streamfx_cli.obs", "dataclasses")
+    assert not {m for m in loaded if m.startswith(heavy)}
 
 
 def test_a_five_minute_brb_and_twenty_flashes_through_the_api(

@@ -11,7 +11,7 @@ old way (HTTP, drawing by itself).
 
 from __future__ import annotations
 
-import uuid
+import os
 from typing import Any
 
 from ..errors import ExitCode
@@ -35,7 +35,8 @@ def hand_off(
         "effectId": effect,
         "source": source,
         # A retry of this very fire (the agent's journal, a resend) is never a second one.
-        "idempotencyKey": uuid.uuid4().hex,
+        # Random like a uuid4, without importing uuid (and the `platform` it loads).
+        "idempotencyKey": os.urandom(16).hex(),
     }
     if params:
         request["params"] = params
