@@ -19,8 +19,11 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    # The effects in the benchmark have no cooldown; access tokens must outlive the run.
-    app = create_app(Settings(data_dir=args.data_dir, port=args.port, access_ttl=3600))
+    # The effects in the benchmark have no cooldown; access tokens must outlive the run;
+    # the agent benchmark signs up a second creator.
+    app = create_app(
+        Settings(data_dir=args.data_dir, port=args.port, access_ttl=3600, allow_signup=True)
+    )
 
     @app.post("/bench/bare")
     def bare() -> dict[str, str]:

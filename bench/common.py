@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -37,6 +38,19 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_timed(
+    command: list[str], env: dict[str, str]
+) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall time and CPU time (user + system) of one run of `command`, in ms."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    wall = (time.perf_counter() - started) * 1000
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (usage.ru_utime + usage.ru_stime - cpu) * 1000, done
 
 
 def rss_mb(pid: int) -> float:

@@ -11,12 +11,10 @@ the wait is not timed.
 
 from __future__ import annotations
 
-import resource
-import subprocess
 import sys
 import time
 
-from common import median, percentile
+from common import median, percentile, run_timed
 from live import start_live, streamfx_command
 
 RUNS = 25
@@ -25,32 +23,17 @@ BANNER_S = 4.0  # the built-in banner's durationMs
 BASELINE = "import httpx, obsws_python"
 
 
-def _cpu_children() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _timed(
-    command: list[str], env: dict[str, str]
-) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Wall time and CPU time (user + system) of one run, in ms."""
-    cpu = _cpu_children()
-    started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
-    return (time.perf_counter() - started) * 1000, (_cpu_children() - cpu) * 1000, done
-
-
 def measure(env: dict[str, str], runs: int = RUNS) -> dict[str, list[float]]:
     fire = [*streamfx_command(), "fire", "banner"]
     baseline = [sys.executable, "-c", BASELINE]
     times: dict[str, list[float]] = {"fire": [], "baseline": [], "fire_cpu": [], "baseline_cpu": []}
     time.sleep(BANNER_S + 0.3)  # banners fired before this run have ended
     for i in range(WARMUP + runs):
-        ms, cpu, done = _timed(fire, env)
+        ms, cpu, done = run_timed(fire, env)
         fired_at = time.monotonic()
         if done.returncode != 0 or "shown in OBS" not in done.stdout:
             raise RuntimeError(f"fire banner exited {done.returncode}: {done.stdout}{done.stderr}")
-        base_ms, base_cpu, _ = _timed(baseline, env)
+        base_ms, base_cpu, _ = run_timed(baseline, env)
         if i >= WARMUP:
             times["fire"].append(ms)
             times["baseline"].append(base_ms)

@@ -1,6 +1,6 @@
 """Run the StreamFX benchmarks and print a table: `python bench/run.py [name ...]`.
 
-Names: fire, trigger, fanout, growth, panel (default: all). Not part of the test suite."""
+Names: fire, trigger, fanout, growth, panel, agent (default: all). Not part of the test suite."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ MODULES = {
     "fanout": "fanout",
     "growth": "growth",
     "panel": "panel",
+    "agent": "agent_draw",
 }
 
 

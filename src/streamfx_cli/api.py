@@ -202,6 +202,23 @@ class Api:
             self.http.post(f"/api/activations/{activation_id}/delivery", json=body, **kwargs),
         )
 
+    def effect_renders(self) -> dict[str, Any]:
+        """Every effect this creator can fire and its render right now (the agent's cache)."""
+        return cast("dict[str, Any]", self.http.get("/api/effects/renders"))
+
+    def replay_trigger(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Send one fire the agent journaled while the server was down (docs/AGENT.md).
+
+        Returns (HTTP status, answer) instead of raising for a refusal: the agent
+        decides what a refusal means for its journal. Raises ServerUnreachable.
+        """
+        response = self.http.raw("POST", "/api/effects/trigger", json=body)
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {}
+        return response.status_code, answer if isinstance(answer, dict) else {}
+
     def activation(self, activation_id: str) -> Activation:
         """One activation with its delivery (docs/AGENT.md "Delivery record")."""
         return cast("Activation", self.http.get(f"/api/activations/{activation_id}"))

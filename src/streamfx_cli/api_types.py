@@ -190,6 +190,27 @@ class Triggered(Activation):
     agent: NotRequired[AgentRef | None]  # absent on servers older than the field
 
 
+class CachedEffect(TypedDict):
+    """One effect of `GET /api/effects/renders`: what the agent needs beside its render."""
+
+    id: str
+    slug: str
+    name: str
+    kind: str
+    cooldownMs: int
+    queueMode: str
+    maxDelayMs: int
+
+
+class Renders(TypedDict):
+    """`GET /api/effects/renders`: every effect's render if fired now, for the agent's cache
+    (docs/AGENT.md "The local socket and server-down fires")."""
+
+    renders: dict[str, dict[str, Any]]  # effect id -> render (docs/RENDER.md)
+    activeBrandKitId: str | None  # the kit the renders use; None: the defaults
+    effects: list[CachedEffect]
+
+
 class OverlayKey(TypedDict):
     """`POST /api/overlay/key`: shown once; the previous key stops working."""
 

@@ -206,6 +206,13 @@ class Client:
             return None
         return response.json()
 
+    def raw(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The response whatever its status; only an unreachable server raises."""
+        try:
+            return self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise unreachable(self.base_url, exc) from None
+
     def download(self, path: str, write: Callable[[bytes], object]) -> None:
         """GET `path` and hand its bytes to `write` as they arrive (never all in memory)."""
         try:

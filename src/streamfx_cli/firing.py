@@ -25,9 +25,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from .errors import ExitCode, StreamFXError
 
@@ -62,11 +60,14 @@ def parse_params(pairs: Sequence[str] | None) -> dict[str, Any]:
     return params
 
 
-@dataclass
-class FireArgs:
+class FireArgs(NamedTuple):
+    """A NamedTuple, not a dataclass: `dataclasses` loads inspect, ast and dis, about a
+    fifth of the import time of a fire handed to the agent (docs/BENCHMARKS.md, "The OBS
+    agent")."""
+
     effect: str
     session: str | None = None
-    params: list[str] = field(default_factory=list)
+    params: tuple[str, ...] = ()
     source: str = "cli"
     no_obs: bool = False
     json_out: bool = False
@@ -119,6 +120,7 @@ def parse_fire_args(argv: Sequence[str]) -> FireArgs | None:
             values[target] = value
     if effect is None:
         return None
+    values["params"] = tuple(values["params"])
     return FireArgs(effect=effect, **values)
 
 
@@ -127,6 +129,8 @@ def _show_in_obs(api: Api, render: dict[str, Any]) -> tuple[Visibility, str]:
 
     Returns that, and when OBS confirmed the start (ISO 8601, UTC). Raises the CLI's errors.
     """
+    from datetime import UTC, datetime
+
     from .obs_settings import connect
 
     # Connect first: a closed OBS is reported before any file is downloaded.
@@ -156,6 +160,8 @@ def _report_delivery(api: Api, activation: Activation, report: dict[str, Any]) -
     drawn_at = report.get("drawn_at")
     latency = None
     if drawn_at:
+        from datetime import datetime
+
         triggered = datetime.fromisoformat(activation["triggeredAt"].replace("Z", "+00:00"))
         latency = max(
             0, round((datetime.fromisoformat(drawn_at) - triggered).total_seconds() * 1000)
@@ -186,7 +192,8 @@ def _through_agent(args: FireArgs, params: dict[str, Any]) -> int | None:
         return exit_code_of_error(refused)
     activation = answer["activation"]
     delivery = answer.get("delivery") or activation.get("delivery")
-    line, code = describe(activation, delivery if args.wait else None, args.wait)
+    offline = activation.get("id") is None  # drawn from the agent's cache: delivery known
+    line, code = describe(activation, delivery if args.wait or offline else None, args.wait)
     if args.json_out:
         emit_json({**activation, "delivery": delivery})
     else:

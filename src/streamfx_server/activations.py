@@ -4,13 +4,15 @@ docs/AGENT.md "Delivery record": every activation carries
 `delivery: {status, reason, agentId, drawnAt, latencyMs}`, `pending` until whoever
 drew it (or could not) reports, once. The trigger itself (triggering.py) only
 inserts the row with the defaults and sends `PENDING`, so the hot path pays nothing
-for this module.
+for this module; a journal replay (replays.py) is born with its reported delivery,
+judged by the same `judged` as every report.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -132,6 +134,45 @@ def latency_ms(triggered_at: datetime, drawn_at: datetime) -> int:
     return max(0, round((drawn_at - triggered_at).total_seconds() * 1000))
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """A reported delivery as stored: the `delivery_*`, `drawn_at` and `latency_ms` columns."""
+
+    status: str
+    reason: str | None
+    agent_id: str | None
+    drawn_at: str | None
+    latency_ms: int | None
+
+    def columns(self) -> tuple[str, str | None, str | None, str | None, int | None]:
+        return (self.status, self.reason, self.agent_id, self.drawn_at, self.latency_ms)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "agentId": self.agent_id,
+            "drawnAt": self.drawn_at,
+            "latencyMs": self.latency_ms,
+        }
+
+
+def judged(given: DeliveryReport, triggered_at: datetime, received_at: datetime) -> Outcome:
+    """What a report stores, for an activation triggered at `triggered_at`: the one rule
+    of every report (HTTP, the WebSocket, and a journal replay's `delivery`, which is
+    born with it). `drawnAt` defaults to `received_at` for shown and hidden."""
+    drawn: datetime | None = None
+    if given.status in _DRAWN:
+        drawn = (given.drawn_at or received_at).astimezone(UTC)
+    return Outcome(
+        status=given.status,
+        reason=given.reason,
+        agent_id=given.agent_id,
+        drawn_at=None if drawn is None else iso(drawn),
+        latency_ms=None if drawn is None else latency_ms(triggered_at, drawn),
+    )
+
+
 def report(
     conn: sqlite3.Connection,
     creator_id: str,
@@ -144,25 +185,14 @@ def report(
     409 when it was reported already, or claimed by another agent (docs/AGENT.md).
     """
     row = fetch(conn, creator_id, activation_id)
-    drawn: datetime | None = None
-    if given.status in _DRAWN:
-        drawn = (given.drawn_at or received_at).astimezone(UTC)
-    latency = None if drawn is None else latency_ms(parse_iso(row["triggered_at"]), drawn)
+    outcome = judged(given, parse_iso(row["triggered_at"]), received_at)
     # Conditional: of two reports that race, exactly one moves it.
     updated = conn.execute(
         "UPDATE effect_activations SET delivery_status = ?, delivery_reason = ?, "
         "delivery_agent_id = COALESCE(delivery_agent_id, ?), drawn_at = ?, latency_ms = ? "
         "WHERE id = ? AND delivery_status = 'pending' "
         "AND (delivery_agent_id IS NULL OR delivery_agent_id = ?) RETURNING *",
-        (
-            given.status,
-            given.reason,
-            given.agent_id,
-            None if drawn is None else iso(drawn),
-            latency,
-            row["id"],
-            given.agent_id,
-        ),
+        (*outcome.columns(), row["id"], given.agent_id),
     ).fetchone()
     if updated is None:
         raise _not_pending(row)

@@ -187,18 +187,38 @@ def get(conn: sqlite3.Connection, creator_id: str, ref: str) -> sqlite3.Row:
     return row
 
 
-def listing(conn: sqlite3.Connection, creator_id: str, category: str | None) -> list[EffectOut]:
+def fireable(
+    conn: sqlite3.Connection, creator_id: str, category: str | None = None
+) -> list[sqlite3.Row]:
+    """Every effect the creator can fire: the built-ins, then their own in the order
+    they were made; never another creator's."""
     sql = _SELECT + "WHERE (e.creator_id = ? OR e.creator_id IS NULL)"
     args: list[Any] = [creator_id]
     if category is not None:
         sql += " AND e.category = ?"
         args.append(category)
-    # Built-ins first, then the creator's own in the order they were made.
     sql += " ORDER BY e.creator_id IS NOT NULL, e.created_at, e.slug"
-    return [effect_out(r) for r in conn.execute(sql, args).fetchall()]
+    return conn.execute(sql, args).fetchall()
+
+
+def listing(conn: sqlite3.Connection, creator_id: str, category: str | None) -> list[EffectOut]:
+    return [effect_out(r) for r in fireable(conn, creator_id, category)]
+
+
+# Slugs that name a route of their own under GET /api/effects/…: an effect with one
+# could not be read by its slug (routes/effects.py).
+RESERVED_SLUGS = frozenset({"renders"})
 
 
 def check_slug_free(conn: sqlite3.Connection, creator_id: str, slug: str) -> None:
+    if slug in RESERVED_SLUGS:
+        raise APIError(
+            409,
+            "slug_taken",
+            f"The name {slug!r} is reserved: GET /api/effects/{slug} is another route.",
+            hint="Pick another name.",
+            extra={"slug": slug},
+        )
     taken = conn.execute(
         "SELECT creator_id FROM effects WHERE COALESCE(creator_id, '') IN (?, '') AND slug = ?",
         (creator_id, slug),

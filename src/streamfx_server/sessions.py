@@ -62,14 +62,19 @@ def session_out(row: sqlite3.Row, at: datetime | None = None) -> SessionOut:
 
 
 def count_trigger(metrics_json: str, slug: str, category: str, at: str) -> str:
-    """The session's metrics JSON after one more activation."""
+    """The session's metrics JSON after one more activation, triggered at `at` (iso()).
+
+    `lastTriggeredAt` never goes back: a journal replay (replays.py) may be older than
+    the fires already counted. iso() writes one fixed-width UTC form, so the later of
+    two is the greater text."""
     metrics: dict[str, Any] = json.loads(metrics_json or "{}")
     metrics["effectsTriggered"] = int(metrics.get("effectsTriggered", 0)) + 1
     by_effect = metrics.setdefault("byEffect", {})
     by_effect[slug] = by_effect.get(slug, 0) + 1
     by_category = metrics.setdefault("byCategory", {})
     by_category[category] = by_category.get(category, 0) + 1
-    metrics["lastTriggeredAt"] = at
+    last = metrics.get("lastTriggeredAt")
+    metrics["lastTriggeredAt"] = at if last is None or at > last else last
     return json.dumps(metrics, separators=(",", ":"))
 
 

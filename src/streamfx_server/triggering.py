@@ -15,6 +15,11 @@ publishing anything. Within one server process the group commit runs jobs one
 after another, and the UNIQUE index on (creator_id, idempotency_key) holds the
 rule against anything else. The events it pushes are logged in the same
 SAVEPOINT (event_log.py): two more statements, one UPDATE and one INSERT for both.
+
+A keyed trigger may also carry `occurredAt` (and the `delivery` the agent saw): a
+journal replay of a fire drawn while the server was down, recorded as it happened
+(replays.py). Only that branch pays for it; a live fire runs the same statements as
+before.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from pydantic import Field
 from streamfx_wire.live import EFFECT_TRIGGERED
 from streamfx_wire.vocabulary import SOURCES
 
-from . import activations, brand_kits, effects, event_log, sessions
+from . import activations, brand_kits, effects, event_log, replays, sessions
 from .brand_kits import brand_of
 from .effect_params import ParamsError, at_trigger
 from .errors import APIError, not_found
@@ -40,6 +45,7 @@ from .identity import Creator, SignIn, creator_for
 from .infra.ids import iso, new_id, now
 from .infra.tokens import AccessClaims
 from .render import Brand, Effect, resolve
+from .replays import Replay
 from .state import AppState
 
 # Who fires: a creator already checked, or a sign-in (an access token's claims)
@@ -83,12 +89,28 @@ async def fire_async(
     params: Mapping[str, Any] | None,
     source: str,
     idempotency_key: str | None = None,
+    replay: Replay | None = None,
 ) -> Fired:
     """`trigger_async` with an optional idempotency key: a repeat of the key returns the
-    first activation (`repeated`) and changes nothing."""
-    job = _job(creator, effect_id, session_id, params, source, idempotency_key)
+    first activation (`repeated`) and changes nothing. `replay` (with a key only: the
+    route checks) records a journaled fire at the moment it happened (replays.py)."""
+    job = _job(creator, effect_id, session_id, params, source, idempotency_key, replay)
     result: Fired = await state.db.run_async(job, after=partial(_published, state))
     return result
+
+
+_INSERT = (
+    "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
+    "triggered_ms, source, render, idempotency_key, expires_ms) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# A journal replay with the agent's `delivery` (replays.py): the same row, already reported.
+_INSERT_DELIVERED = (
+    "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
+    "triggered_ms, source, render, idempotency_key, expires_ms, delivery_status, "
+    "delivery_reason, delivery_agent_id, drawn_at, latency_ms) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 @dataclass(frozen=True)
@@ -110,6 +132,7 @@ def _job(
     params: Mapping[str, Any] | None,
     source: str,
     idempotency_key: str | None,
+    replay: Replay | None,
 ) -> Any:
     if source not in SOURCES:
         raise APIError(
@@ -118,7 +141,9 @@ def _job(
             f"Invalid source: must be one of {', '.join(SOURCES)}.",
             details=[{"field": "source", "message": "unknown source"}],
         )
-    return partial(_record, who, effect_id, session_id, dict(params or {}), source, idempotency_key)
+    return partial(
+        _record, who, effect_id, session_id, dict(params or {}), source, idempotency_key, replay
+    )
 
 
 def _published(state: AppState, outcome: Outcome) -> Fired:
@@ -138,6 +163,7 @@ def _record(
     given: dict[str, Any],
     source: str,
     idempotency_key: str | None,
+    replay: Replay | None,
     conn: sqlite3.Connection,
 ) -> Outcome:
     """The trigger's reads and writes, inside the writer's transaction."""
@@ -148,10 +174,15 @@ def _record(
         first = activations.by_idempotency_key(conn, creator.id, idempotency_key)
         if first is not None:
             return Fired(activations.activation_of(first), repeated=True)
+    if replay is not None:
+        replays.check_window(replay, now())
     effect_row = effects.get(conn, creator.id, effect_id)
     effect = effects.render_effect(effect_row)
     _check_params(effect, given)
-    session = _session(conn, creator.id, session_id)
+    if replay is None:
+        session = _session(conn, creator.id, session_id)
+    else:
+        session = replays.session_at(conn, creator.id, session_id, replay)
     kit = brand_kits.for_session(conn, creator.id, session["brand_kit_id"])
     if kit is not None and effect.category not in kit.allowed_categories:
         raise APIError(
@@ -162,37 +193,44 @@ def _record(
             extra={"category": effect.category},
         )
     moment = now()
-    at_ms = int(moment.timestamp() * 1000)
-    _check_cooldown(conn, creator.id, effect, effect_row["cooldown_ms"], at_ms)
+    # A replay happened at its `occurredAt`; its cooldown was the agent's to apply when
+    # it drew, and its `triggered_ms` counts for the fires after it (replays.py).
+    triggered = moment if replay is None else replay.occurred_at
+    at_ms = int(triggered.timestamp() * 1000)
+    if replay is None:
+        _check_cooldown(conn, creator.id, effect, effect_row["cooldown_ms"], at_ms)
     render = _render(effect, brand_of(kit) if kit else None, given)
     activation = {
         "id": new_id("act"),
         "effectId": effect.id,
         "sessionId": session["id"],
-        "triggeredAt": iso(moment),
+        "triggeredAt": iso(triggered),
         "source": source,
         "render": render,
         # The row's defaults; a report moves it (activations.report).
         "delivery": dict(activations.PENDING),
     }
-    conn.execute(
-        "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
-        "triggered_ms, source, render, idempotency_key, expires_ms) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            activation["id"],
-            effect.id,
-            session["id"],
-            creator.id,
-            activation["triggeredAt"],
-            at_ms,
-            source,
-            json.dumps(render, separators=(",", ":")),
-            idempotency_key,
-            # When the expiry sweeper may close it (delivery_sweeper.py).
-            at_ms + effect.max_delay_ms,
-        ),
+    values = (
+        activation["id"],
+        effect.id,
+        session["id"],
+        creator.id,
+        activation["triggeredAt"],
+        at_ms,
+        source,
+        json.dumps(render, separators=(",", ":")),
+        idempotency_key,
+        # When the expiry sweeper may close it (delivery_sweeper.py).
+        at_ms + effect.max_delay_ms,
     )
+    born = None if replay is None else replays.born_delivered(replay)
+    if born is None:
+        conn.execute(_INSERT, values)
+    else:
+        # Born with the agent's report, in the same statement: no claim, no sweeper and
+        # no second report can touch it (they all need `pending`).
+        conn.execute(_INSERT_DELIVERED, (*values, *born.columns()))
+        activation["delivery"] = born.as_json()
     metrics = sessions.count_trigger(
         session["metrics"], effect.slug, effect.category, activation["triggeredAt"]
     )

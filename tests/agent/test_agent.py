@@ -10,18 +10,21 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
 from streamfx_cli.obs import ObsConnection
-from tests.agent.conftest import Creator
-from tests.cli.test_obs import as_json
+from tests.agent.conftest import Agent, Creator
+from tests.cli.test_obs import as_json, imported_modules
 from tests.obs.test_bridge import layout
+from tests.support.accounts import set_tier
 from tests.support.obs_studio import (
     BACKDROP_RGB,
     BRB,
     GAMEPLAY,
     ObsStudio,
     center,
+    encode_png,
     item_enabled,
     near,
     program_scene,
@@ -30,6 +33,8 @@ from tests.support.obs_studio import (
 from tests.support.waiting import wait_until
 
 FLASH = "StreamFX Flash"
+# A fresh `streamfx agent run` process: Python, imports, sign-in, the two links.
+AGENT_START_S = 3.0
 
 
 def colour_on_screen(conn: ObsConnection, rgb: tuple[int, int, int], within: float = 5) -> None:
@@ -98,6 +103,12 @@ def test_fire_hands_off_to_the_agent_and_wait_exits_by_the_delivery(
     quick = agent.cli.run("fire", "banner")
     assert quick.returncode == 0, quick.stderr
     assert "the agent draws it" in quick.stdout
+    # The hand-off is the fast hotkey path: no HTTP client, keyring, OBS client or event
+    # loop is even loaded (docs/AGENT.md, "The local socket").
+    loaded = imported_modules(agent.cli, "fire", "banner")
+    assert "streamfx_cli.agent.handoff" in loaded
+    heavy = ("httpx", "keyring", "asyncio", "streamfx_cli.api", "streamfx_cli.obs", "dataclasses")
+    assert not {m for m in loaded if m.startswith(heavy)}
 
 
 def test_a_five_minute_brb_and_twenty_flashes_through_the_api(
@@ -196,3 +207,55 @@ def test_a_revoked_sign_in_stops_the_agent_and_releases_the_lease(
     assert "The agent stopped" in output and "streamfx login" in output
     assert "Traceback" not in output
     wait_until(lambda: creator.holders() == [], 5, "the lease to be released")
+
+
+def test_killed_agent_the_restarted_one_puts_obs_back_within_two_seconds(
+    creator_with_agents: Creator, stage: ObsConnection
+) -> None:
+    creator = creator_with_agents
+    agent = creator.start_agent()
+    before = layout(stage)
+    brb = creator.trigger("brb", params={"durationMs": 3000})
+    banner = creator.trigger("banner", params={"durationMs": 3000, "text": "kill -9"})
+    for fired in (brb, banner):
+        assert creator.delivered(fired["id"])["delivery"]["status"] == "shown"
+    os.kill(agent.proc.pid, signal.SIGKILL)
+    agent.proc.wait(10)
+    time.sleep(4)  # past both ends: the agent kept the time, and it is gone
+    assert program_scene(stage) == BRB and item_enabled(stage, "StreamFX Text")
+
+    restarted_at = time.monotonic()
+    again = Agent(agent.cli, agent.cli.popen("agent", "run"))
+    creator.agents.append(again)
+    wait_until(lambda: layout(stage) == before, 10, "OBS as it was before")
+    assert time.monotonic() - restarted_at < 2.0 + AGENT_START_S
+
+
+def test_an_effect_whose_file_cannot_be_fetched_is_failed_with_the_reason(
+    creator_with_agents: Creator, stage: ObsConnection, server: Any, tmp_path: Path
+) -> None:
+    creator = creator_with_agents
+    agent = creator.start_agent()
+    set_tier(server, creator.email, "creator")
+    image = tmp_path / "logo.png"
+    image.write_bytes(encode_png(96, 64, (0x00, 0xCC, 0x44)))
+    effect = as_json(agent.cli.upload_logo(image, "--json"))
+    sha256 = effect["asset"]["sha256"] if effect.get("asset") else None
+    fired = creator.trigger(effect["slug"])
+    sha256 = sha256 or fired["render"]["asset"]["sha256"]
+    # The first one is fetched and shown; then the server's copy is corrupted.
+    assert creator.delivered(fired["id"])["delivery"]["status"] == "shown"
+    wait_until(lambda: not item_enabled(stage, "StreamFX Image"), 10, "the image to end")
+    (agent.cli.home / "cache" / "assets" / f"{sha256}.png").unlink()
+    stored = server.data_dir / "assets" / f"{sha256}.png"
+    original = stored.read_bytes()
+    try:
+        stored.write_bytes(encode_png(96, 64, (0xFF, 0x00, 0x00)))
+        bad = creator.trigger(effect["slug"])
+        delivery = creator.delivered(bad["id"])["delivery"]
+    finally:
+        stored.write_bytes(original)
+    assert delivery["status"] == "failed"
+    assert delivery["reason"].startswith("the file for 'Logo' could not be fetched: ")
+    assert "checksum" in delivery["reason"]
+    assert not item_enabled(stage, "StreamFX Image")

@@ -245,7 +245,10 @@ def test_a_bad_since_is_refused_and_changes_nothing(
 
 
 def test_resume_across_a_server_restart(tmp_path: Path):
-    with own_server(tmp_path / "data") as server:
+    # No expiry sweeps: with no agent, the flashes would become `expired` (one more
+    # event each) whenever the restart takes longer than their maxDelayMs.
+    quiet = {"STREAMFX_DELIVERY_SWEEP_EVERY": "3600"}
+    with own_server(tmp_path / "data", env=quiet) as server:
         tokens = sign_in(server, "restart@example.com")
         client = httpx.Client(base_url=server.url, headers=bearer(tokens["accessToken"]))
         start_session(client)

@@ -58,8 +58,10 @@ def stored_activation(server: LiveServer, cli: Cli, activation_id: str) -> dict[
 
 
 def without_obs(activation: dict[str, Any]) -> dict[str, Any]:
-    """`fire --json` prints the activation plus its own `obs` summary."""
-    return {k: v for k, v in activation.items() if k != "obs"}
+    """`fire --json` prints the activation plus its own `obs` summary and the trigger's
+    `agent` (null: no agent held the lease, so `fire` drew it)."""
+    assert activation["agent"] is None
+    return {k: v for k, v in activation.items() if k not in ("obs", "agent")}
 
 
 def status_of(cli: Cli) -> tuple[dict[str, Any], str]:

@@ -134,6 +134,23 @@ def test_bob_gets_404_for_every_route_that_namesalices_things(
         wrong = [a for a in answers if a[3:] != (404, "not_found")]
         assert wrong == [], wrong
 
+        # A journal replay (docs/AGENT.md) into her session is not found either, and
+        # the renders an agent caches hold only his own and the built-in effects.
+        replay = bob.client.post(
+            "/api/effects/trigger",
+            json={
+                "effectId": "flash",
+                "sessionId": alice_ids["session"],
+                "idempotencyKey": "bob-replay",
+                "occurredAt": alices_activation["triggeredAt"],
+                "delivery": {"status": "shown"},
+            },
+        )
+        assert (replay.status_code, replay.json()["code"]) == (404, "not_found")
+        bobs_renders = bob.client.get("/api/effects/renders").json()
+        assert alice_ids["effect"] not in bobs_renders["renders"]
+        assert alice_ids["effect"] not in {e["id"] for e in bobs_renders["effects"]}
+
         # Naming Alice's kit as his active one gets Bob nothing of it: his renders
         # follow the defaults, not her palette.
         bob.client.patch("/api/auth/me", json={"settings": {"activeBrandKitId": alice_ids["kit"]}})

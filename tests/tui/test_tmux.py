@@ -135,7 +135,7 @@ class UpMachine:
 
 
 @pytest.fixture
-def up(tmp_path: Path, tmux: Tmux) -> UpMachine:
+def up(tmp_path: Path, tmux: Tmux) -> Iterator[UpMachine]:
     """The machine's settings: a free server port, no keyring, no OBS; `tmux` uses them."""
     home = tmp_path / "up-home"
     url = f"http://127.0.0.1:{free_port()}"
@@ -147,7 +147,11 @@ def up(tmp_path: Path, tmux: Tmux) -> UpMachine:
         STREAMFX_OBS_URL=f"ws://127.0.0.1:{free_port()}",
     )
     tmux.env = env
-    return UpMachine(home, url, functools.partial(Cli(home, env).run, timeout=60))
+    machine = UpMachine(home, url, functools.partial(Cli(home, env).run, timeout=60))
+    yield machine
+    # `up` started an OBS agent beside the server: it must not outlive the test.
+    stopped = machine.cli("agent", "stop")
+    assert stopped.returncode == 0, stopped.stderr
 
 
 def test_tui_in_a_terminal_fires_with_a_number_key(account: Account, tmux: Tmux) -> None:
@@ -194,6 +198,16 @@ def test_up_first_run_creates_the_owner_starts_the_server_and_opens_the_panel(
         # The server runs detached, its pid and log in the data folder.
         info = json.loads(pid_file.read_text())
         assert info["url"] == url and _health(url)
+        # So does the OBS agent, holding the drawing lease (OBS itself is not running here).
+        agent = wait_until(
+            lambda: (
+                (a := json.loads(cli("agent", "status", "--json").stdout))["state"] == "drawing"
+                and a
+            ),
+            START_S,
+            "the agent to hold the lease",
+        )
+        assert agent["obs"] == "unreachable"
         assert (home / "data" / "server.log").is_file()
         me = cli("whoami")
         assert me.returncode == 0 and "owner@example.com" in me.stdout, me.stderr

@@ -164,3 +164,29 @@ async def test_a_lost_claim_draws_nothing() -> None:
         await lanes.idle()
     await lanes.close()
     assert stage.events == [] and out == {}
+
+
+async def test_shutdown_ends_even_what_was_still_starting() -> None:
+    stage = FakeStage()
+    real_start = stage.start
+
+    async def slow_start(j: Job) -> Started:
+        await anyio.sleep(0.2)  # OBS answering slowly while the agent is asked to stop
+        return await real_start(j)
+
+    stage.start = slow_start  # type: ignore[method-assign]
+
+    async def report(_j: Job, _s: Started) -> None:
+        return None
+
+    lanes = Lanes(stage, report)
+    lanes.submit(job("a", kind="text", ms=60_000))
+    lanes.submit(job("b", kind="text", ms=100))  # queued behind: never drawn
+    await anyio.sleep(0.05)
+    with anyio.fail_after(10):
+        await lanes.shutdown()
+    assert stage.order() == [("start", "a"), ("end", "a")]
+    lanes.submit(job("c"))  # after shutdown: ignored
+    await anyio.sleep(0.1)
+    assert stage.order() == [("start", "a"), ("end", "a")]
+    await lanes.close()

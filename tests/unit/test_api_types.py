@@ -34,6 +34,8 @@ PAIRS = {
     "AgentRef": "AgentRef",
     "AgentHolder": "AgentHolder",
     "OverlayKey": "OverlayKeyOut",
+    "CachedEffect": "CachedEffect",
+    "Renders": "RendersOut",
 }
 
 

@@ -11,7 +11,7 @@ old way (HTTP, drawing by itself).
 
 from __future__ import annotations
 
-import uuid
+import os
 from typing import Any
 
 from ..errors import ExitCode
@@ -35,7 +35,8 @@ def hand_off(
         "effectId": effect,
         "source": source,
         # A retry of this very fire (the agent's journal, a resend) is never a second one.
-        "idempotencyKey": uuid.uuid4().hex,
+        # Random like a uuid4, without importing uuid (and the `platform` it loads).
+        "idempotencyKey": os.urandom(16).hex(),
     }
     if params:
         request["params"] = params
@@ -74,6 +75,17 @@ def describe(
         f"{int(render.get('durationMs') or 0) / 1000:g}s) in session "
         f"{activation.get('sessionId')}: {activation.get('id')}"
     )
+    if activation.get("id") is None:  # drawn from the agent's cache: the server is down
+        what = f"{effect.get('slug', '?')} ({render.get('kind', '?')})"
+        status = str((delivery or {}).get("status"))
+        later = "the server records it when it is back"
+        if status == "shown":
+            return f"Drew {what} while the server is unreachable; {later}.", ExitCode.OK
+        reason = (delivery or {}).get("reason")
+        return (
+            f"The server is unreachable, and {what} was {status}: {reason}; {later}.",
+            ExitCode.OK if status in SEEN else ExitCode.OBS_FAILED,
+        )
     if not waited:
         return f"Fired {what}; the agent draws it.", ExitCode.OK
     if delivery is None or delivery.get("status") == "pending":

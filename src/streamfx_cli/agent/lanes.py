@@ -72,11 +72,15 @@ class Lanes:
         self._holding: dict[str, _Timer] = {}  # lane -> the timer of what shows there
         self._timers: dict[str, _Timer] = {}  # key -> every effect still to be ended
         self._tasks: set[asyncio.Task[None]] = set()
+        self._starting = 0  # jobs between their expiry check and their start's report
+        self._closing = False
 
     # -- asking -----------------------------------------------------------------
 
     def submit(self, job: Job) -> None:
         """Queue `job` in its lane (or start it at once if it has none)."""
+        if self._closing:
+            return  # left pending: another agent draws it, or the server expires it
         lane = job.lane
         if lane is None:
             self._spawn(self._draw(job, None))
@@ -126,6 +130,17 @@ class Lanes:
         while any(self._queues.values()) or self._busy or self._timers:
             await asyncio.sleep(0.02)
 
+    async def shutdown(self) -> None:
+        """Take nothing new, let what is starting start, then end everything now."""
+        self._closing = True
+        for queue in self._queues.values():
+            queue.clear()
+        while self._starting:
+            await asyncio.sleep(0.01)
+        await self.stop()
+        while self._timers:  # some were cut by their own lane as they started
+            await asyncio.sleep(0.01)
+
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
@@ -159,16 +174,12 @@ class Lanes:
                 self._busy.pop(lane, None)
 
     async def _draw(self, job: Job, lane: str | None) -> None:
-        age = job.age_ms(self._clock())
-        if age > job.max_delay_ms:
-            reason = f"it waited {age} ms, longer than its maxDelayMs of {job.max_delay_ms} ms"
-            await self._report(job, Started("expired", reason))
-            return
-        if not await self._claim(job):
-            return  # another agent draws it (a takeover during a burst)
-        started = await self._stage.start(job)
-        await self._report(job, started)
-        if started.running is None:
+        self._starting += 1
+        try:
+            started = await self._start(job)
+        finally:
+            self._starting -= 1
+        if started is None or started.running is None:
             return
         timer = self._timer(started.running)
         if lane is None or job.kind == "scene":
@@ -176,12 +187,25 @@ class Lanes:
             return
         self._holding[lane] = timer
         queue = self._queues[lane]
-        if queue and queue[0].queue_mode == "replace":
+        if self._closing or (queue and queue[0].queue_mode == "replace"):
             timer.cut.set()  # it came while this one was starting
         try:
             await self._end_at(timer)
         finally:
             self._holding.pop(lane, None)
+
+    async def _start(self, job: Job) -> Started | None:
+        """Expire, claim and start `job`, and report it; None when it is not ours to draw."""
+        age = job.age_ms(self._clock())
+        if age > job.max_delay_ms:
+            reason = f"it waited {age} ms, longer than its maxDelayMs of {job.max_delay_ms} ms"
+            await self._report(job, Started("expired", reason))
+            return None
+        if not await self._claim(job):
+            return None  # another agent draws it (a takeover during a burst)
+        started = await self._stage.start(job)
+        await self._report(job, started)
+        return started
 
     def _timer(self, entry: RunningEffect) -> _Timer:
         timer = self._timers[entry.key] = _Timer(entry)

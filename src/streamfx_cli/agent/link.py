@@ -100,6 +100,7 @@ class Link:
         on_lease: Callable[[bool], Awaitable[None]] | None = None,
         on_connected: Callable[[bool], None] | None = None,
         on_update: Callable[[Mapping[str, Any]], None] | None = None,
+        on_event: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> None:
         self.url = url
         self.agent_id = agent_id
@@ -113,6 +114,7 @@ class Link:
         self._on_lease = on_lease
         self._on_connected = on_connected
         self._on_update = on_update
+        self._on_event = on_event
         self._ws: Any = None
         self._ids = itertools.count(1)
         self._answers: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -277,6 +279,8 @@ class Link:
             if not future.done():
                 future.set_result(dict(message))
             return
+        if self._on_event is not None and "seq" in message:
+            self._on_event(message)
         if kind == wire.EFFECT_TRIGGERED:
             self._activation(message.get("activation"))
         elif kind == wire.ACTIVATION_UPDATED and self._on_update is not None:

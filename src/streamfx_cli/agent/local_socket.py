@@ -8,12 +8,13 @@ or read the agent's state even if the modes were loosened. Requests are capped
 in size and time; a bad one gets `{"ok": false, "error": ...}` in one sentence.
 
 This module is also the client side, and `fire` imports it on the hotkey path:
-stdlib only at import time.
+stdlib only at import time, and not asyncio: with the ssl, logging and subprocess it
+loads, it was almost half of a hand-off's import time (docs/BENCHMARKS.md, "The OBS
+agent"). Only `serve`, in the agent, needs it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -21,7 +22,10 @@ import socket
 import struct
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 MAX_LINE = 64 * 1024
 READ_TIMEOUT_S = 2.0
@@ -47,6 +51,8 @@ def _peer_uid(sock: socket.socket) -> int | None:
 
 async def serve(path: Path, handle: Handler) -> asyncio.AbstractServer:
     """Listen on `path` (replacing a stale socket) and answer each line with `handle`."""
+    import asyncio
+
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(folder, 0o700)

@@ -8,8 +8,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import NotLoggedIn, StreamFXError
+from ..paths import data_dir
+from .cache import Cache
+from .journal import Journal
 from .local_socket import socket_path
-from .service import Agent, new_agent_id
+from .service import Agent, ServerCalls, new_agent_id
 
 
 def target_of(host: str, port: int) -> str:
@@ -56,8 +59,29 @@ def run_agent(tell: Callable[[str], object]) -> int:
             **callbacks,
         )
 
+    def read_cache() -> dict[str, Any]:
+        data = api.effect_renders()
+        live = api.live_session()
+        data["liveSessionId"] = live["id"] if live else None
+        return data
+
+    def replay(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return api.replay_trigger(body)
+
+    calls = ServerCalls(read_cache, replay)
+    folder = data_dir()
+
     async def main() -> str | None:
-        agent = Agent(make_link, Stage(connect, fetch, see), socket_path(), agent_id, target)
+        agent = Agent(
+            make_link,
+            Stage(connect, fetch, see),
+            socket_path(),
+            agent_id,
+            target,
+            calls,
+            Cache.load(folder / "agent-cache.json"),
+            Journal(folder / "agent-journal.jsonl"),
+        )
         tell(f"StreamFX agent {agent_id} for OBS at {target}, server {login.server}.")
         return await agent.run()
 

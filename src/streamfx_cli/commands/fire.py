@@ -46,7 +46,7 @@ def fire(
         FireArgs(
             effect=effect,
             session=session,
-            params=list(param or ()),
+            params=tuple(param or ()),
             source=source,
             no_obs=no_obs,
             json_out=json_out,

@@ -37,8 +37,13 @@ def up(
         str | None, typer.Option(help="Account email, when a sign-in is needed.")
     ] = None,
     password_stdin: PasswordStdin = False,
+    no_agent: Annotated[
+        bool,
+        typer.Option("--no-agent", help="Do not start the OBS agent; the panel draws by itself."),
+    ] = False,
 ) -> None:
-    """Start the server if it is not running, sign in (first run: create your account), open the panel."""
+    """Start the server if it is not running, sign in (first run: create your account), start
+    the OBS agent, open the panel."""
     from ..background_server import ensure_running
     from ..sign_in import set_up_account
     from ..tui import run_panel
@@ -47,7 +52,23 @@ def up(
     url = _server_for_panel(server)
     ensure_running(url, tell=say)
     set_up_account(url, TerminalPrompt(password_stdin), email)
+    if not no_agent:
+        _start_agent()
     run_panel(url)
+
+
+def _start_agent() -> None:
+    """The agent draws what is fired from anywhere; without it the panel still draws its own."""
+    from ..agent import background
+    from ..errors import StreamFXError
+    from ..output import warn
+
+    try:
+        state = background.start()
+    except StreamFXError as exc:
+        warn(f"the OBS agent did not start ({exc.message}); the panel draws by itself.")
+        return
+    say(f"OBS agent {state.get('agentId')} running ({state.get('state')}).")
 
 
 def tui(server: ServerOpt = None) -> None:

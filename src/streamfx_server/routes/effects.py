@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import Field, ValidationError
+from pydantic import AwareDatetime, Field, ValidationError
 
 from streamfx_wire.kinds import ASSET_KINDS
 from streamfx_wire.vocabulary import (
@@ -22,8 +22,8 @@ from streamfx_wire.vocabulary import (
     Source,
 )
 
-from .. import agent_status, assets, effects, uploads
-from ..activations import ActivationOut
+from .. import agent_status, assets, effects, render_catalogue, replays, uploads
+from ..activations import ActivationOut, DeliveryReport
 from ..agent_status import AgentRef
 from ..deps import DB, Creator, CurrentClaims, CurrentCreator, State, require_tier
 from ..effects import (
@@ -37,6 +37,7 @@ from ..effects import (
     NewEffect,
 )
 from ..errors import APIError, validation_details
+from ..render_catalogue import RendersOut
 from ..schemas import ApiModel
 from ..state import AppState
 from ..tiers import upload_cap
@@ -60,6 +61,17 @@ class TriggerIn(ApiModel):
         default=None,
         description="Unique per creator: a repeat returns the first activation (200) "
         "and records nothing.",
+    )
+    occurred_at: AwareDatetime | None = Field(
+        default=None,
+        description="A journal replay (docs/AGENT.md): when the fire happened, ISO 8601 with a "
+        "time zone, in the last 24 hours and at most 5 s ahead; only with idempotencyKey. "
+        "Recorded at that moment, in the session live then, without the cooldown check.",
+    )
+    delivery: DeliveryReport | None = Field(
+        default=None,
+        description="Only with occurredAt: what the agent saw when it drew it, as "
+        "POST /api/activations/{id}/delivery takes it; the activation is born with it.",
     )
 
 
@@ -110,6 +122,15 @@ def list_effects(
     creator: CurrentCreator, db: DB, category: Annotated[Category | None, Query()] = None
 ) -> list[EffectOut]:
     return effects.listing(db.conn(), creator.id, category)
+
+
+# Before "/{effect_id}", which would take "renders" for an effect's id or slug.
+@router.get("/renders", response_model=RendersOut)
+def effect_renders(creator: CurrentCreator, db: DB) -> RendersOut:
+    """The render each effect would get if fired now with no params (docs/RENDER.md), for the
+    OBS agent to cache and draw from while the server is down (docs/AGENT.md). Records
+    nothing: no activation, no cooldown, no metrics."""
+    return render_catalogue.renders_now(db.conn(), creator.id)
 
 
 @router.get("/{effect_id}", response_model=EffectOut, responses=_NOT_YOURS)
@@ -177,11 +198,19 @@ def delete_effect(effect_id: str, creator: CurrentCreator, state: State) -> Resp
         200: {"description": "A repeated idempotencyKey: the first activation, unchanged"},
         403: {"description": "The brand kit does not allow this category"},
         404: {"description": "Unknown effect, or a session that is not yours"},
-        409: {"description": "The session is paused or ended"},
+        409: {"description": "The session is paused or ended (at occurredAt, for a replay)"},
+        422: {"description": "Invalid fields, or occurredAt outside the last 24 hours"},
         429: {"description": "The effect is cooling down (see retryAfterMs)"},
     },
 )
 async def trigger_effect(body: TriggerIn, claims: CurrentClaims, state: State) -> JSONResponse:
+    """Fire an effect now, or record one the OBS agent drew while the server was down.
+
+    With `occurredAt` (and its `idempotencyKey`), the fire is a journal replay
+    (docs/AGENT.md "The local socket and server-down fires"): recorded at that moment,
+    in the session that was live then, without the cooldown check, and with the
+    agent's `delivery` if given; a repeated key returns the first activation (200)."""
+    _check_replay_fields(body)
     # On the event loop: the trigger's database work (the sign-in check included)
     # waits in the group-commit writer, not in a worker thread.
     fired = await fire_async(
@@ -192,12 +221,36 @@ async def trigger_effect(body: TriggerIn, claims: CurrentClaims, state: State) -
         body.params,
         body.source,
         body.idempotency_key,
+        replays.replay_of(body.occurred_at, body.delivery),
     )
     # Who draws it (docs/AGENT.md "Lease"): the holder at this moment, or None.
     agent = agent_status.ref_of(state.agent_leases.first_holder(claims.creator_id))
     # Already plain JSON data: skip a second validation pass on the hot path.
     return JSONResponse(
         {**fired.activation, "agent": agent}, status_code=200 if fired.repeated else 201
+    )
+
+
+def _check_replay_fields(body: TriggerIn) -> None:
+    """occurredAt only with idempotencyKey (a replay is recorded once), and delivery only
+    with occurredAt (a live fire is reported after it is drawn)."""
+    if body.occurred_at is not None and body.idempotency_key is None:
+        raise _unpaired(
+            "occurredAt",
+            "occurredAt is accepted only together with idempotencyKey.",
+            "Send the journal entry's idempotencyKey with it, so the fire is recorded once.",
+        )
+    if body.delivery is not None and body.occurred_at is None:
+        raise _unpaired(
+            "delivery",
+            "delivery is accepted only with occurredAt, in a journal replay.",
+            "Report a live fire's delivery with POST /api/activations/{id}/delivery.",
+        )
+
+
+def _unpaired(field: str, message: str, hint: str) -> APIError:
+    return APIError(
+        422, "validation_error", message, hint=hint, details=[{"field": field, "message": message}]
     )
 
 
