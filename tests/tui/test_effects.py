@@ -75,7 +75,7 @@ def test_number_keys_and_enter_fire_into_obs_on_one_kept_connection(
 
             await panel.press(number_of(panel, "Banner"))
             await panel.wait(
-                lambda: (row := panel.feed_row("Banner")) and row[3] == "shown in OBS",
+                lambda: (row := panel.feed_row("Banner")) and row[3].startswith("shown in OBS"),
                 5,
                 "Banner shown in OBS",
             )
@@ -87,7 +87,7 @@ def test_number_keys_and_enter_fire_into_obs_on_one_kept_connection(
             tile(panel, "Flash").focus()
             await panel.press("enter")
             await panel.wait(
-                lambda: (row := panel.feed_row("Flash")) and row[3] == "shown in OBS",
+                lambda: (row := panel.feed_row("Flash")) and row[3].startswith("shown in OBS"),
                 5,
                 "Flash shown in OBS",
             )
@@ -95,7 +95,7 @@ def test_number_keys_and_enter_fire_into_obs_on_one_kept_connection(
             # and the banner holds one for 4 s: a short flash keeps clear of that.)
             await panel.press(number_of(panel, "Flash"))
             await panel.wait(lambda: len(panel.feed()) == 3, 5, "the third activation")
-            await panel.wait(lambda: panel.feed()[-1][3] == "shown in OBS", 5, "it shown")
+            await panel.wait(lambda: panel.feed()[-1][3].startswith("shown in OBS"), 5, "it shown")
             await panel.pause(1.5)  # a few connection checks
             assert panel.app.state.obs.connected
 
@@ -116,12 +116,22 @@ def test_without_obs_the_effect_is_recorded_and_the_streamer_told(account: Accou
         async with running(make_app(account)) as panel:
             await panel.press(number_of(panel, "Banner"))
             await panel.wait(
-                lambda: (row := panel.feed_row("Banner")) and row[3] == "not shown in OBS",
+                lambda: (row := panel.feed_row("Banner")) and row[3].startswith("failed: "),
                 6,
                 "the failure in the feed",
             )
             assert await panel.notified("Recorded, but not shown in OBS")
             assert account.activations(session["id"])["byEffect"] == {"banner": 1}
+            # Recorded as failed, with the reason the row shows (docs/AGENT.md "Delivery record").
+            (fired,) = panel.app.state.mine
+
+            def reported() -> dict | None:
+                delivery = account.get(f"/api/activations/{fired}")["delivery"]
+                return delivery if delivery["status"] != "pending" else None
+
+            recorded = await panel.blocking(lambda: wait_until(reported, 5, "the report"))
+            assert recorded["status"] == "failed" and recorded["agentId"] is None
+            assert panel.feed_row("Banner")[3] == f"failed: {recorded['reason']}"
 
     run(scenario())
 
@@ -228,7 +238,15 @@ def test_feed_shows_activations_from_other_processes_within_a_second(account: Ac
             finished = time.monotonic()
             await panel.wait(lambda: panel.feed_row("Banner", "cli"), 1.0, "the CLI's banner")
             assert time.monotonic() - finished < 1.0
-            assert panel.feed_row("Banner", "cli")[3] == "fired"
+            # "fired", then what `fire --no-obs` reported as its delivery.
+            await panel.wait(
+                lambda: (
+                    panel.feed_row("Banner", "cli")[3]
+                    == "skipped: fired with --no-obs: recorded only"
+                ),
+                2.0,
+                "the CLI's delivery",
+            )
 
             done = await panel.blocking(
                 lambda: cli("fire", "confetti", "--no-obs", "--source", "hotkey")
@@ -264,7 +282,7 @@ def test_uploaded_image_is_cached_here_and_shown_in_obs(
             await panel.wait(lambda: "CUSTOM" in panel.text(), 2, "the custom category")
             await panel.press(number_of(panel, "Logo"))
             await panel.wait(
-                lambda: (row := panel.feed_row("Logo")) and row[3] == "shown in OBS",
+                lambda: (row := panel.feed_row("Logo")) and row[3].startswith("shown in OBS"),
                 8,
                 "the image shown in OBS",
             )

@@ -10,6 +10,7 @@ from streamfx_cli.tui.model import (
     Cooldowns,
     Effect,
     SessionView,
+    delivery_outcome,
     format_clock,
     grid_order,
     grouped,
@@ -86,3 +87,27 @@ def test_how_long_an_effect_keeps_obs_busy() -> None:
     assert effect_seconds({"kind": "flash", "durationMs": 0}) == 0.25
     assert effect_seconds({"kind": "scene", "returnAfterMs": 300_000}) == 300.0
     assert effect_seconds({"kind": "overlay", "durationMs": 3000}) == 0.0
+
+
+def test_each_delivery_reads_as_what_viewers_saw_in_a_fitting_tone() -> None:
+    def said(status: str, **fields: object) -> tuple[str, str] | None:
+        outcome = delivery_outcome({"status": status, "reason": None, **fields})
+        return None if outcome is None else (outcome.text, outcome.tone)
+
+    assert said("pending") is None, "the row keeps what it says"
+    assert delivery_outcome(None) is None
+    assert said("shown", latencyMs=42) == ("shown in OBS · 42 ms", "ok")
+    assert said("shown") == ("shown in OBS", "ok")
+    hidden = "StreamFX is below 'Game' in scene 'Scene'"
+    assert said("hidden", reason=hidden) == (f"hidden: {hidden}", "warn")
+    assert said("failed", reason="OBS is not reachable") == (
+        "failed: OBS is not reachable",
+        "bad",
+    )
+    assert said("expired", reason="no agent was running") == (
+        "expired: no agent was running",
+        "bad",
+    )
+    assert said("skipped") == ("skipped", "warn")
+    assert said("overlay", reason="shown on 2 overlay pages") == ("overlay · 2 pages", "ok")
+    assert said("overlay", reason="shown on 1 overlay page") == ("overlay · 1 page", "ok")

@@ -69,3 +69,31 @@ def test_session_and_kit_notices() -> None:
     assert notices.active_kit("Calm", True).message.endswith(
         "This session keeps the kit it was started with."
     )
+
+
+def test_the_agent_coming_and_going_is_said_once_each_way() -> None:
+    from streamfx_cli.tui.model import AgentHolder
+
+    agent = AgentHolder("ag_one", "127.0.0.1:4455")
+    assert notices.agent_changed(None, True, agent) is None, "not when the panel opens"
+    assert notices.agent_changed(True, True, agent) is None
+    gone = notices.agent_changed(True, False, None)
+    assert gone is not None and gone.severity == "warning"
+    assert gone.message.startswith("The OBS agent stopped: this panel draws again.")
+    back = notices.agent_changed(False, True, agent)
+    assert back is not None
+    assert back.message == (
+        "The OBS agent is drawing in OBS at 127.0.0.1:4455: this panel leaves OBS to it."
+    )
+
+
+def test_what_the_agent_made_of_a_panel_fire_is_said_when_viewers_missed_it() -> None:
+    assert notices.agent_delivery("Banner", "shown", None) is None
+    hidden = notices.agent_delivery("Banner", "hidden", "StreamFX is hidden in scene 'Game'")
+    assert hidden is not None and hidden.severity == "warning"
+    assert hidden.message == (
+        "The agent showed it, but viewers cannot see it: StreamFX is hidden in scene 'Game'."
+    )
+    expired = notices.agent_delivery("Banner", "expired", "no agent drew it within 5000 ms")
+    assert expired is not None and expired.severity == "error"
+    assert "(expired): no agent drew it within 5000 ms." in expired.message

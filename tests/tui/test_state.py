@@ -236,3 +236,77 @@ def test_overlay_effects_are_not_drawn_in_obs() -> None:
     assert not goes_to_obs({"id": "ac_1", "render": {"kind": "overlay"}})
     assert goes_to_obs({"id": "ac_2", "render": {"kind": "text"}})
     assert goes_to_obs({"id": "ac_3", "render": {"kind": "flash"}})
+
+
+def drawing(agent_id: str, target: str = "127.0.0.1:4455") -> dict[str, Any]:
+    return {"type": "agent.status", "state": "drawing", "agentId": agent_id, "target": target}
+
+
+def down(target: str = "127.0.0.1:4455") -> dict[str, Any]:
+    return {"type": "agent.status", "state": "down", "target": target}
+
+
+def test_the_agent_is_read_at_load_and_followed_by_its_events() -> None:
+    state = PanelState()
+    assert state.agent_drawing is None, "unknown until the server said"
+    state.loading = True
+    state.apply_snapshot(
+        {
+            "me": {"email": "a@b.c"},
+            "effects": EFFECTS,
+            "kits": [],
+            "session": None,
+            "agents": [{"agentId": "ag_one", "target": "127.0.0.1:4455", "since": now_stamp()}],
+        }
+    )
+    state.loading = False
+    assert state.agent_drawing is True
+    assert state.agent is not None and state.agent.agent_id == "ag_one"
+    state.agent_status(drawing("ag_two", "10.0.0.2:4455"))
+    state.agent_status(down())
+    assert state.agent is not None and state.agent.agent_id == "ag_two"
+    state.agent_status(down("10.0.0.2:4455"))
+    assert state.agent_drawing is False and state.agent is None
+
+
+def test_news_of_the_agent_heard_during_a_reload_outlives_what_the_reload_read() -> None:
+    state = loaded()
+    state.loading = True
+    # The reload read "no agent"; an agent said hello after that read, before its answer.
+    state.agent_status(drawing("ag_late"))
+    state.apply_snapshot({"me": {}, "effects": [], "kits": [], "session": None, "agents": []})
+    assert state.agent is not None and state.agent.agent_id == "ag_late"
+    # Once applied, older news is not applied again by the next reload.
+    state.apply_snapshot({"me": {}, "effects": [], "kits": [], "session": None, "agents": []})
+    assert state.agent_drawing is False
+
+
+def test_a_panel_fire_is_left_to_the_agent_the_server_names() -> None:
+    state = loaded(session())
+    render = {"kind": "text"}
+    assert state.accepted({"id": "ac_1", "render": render, "agent": None}).text == (
+        "sending to OBS…"
+    )
+    agent = {"agentId": "ag_one", "target": "127.0.0.1:4455"}
+    assert state.accepted({"id": "ac_2", "render": render, "agent": agent}).text == (
+        "the agent draws it…"
+    )
+    assert state.accepted({"id": "ac_3", "render": {"kind": "overlay"}}).text == "overlay only"
+    assert state.left_to_agent("ac_2") and not state.left_to_agent("ac_2"), "asked once"
+    assert not state.left_to_agent("ac_1")
+
+
+def test_a_recorded_delivery_wins_over_older_news_of_the_same_activation() -> None:
+    state = loaded(session())
+    delivered = {
+        "id": "ac_1",
+        "effectId": "fx_banner",
+        "delivery": {"status": "shown", "reason": None, "latencyMs": 31},
+    }
+    assert state.delivery_heard({**delivered, "delivery": {"status": "pending"}}) is None
+    shown = state.delivery_heard(delivered)
+    assert shown is not None and shown.text == "shown in OBS · 31 ms"
+    # The worker's "drawing" or the trigger's answer arriving after it change nothing.
+    assert state.accepted({"id": "ac_1", "render": {"kind": "text"}}) == shown
+    entry = state.heard_activation({"id": "ac_1", "effectId": "fx_banner", "source": "api"})
+    assert (entry.outcome, entry.tone) == ("shown in OBS · 31 ms", "ok")

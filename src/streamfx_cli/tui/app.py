@@ -31,6 +31,7 @@ from .live_events import LiveEvents, ws_url
 from .messages import (
     ActiveKitFailed,
     ActiveKitSaved,
+    DeliveryNotRecorded,
     ObsNotShown,
     ObsShown,
     ObsStateChanged,
@@ -44,12 +45,12 @@ from .messages import (
     TriggerRefused,
     WorkFailed,
 )
-from .model import Effect
+from .model import Effect, Outcome, outcome_of
 from .notices import Notice
 from .obs_link import DefaultObsFactory, ObsFactory, ObsLink
 from .palette import FireEffectCommands, PanelCommands
 from .screens import ConfirmScreen, MainScreen, StartSessionScreen
-from .state import PanelState, Refusal, goes_to_obs
+from .state import PanelState, Refusal
 from .widgets import BrandKitPanel, EffectGrid
 from .workers import PanelWorkers
 
@@ -113,6 +114,7 @@ class StreamFXApp(PanelWorkers):
         """Called by the main screen once its widgets exist: start the links."""
         self.main.show_server(self.server_url, "connecting")
         self.main.show_obs(self.obs.state)
+        self.main.show_agent(self.state)
         self.run_obs_link()
         self.run_live_events()
         self.resync()
@@ -184,15 +186,17 @@ class StreamFXApp(PanelWorkers):
             state.server_status = "connecting"
             self.main.show_server(self.server_url, "connecting")
             self.run_live_events()
+        was_drawing = state.agent_drawing
         try:
             state.apply_snapshot(message.snapshot)
         except (KeyError, TypeError, ValueError) as exc:  # a server this panel does not know
-            state.loading = state.load_again = False
+            state.load_failed()
             self._failed(exc, "Server")
             return
         self.main.show_account(state.account)
         await self.main.show_effects(state.order)
         self.main.show_all(state)
+        self._agent_shown(was_drawing)
         if state.load_again:
             state.load_again = False
             self.load_snapshot()
@@ -201,7 +205,7 @@ class StreamFXApp(PanelWorkers):
 
     @while_open
     def on_snapshot_failed(self, message: SnapshotFailed) -> None:
-        self.state.loading = self.state.load_again = False
+        self.state.load_failed()
         self._failed(message.error, "Server")
 
     # -- the links ------------------------------------------------------------------
@@ -238,6 +242,12 @@ class StreamFXApp(PanelWorkers):
         try:
             if kind == "effect.triggered":
                 self._activation(event["activation"])
+            elif kind == "activation.updated":
+                self._delivery(event["activation"])
+            elif kind == "agent.status":
+                was_drawing = self.state.agent_drawing
+                self.state.agent_status(event)
+                self._agent_shown(was_drawing)
             elif kind == "session.updated":
                 self._session_updated(event["session"])
             elif kind == "brandKit.updated":
@@ -250,6 +260,27 @@ class StreamFXApp(PanelWorkers):
         entry = self.state.heard_activation(activation, mine)
         if self.main.add_activation(entry):
             self.main.refresh_tiles(self.state)
+
+    def _delivery(self, activation: dict[str, Any]) -> None:
+        """An activation's delivery was recorded: its row says what viewers saw."""
+        outcome = self.state.delivery_heard(activation)
+        if outcome is None:
+            return
+        self.main.set_outcome(activation["id"], outcome.text, outcome.tone)
+        if self.state.left_to_agent(activation["id"]):
+            delivery = activation["delivery"]
+            notice = notices.agent_delivery(
+                self.state.effect_name(activation), delivery["status"], delivery.get("reason")
+            )
+            if notice is not None:
+                self.tell(notice)
+
+    def _agent_shown(self, was_drawing: bool | None) -> None:
+        """The header follows the agent; a change while the panel is open is said once."""
+        self.main.show_agent(self.state)
+        notice = notices.agent_changed(was_drawing, self.state.agent_drawing, self.state.agent)
+        if notice is not None:
+            self.tell(notice)
 
     def _session_updated(self, data: dict[str, Any]) -> None:
         if self.state.session_updated(data):
@@ -282,10 +313,8 @@ class StreamFXApp(PanelWorkers):
         activation = message.activation
         self.state.mine.add(activation["id"])
         self._activation(activation, mine=True)
-        if goes_to_obs(activation):  # the worker is drawing it now: ObsShown or ObsNotShown
-            self.main.set_outcome(activation["id"], "sending to OBS…", "busy")
-        else:
-            self.main.set_outcome(activation["id"], "overlay only", "ok")
+        # The worker is drawing it now (ObsShown or ObsNotShown follows), or the agent is.
+        self._outcome(activation["id"], self.state.accepted(activation))
 
     @while_open
     def on_trigger_refused(self, message: TriggerRefused) -> None:
@@ -296,14 +325,28 @@ class StreamFXApp(PanelWorkers):
             self.resync()
         self.tell(notices.not_fired(effect.name, exc.message))
 
+    def _outcome(self, activation_id: str, said: Outcome) -> None:
+        outcome = self.state.outcome(activation_id, said)
+        self.main.set_outcome(activation_id, outcome.text, outcome.tone)
+
     @while_open
     def on_obs_shown(self, message: ObsShown) -> None:
-        self.main.set_outcome(message.activation_id, "shown in OBS", "ok")
+        seen = message.seen
+        self._outcome(message.activation_id, outcome_of(seen.status, seen.reason))
+        if not seen.visible:
+            self.tell(notices.hidden_in_obs(message.effect.name, seen.reason, seen.hint))
 
     @while_open
     def on_obs_not_shown(self, message: ObsNotShown) -> None:
-        self.main.set_outcome(message.activation_id, "not shown in OBS", "bad")
+        self._outcome(message.activation_id, outcome_of("failed", notices.reason(message.error)))
         self.tell(notices.not_shown_in_obs(message.effect.name, message.error))
+
+    def on_delivery_not_recorded(self, message: DeliveryNotRecorded) -> None:
+        # What OBS did is on screen already; the server's record just lacks it.
+        self.log.warning(
+            f"the server did not record the delivery of {message.activation_id}: "
+            f"{notices.reason(message.error)}"
+        )
 
     # -- session controls -------------------------------------------------------------
 

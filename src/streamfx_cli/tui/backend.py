@@ -3,8 +3,9 @@ in worker threads (tui/workers.py), never on the event loop.
 
 `Backend` holds one API client (`api.Api`) for the panel's lifetime, made
 lazily from the injected transport factory (even reading the sign-in may wait
-on a keyring), and draws on the kept OBS connection through `obs.show`, as
-`streamfx fire` does. What it hands the app are the API's answers as plain
+on a keyring), and draws on the kept OBS connection, then reports what viewers
+saw as the activation's delivery, as `streamfx fire` does (docs/AGENT.md
+"Delivery record"). What it hands the app are the API's answers as plain
 dicts (`api_types` names their fields), as the app has always read them.
 """
 
@@ -14,13 +15,21 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+from ..errors import APIError
+
 if TYPE_CHECKING:
     from ..api import Api
-    from ..api_types import BrandKit, Effect, SessionAction
+    from ..api_types import AgentHolder, BrandKit, Effect, SessionAction
     from ..client import Client
-    from .obs_link import ObsLink
+    from .obs_link import ObsLink, Seen
 
 ClientFactory = Callable[[], "Client"]
+
+# The delivery report comes after the draw; a server that went away must not keep a
+# worker for the client's usual 10 s (the same budget as `streamfx fire`).
+REPORT_TIMEOUT_S = 2.0
+# The server keeps at most this much of a delivery's reason (docs/AGENT.md).
+REASON_MAX = 500
 
 
 def default_client_factory(url: str) -> ClientFactory:
@@ -77,6 +86,15 @@ class Backend:
     def live_session(self) -> dict[str, Any] | None:
         return cast("dict[str, Any] | None", self.api.live_session())
 
+    def agents(self) -> list[AgentHolder] | None:
+        """The agents drawing now (docs/AGENT.md "Lease"); None from a server without them."""
+        try:
+            return self.api.agents()
+        except APIError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
     def snapshot(self) -> dict[str, Any]:
         """Everything the panel shows, read in one go (after a (re)connect)."""
         return {
@@ -84,6 +102,7 @@ class Backend:
             "effects": self.effects(),
             "kits": self.brand_kits(),
             "session": self.live_session(),
+            "agents": self.agents(),
         }
 
     # -- writes ----------------------------------------------------------------
@@ -104,16 +123,33 @@ class Backend:
             "dict[str, Any]", self.api.trigger(effect_id, session_id=session_id, source="tui")
         )
 
+    def report_delivery(
+        self,
+        activation_id: str,
+        status: str,
+        reason: str | None = None,
+        drawn_at: str | None = None,
+    ) -> None:
+        """Record what came of an activation this panel drew (shown, hidden or failed)."""
+        self.api.report_delivery(
+            activation_id,
+            status,
+            reason=reason[:REASON_MAX] if reason else None,
+            drawn_at=drawn_at,
+            timeout=REPORT_TIMEOUT_S,
+        )
+
     # -- OBS -------------------------------------------------------------------
 
-    def show_in_obs(self, link: ObsLink, render: Mapping[str, Any]) -> None:
-        """Draw an activation's render on the kept OBS connection.
+    def show_in_obs(self, link: ObsLink, render: Mapping[str, Any]) -> Seen:
+        """Draw an activation's render on the kept OBS connection, then see whether
+        viewers can see it (on the same connection, under the same lock).
 
         Image and media effects need their file on this computer first; the
         asset cache downloads it once (before the connection's lock is taken)
         and checks its sha256.
         """
         from ..asset_cache import fetcher
-        from ..obs.show import show
+        from ..obs.show import local_file
 
-        show(render, fetcher(self.api), link.draw)
+        return link.draw_and_see(render, local_file(render, fetcher(self.api)))

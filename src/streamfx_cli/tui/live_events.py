@@ -2,7 +2,8 @@
 
 Protocol (streamfx_server/routes/ws.py): the first message is
 `{"type": "auth", "token": <access token>}`, answered by `ready`; then the
-server pushes `effect.triggered`, `session.updated` and `brandKit.updated`.
+server pushes `effect.triggered`, `activation.updated` (a delivery),
+`agent.status` (docs/AGENT.md), `session.updated` and `brandKit.updated`.
 The connection outlives its access token's expiry while the sign-in stands;
 when the server closes with 4401 the token is refreshed (which fails only if
 the sign-in itself was ended) and the connection is made again.

@@ -16,6 +16,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from ..errors import APIError
+    from ..obs.visibility import Visibility
     from .model import Effect
     from .state import ObsState
 
@@ -90,13 +91,25 @@ class ActiveKitFailed(Message):
 
 @dataclass
 class ObsShown(Message):
+    """OBS started it on the panel's connection; `seen` says whether viewers see it."""
+
     activation_id: str
+    effect: Effect
+    seen: Visibility
 
 
 @dataclass
 class ObsNotShown(Message):
     activation_id: str
     effect: Effect
+    error: Exception
+
+
+@dataclass
+class DeliveryNotRecorded(Message):
+    """The server did not take the panel's delivery report (what was drawn stands)."""
+
+    activation_id: str
     error: Exception
 
 
@@ -118,6 +131,7 @@ class ServerStateChanged(Message):
 
 @dataclass
 class ServerEvent(Message):
-    """One pushed event: effect.triggered, session.updated, brandKit.updated."""
+    """One pushed event: effect.triggered, activation.updated, agent.status, session.updated,
+    brandKit.updated."""
 
     event: dict[str, Any]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from ..errors import StreamFXError
 
 if TYPE_CHECKING:
+    from .model import AgentHolder
     from .state import ObsState
 
 Severity = Literal["information", "warning", "error"]
@@ -66,6 +67,45 @@ def not_shown_in_obs(effect_name: str, exc: BaseException) -> Notice:
     if not isinstance(exc, ObsError | StreamFXError):
         message = f"Unexpected {type(exc).__name__}: {message}"
     return Notice(f"Recorded, but not shown in OBS: {message}", effect_name, "warning")
+
+
+def hidden_in_obs(effect_name: str, reason: str | None, hint: str | None) -> Notice:
+    """This panel drew it, but viewers cannot see it (docs/AGENT.md "Delivery record")."""
+    message = f"Drawn in OBS, but viewers cannot see it: {reason}."
+    return Notice(message + (f"\n{hint}" if hint else ""), effect_name, "warning")
+
+
+def agent_delivery(effect_name: str, status: str, reason: str | None) -> Notice | None:
+    """What the agent made of an effect this panel fired, when viewers did not see it."""
+    why = f": {reason}" if reason else ""
+    if status == "hidden":
+        return Notice(
+            f"The agent showed it, but viewers cannot see it{why}.", effect_name, "warning"
+        )
+    if status == "skipped":
+        return Notice(f"The agent skipped it{why}.", effect_name, "warning")
+    if status in ("failed", "expired"):
+        return Notice(f"The agent did not show it ({status}){why}.", effect_name, "error")
+    return None
+
+
+def agent_changed(
+    was_drawing: bool | None, drawing: bool | None, agent: AgentHolder | None
+) -> Notice | None:
+    """Said once per change while the panel is open (not when it first learns the state):
+    the agent stopped, so this panel draws again; or an agent draws, so it does not."""
+    if was_drawing is None or drawing is None or was_drawing == drawing:
+        return None
+    if drawing:
+        where = f" in OBS at {agent.target}" if agent is not None else ""
+        return Notice(f"The OBS agent is drawing{where}: this panel leaves OBS to it.", "OBS agent")
+    return Notice(
+        "The OBS agent stopped: this panel draws again.\n"
+        "Start it again with `streamfx agent start`.",
+        "OBS agent",
+        "warning",
+        timeout=15,
+    )
 
 
 def obs_changed(previous: str, state: ObsState) -> Notice | None:

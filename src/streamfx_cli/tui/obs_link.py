@@ -8,8 +8,9 @@ password (close code 4009) is not retried in a loop: it waits for `retry_now()`
 (the panel's "reconnect OBS" key), by which time the password may be fixed.
 
 The connection is synchronous (websocket-client under obsws-python), so every
-blocking step runs in a worker thread under one lock: checks, connects and
-draws never interleave on the socket. `run()` is the supervisor coroutine (a
+blocking step runs in a worker thread under one lock: checks, connects, draws
+and the visibility check after a draw (`draw_and_see`) never interleave on the
+socket. `run()` is the supervisor coroutine (a
 Textual worker of the app's); every state change is posted to the app as an
 `ObsStateChanged` message, from whichever thread noticed it.
 """
@@ -21,6 +22,8 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import StreamFXError
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
     from textual.message_pump import MessagePump
 
     from ..obs import ObsConnection
+    from ..obs.visibility import Visibility
     from ..obs_settings import ObsSettings
 
 RETRY_DELAYS = (0.25, 0.5, 1.0)  # then 1.0 s for as long as OBS stays away
@@ -97,6 +101,15 @@ def effect_seconds(render: Mapping[str, Any]) -> float:
     return ms / 1000
 
 
+@dataclass(frozen=True)
+class Seen:
+    """An effect OBS started: whether viewers can see it, and when OBS confirmed the start
+    (ISO 8601, UTC), as `streamfx fire` reports them (docs/AGENT.md "Delivery record")."""
+
+    visibility: Visibility
+    drawn_at: str
+
+
 class ObsLink:
     def __init__(self, factory: ObsFactory, report_to: MessagePump) -> None:
         self._factory = factory
@@ -108,6 +121,7 @@ class ObsLink:
         self._closed = False
         self.state = ObsState("connecting")
         self.connections_made = 0  # how many times the factory gave a connection
+        self.draws = 0  # how many effects OBS started on it
         self._busy_until = 0.0  # time.monotonic() when the last short effect we sent ends
 
     # -- the supervisor (runs on the event loop) ---------------------------------
@@ -232,39 +246,56 @@ class ObsLink:
         since the last check (OBS restarted in between) is replaced once.
         Raises the bridge's ObsError subclasses.
         """
+        with self._lock:
+            return self._draw_held(render, asset_path)
+
+    def draw_and_see(self, render: Mapping[str, Any], asset_path: str | None = None) -> Seen:
+        """`draw`, then ask OBS whether viewers can see it, under the same hold of the lock
+        (the check is the next request on the socket). A check that fails raises like a
+        draw that fails; the draw itself is never sent twice."""
+        from ..obs.visibility import delivery_for
+
+        with self._lock:
+            self._draw_held(render, asset_path)
+            drawn_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+            assert self._conn is not None
+            return Seen(delivery_for(str(render.get("kind", "")), self._conn), drawn_at)
+
+    def _draw_held(self, render: Mapping[str, Any], asset_path: str | None) -> bool:
+        """`draw`'s steps; the caller holds the lock."""
         from ..obs import ObsUnavailable
         from ..obs.draw import draw
 
-        with self._lock:
-            fresh = False
-            if self._conn is None or not self._conn.connected:
-                versions = self._connect_locked()
-                fresh = True
-                self._report(ObsState("connected", *versions))
-            assert self._conn is not None
-            try:
-                return self._draw_locked(draw, render, asset_path)
-            except ObsUnavailable:
-                self._drop_locked()
-                if fresh:
-                    self._report(ObsState("reconnecting", detail="The connection to OBS was lost."))
-                    self.retry_now()
-                    raise
-            # The kept connection was stale: one more try on a new one.
-            try:
-                versions = self._connect_locked()
-            except BaseException:
+        fresh = False
+        if self._conn is None or not self._conn.connected:
+            versions = self._connect_locked()
+            fresh = True
+            self._report(ObsState("connected", *versions))
+        assert self._conn is not None
+        try:
+            return self._draw_locked(draw, render, asset_path)
+        except ObsUnavailable:
+            self._drop_locked()
+            if fresh:
                 self._report(ObsState("reconnecting", detail="The connection to OBS was lost."))
                 self.retry_now()
                 raise
-            self._report(ObsState("connected", *versions))
-            return self._draw_locked(draw, render, asset_path)
+        # The kept connection was stale: one more try on a new one.
+        try:
+            versions = self._connect_locked()
+        except BaseException:
+            self._report(ObsState("reconnecting", detail="The connection to OBS was lost."))
+            self.retry_now()
+            raise
+        self._report(ObsState("connected", *versions))
+        return self._draw_locked(draw, render, asset_path)
 
     def _draw_locked(
         self, draw: Callable[..., bool], render: Mapping[str, Any], asset_path: str | None
     ) -> bool:
         assert self._conn is not None
         drawn = draw(self._conn, render, asset_path)
+        self.draws += 1
         hold = effect_seconds(render)
         if 0 < hold <= SHORT_EFFECT_S:
             self._busy_until = max(self._busy_until, time.monotonic() + hold + 0.5)

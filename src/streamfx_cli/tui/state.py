@@ -16,11 +16,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import notices
-from .model import NUMBER_KEYS, BrandKit, Cooldowns, Effect, SessionView, grid_order, source_label
+from .model import (
+    NUMBER_KEYS,
+    AgentHolder,
+    BrandKit,
+    Cooldowns,
+    Effect,
+    Outcome,
+    SessionView,
+    delivery_outcome,
+    grid_order,
+    source_label,
+)
 from .notices import Notice
 
 # The server's refusals that mean the panel's idea of the session is out of date.
 SESSION_GONE = ("session_paused", "session_ended", "no_live_session")
+# Deliveries remembered for rows whose other news may still come in (the feed's size).
+DELIVERIES_KEPT = 500
+
+SENDING_TO_OBS = Outcome("sending to OBS…", "busy")
+AGENT_DRAWS = Outcome("the agent draws it…", "busy")
+OVERLAY_ONLY = Outcome("overlay only", "ok")
 
 
 def goes_to_obs(activation: Mapping[str, Any]) -> bool:
@@ -96,6 +113,12 @@ class PanelState:
     snapshots: int = 0  # how many times everything was loaded from the server
     loading: bool = False  # a reload from the server is under way
     load_again: bool = False  # ... and asked for once more meanwhile
+    # The agents drawing now, by OBS target, oldest first; None until the server said.
+    agents: dict[str, AgentHolder] | None = None
+    # What came of activations (docs/AGENT.md "Delivery record"), as the feed says it.
+    delivered: dict[str, Outcome] = field(default_factory=dict)
+    agent_draws: set[str] = field(default_factory=set)  # this panel's, left to the agent
+    _agent_news: list[Mapping[str, Any]] = field(default_factory=list, init=False, repr=False)
     _had_cooldowns: bool = field(default=False, init=False, repr=False)
 
     # -- what is in use -------------------------------------------------------------
@@ -197,7 +220,14 @@ class PanelState:
             self.last_platform = self.session.platform
         elif self.live_session is not None:
             self.session = None  # ended while we were away
+        if snapshot.get("agents") is not None:
+            self._agents_loaded(snapshot["agents"])
+        self._agent_news.clear()
         self.snapshots += 1
+
+    def load_failed(self) -> None:
+        self.loading = self.load_again = False
+        self._agent_news.clear()
 
     def active_kit_saved(self, me: dict[str, Any]) -> None:
         self._set_me(me)
@@ -211,23 +241,107 @@ class PanelState:
         me = self.me or {}
         return f"{me.get('displayName', '')} <{me.get('email', '')}>"
 
+    def effect_name(self, activation: Mapping[str, Any]) -> str:
+        effect = self.effects.get(activation.get("effectId", ""))
+        info = (activation.get("render") or {}).get("effect") or {}
+        return effect.name if effect else str(info.get("name") or activation.get("effectId"))
+
     def heard_activation(self, activation: Mapping[str, Any], mine: bool = False) -> FeedEntry:
         """An activation from anywhere: it starts its effect's cooldown here too."""
         effect = self.effects.get(activation.get("effectId", ""))
         if effect is not None:
             self.cooldowns.fired(effect.id, effect.cooldown_ms, activation.get("triggeredAt"))
-        info = (activation.get("render") or {}).get("effect") or {}
-        name = effect.name if effect else str(info.get("name") or activation.get("effectId"))
         mine = mine or activation["id"] in self.mine
-        outcome, tone = ("sending…", "busy") if mine else ("fired", "ok")
+        said = Outcome("sending…", "busy") if mine else Outcome("fired", "ok")
+        # A delivery may be known already (a journalled fire the agent drew while the
+        # server was away arrives with it).
+        outcome = self.delivery_heard(activation) or self.outcome(activation["id"], said)
         return FeedEntry(
             activation["id"],
             activation.get("triggeredAt"),
-            name,
+            self.effect_name(activation),
             source_label(str(activation.get("source", ""))),
-            outcome,
-            tone,
+            outcome.text,
+            outcome.tone,
         )
+
+    # -- drawing and delivery ----------------------------------------------------------
+
+    def accepted(self, activation: Mapping[str, Any]) -> Outcome:
+        """The server took this panel's trigger: who draws it, as the feed says it.
+
+        The trigger's answer names the agent holding the lease at that moment
+        (docs/AGENT.md "Lease"): then the agent draws it, and the panel does not.
+        """
+        activation_id = activation["id"]
+        if not goes_to_obs(activation):
+            said = OVERLAY_ONLY
+        elif activation.get("agent"):
+            self.agent_draws.add(activation_id)
+            said = AGENT_DRAWS
+        else:
+            said = SENDING_TO_OBS
+        return self.outcome(activation_id, said)
+
+    def outcome(self, activation_id: str, said: Outcome) -> Outcome:
+        """What a row says: the recorded delivery once there is one, else `said`
+        (the delivery may arrive before the panel's own news of the same activation)."""
+        return self.delivered.get(activation_id, said)
+
+    def delivery_heard(self, activation: Mapping[str, Any]) -> Outcome | None:
+        """A recorded delivery (`activation.updated`): what the row says now; None while
+        it is still pending."""
+        outcome = delivery_outcome(activation.get("delivery"))
+        if outcome is None:
+            return None
+        self.delivered[activation["id"]] = outcome
+        while len(self.delivered) > DELIVERIES_KEPT:
+            del self.delivered[next(iter(self.delivered))]
+        return outcome
+
+    def left_to_agent(self, activation_id: str) -> bool:
+        """Whether this panel fired it and the agent drew it (asked once, at its delivery)."""
+        if activation_id in self.agent_draws:
+            self.agent_draws.discard(activation_id)
+            return True
+        return False
+
+    # -- the agent ---------------------------------------------------------------------
+
+    @property
+    def agent_drawing(self) -> bool | None:
+        """Whether an agent holds a drawing lease; None until the server said."""
+        return None if self.agents is None else bool(self.agents)
+
+    @property
+    def agent(self) -> AgentHolder | None:
+        """The agent that draws this creator's activations (the oldest holding)."""
+        return next(iter(self.agents.values()), None) if self.agents else None
+
+    def agent_status(self, event: Mapping[str, Any]) -> None:
+        """`agent.status`: the holder of one OBS target's lease changed."""
+        self._agent_changed(event)
+        if self.loading:
+            # The reload under way may have read the holders before this: applied again
+            # on top of what it read, the news stays news.
+            self._agent_news.append(event)
+
+    def _agents_loaded(self, holders: list[Mapping[str, Any]]) -> None:
+        self.agents = {
+            str(h["target"]): AgentHolder(str(h["agentId"]), str(h["target"])) for h in holders
+        }
+        for event in self._agent_news:
+            self._agent_changed(event)
+
+    def _agent_changed(self, event: Mapping[str, Any]) -> None:
+        target = str(event["target"])
+        if self.agents is None:
+            self.agents = {}
+        if event["state"] == "drawing":
+            self.agents.pop(target, None)  # the newest holder goes last
+            self.agents[target] = AgentHolder(str(event["agentId"]), target)
+        else:
+            self.agents.pop(target, None)
 
     def session_updated(self, data: Mapping[str, Any]) -> bool:
         """Take a session update; False when it was an old session's (ignored)."""

@@ -21,6 +21,7 @@ from ..errors import APIError
 from .messages import (
     ActiveKitFailed,
     ActiveKitSaved,
+    DeliveryNotRecorded,
     ObsNotShown,
     ObsShown,
     SessionChanged,
@@ -31,6 +32,7 @@ from .messages import (
     TriggerRefused,
     WorkFailed,
 )
+from .notices import reason
 from .state import goes_to_obs
 
 if TYPE_CHECKING:
@@ -71,12 +73,15 @@ class PanelWorkers(App[None]):
 
     @work(thread=True, group="fire", exit_on_error=False)
     def trigger_and_show(self, effect: Effect, session_id: str) -> None:
-        """Trigger `effect` on the server, then show it in OBS from the same thread.
+        """Trigger `effect` on the server, then show it in OBS from the same thread,
+        unless an agent holds the drawing lease (docs/AGENT.md "Lease"): the trigger's
+        answer names it, and it draws the activation, so the panel must not.
 
         The draw starts the moment the server answers, with no trip through the
         event loop in between: that trip would wait behind whatever the app is
         handling (the same activation's live events, a repaint), and key-to-OBS
-        latency is what a streamer feels (docs/BENCHMARKS.md).
+        latency is what a streamer feels (docs/BENCHMARKS.md). What viewers saw is
+        reported as the activation's delivery afterwards, as `streamfx fire` does.
         """
         try:
             activation = self.backend.trigger(effect.id, session_id)
@@ -87,14 +92,28 @@ class PanelWorkers(App[None]):
             self.post_message(WorkFailed(exc, f"{effect.name} not fired"))
             return
         self.post_message(TriggerAccepted(effect, activation))
-        if not goes_to_obs(activation):
+        if not goes_to_obs(activation) or activation.get("agent"):
             return
+        activation_id = activation["id"]
         try:
-            self.backend.show_in_obs(self.obs, activation.get("render") or {})
+            seen = self.backend.show_in_obs(self.obs, activation.get("render") or {})
         except Exception as exc:
-            self.post_message(ObsNotShown(activation["id"], effect, exc))
+            self.post_message(ObsNotShown(activation_id, effect, exc))
+            self._report_delivery(activation_id, "failed", reason(exc))
             return
-        self.post_message(ObsShown(activation["id"]))
+        self.post_message(ObsShown(activation_id, effect, seen.visibility))
+        visibility = seen.visibility
+        self._report_delivery(activation_id, visibility.status, visibility.reason, seen.drawn_at)
+
+    def _report_delivery(
+        self, activation_id: str, status: str, why: str | None = None, drawn_at: str | None = None
+    ) -> None:
+        """Record the delivery; a report the server does not take changes nothing shown
+        (the feed already says what OBS did), so it is only logged."""
+        try:
+            self.backend.report_delivery(activation_id, status, why, drawn_at)
+        except Exception as exc:
+            self.post_message(DeliveryNotRecorded(activation_id, exc))
 
     @work(thread=True, group="session", exit_on_error=False)
     def send_session_start(

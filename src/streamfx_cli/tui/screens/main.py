@@ -15,7 +15,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Select
 
-from ..widgets import ActivityFeed, BrandKitPanel, EffectGrid, SessionPanel, StatusBar
+from ..widgets import (
+    ActivityFeed,
+    AgentStatus,
+    BrandKitPanel,
+    EffectGrid,
+    SessionPanel,
+    StatusBar,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -105,6 +112,10 @@ class MainScreen(Screen[None]):
 
     def show_obs(self, obs: ObsState) -> None:
         self.status_bar.show_obs(obs)
+
+    def show_agent(self, state: PanelState) -> None:
+        others = max(0, len(state.agents or {}) - 1)
+        self.query_one(AgentStatus).show(state.agent_drawing, state.agent, others)
 
     async def show_effects(self, order: Sequence[Effect]) -> None:
         await self.grid.show_effects(order)

@@ -1,5 +1,10 @@
 """Every activation, from anywhere (this panel, the CLI, a hotkey, the API), as it
-happens: when, which effect, from where, and what came of it."""
+happens: when, which effect, from where, and what came of it (its delivery: shown,
+hidden, failed, expired, skipped or on the overlay pages, with the reason).
+
+The outcome column is as wide as its longest words and the table does not scroll
+sideways: a long reason is cut at the panel's edge (the notification, where there is
+one, says it whole)."""
 
 from __future__ import annotations
 
@@ -19,9 +24,9 @@ COLUMNS = (
     ("Time", "time", 8),
     ("Effect", "effect", 20),
     ("Source", "source", 10),
-    ("Outcome", "outcome", 22),
+    ("Outcome", "outcome", None),
 )
-OUTCOME_STYLES = {"ok": "green", "bad": "red", "busy": "yellow", "info": ""}
+OUTCOME_STYLES = {"ok": "green", "warn": "dark_orange", "bad": "red", "busy": "yellow", "info": ""}
 
 
 def clock_time(stamp: str | None) -> str:
@@ -81,7 +86,10 @@ class ActivityFeed(Vertical):
     def set_outcome(self, key: str, outcome: str, tone: str = "info") -> None:
         if self.has(key):
             self.table.update_cell(
-                key, "outcome", Text(outcome, style=OUTCOME_STYLES.get(tone, ""))
+                key,
+                "outcome",
+                Text(outcome, style=OUTCOME_STYLES.get(tone, "")),
+                update_width=True,
             )
 
     def rows(self) -> list[list[str]]:

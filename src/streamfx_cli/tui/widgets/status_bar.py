@@ -1,4 +1,5 @@
-"""The top line: who is signed in, which server, OBS, and the session with its clock."""
+"""The top lines: who is signed in, which server, OBS, the OBS agent, and the session with
+its clock."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from textual.widgets import Static
 from .._css import sibling_css
 from ..model import SessionView, format_clock
 from ..state import ObsState
+from .agent_status import AgentStatus
 
 SERVER_LABELS = {
     "connecting": ("connecting…", "warn"),
@@ -40,6 +42,7 @@ class StatusBar(Vertical):
             yield Static("", id="server")
         with Horizontal(classes="status-row"):
             yield Static("OBS connecting…", id="obs")
+            yield AgentStatus("Agent: …", id="agent", classes="unknown")
             yield Static("No live session", id="session-state")
 
     @staticmethod
