@@ -23,6 +23,7 @@ import pytest
 
 from streamfx_cli.obs import ObsConnection, ObsUnavailable
 from streamfx_cli.obs.setup import FLASH, IMAGE, SCENE, TEXT, setup
+from tests.obs.test_bridge import layout
 from tests.support.accounts import set_tier
 from tests.support.cli import Cli
 from tests.support.live_server import free_port
@@ -651,3 +652,44 @@ def test_busy_obs_never_hangs_the_cli(live: Live, obs_studio: ObsStudio) -> None
             conn.close()
     assert "shown in OBS" in ok(live.fire("flash", "--param", "durationMs=300"))
     assert live.metrics()["effectsTriggered"] == 2
+
+
+# -- streamfx stop, no agent (through an agent: tests/agent/test_agent.py) ----------
+
+
+def test_stop_ends_an_effect_now_and_its_late_batch_changes_nothing(live: Live) -> None:
+    """`fire` times its effects inside OBS, one sleeping batch each (and obs-websocket
+    has one worker thread per core), so these run one at a time."""
+    conn = live.conn
+    before = layout(conn)
+    ok(live.fire("banner", "--param", "durationMs=5000", "--param", "text=stop me"))
+    wait_until(lambda: item_enabled(conn, TEXT), 2, "the banner")
+    stopped = live.cli.run("stop", "banner", "--json")
+    assert stopped.returncode == 0, stopped.stderr
+    assert as_json(stopped) == {"stopped": ["text"], "by": "obs"}
+    assert not item_enabled(conn, TEXT)
+    assert layout(conn) == before
+    time.sleep(5 + SLACK_S)  # the banner's own batch wakes up and hides it again
+    assert layout(conn) == before
+
+    ok(live.fire("brb", "--param", "returnAfterMs=5000"))
+    wait_until(lambda: program_scene(conn) == BRB, 2, "the BRB scene")
+    everything = live.cli.run("stop", "--all")
+    assert everything.returncode == 0, everything.stderr
+    assert "scene" in everything.stdout and "OBS is as it was before" in everything.stdout
+    assert program_scene(conn) == GAMEPLAY
+    assert layout(conn) == before
+    time.sleep(5 + SLACK_S)  # its switch back lands on the scene it is already on
+    assert layout(conn) == before
+
+
+def test_stop_needs_an_effect_or_all_and_says_when_nothing_runs(live: Live) -> None:
+    neither = live.cli.run("stop")
+    assert neither.returncode != 0
+    assert "Name one effect, or give --all." in neither.stderr
+    assert "Traceback" not in neither.stderr
+    idle = live.cli.run("stop", "--all")
+    assert idle.returncode == 0, idle.stderr
+    assert "Nothing was running." in idle.stdout
+    unknown = live.cli.run("stop", "no-such-effect")
+    assert unknown.returncode != 0 and "There is no effect 'no-such-effect'" in unknown.stderr

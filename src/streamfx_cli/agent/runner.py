@@ -12,7 +12,8 @@ from ..paths import data_dir
 from .cache import Cache
 from .journal import Journal
 from .local_socket import socket_path
-from .service import Agent, ServerCalls, new_agent_id
+from .offline import Offline, ServerCalls
+from .service import Agent, new_agent_id
 
 
 def target_of(host: str, port: int) -> str:
@@ -70,6 +71,8 @@ def run_agent(tell: Callable[[str], object]) -> int:
 
     calls = ServerCalls(read_cache, replay)
     folder = data_dir()
+    cache = Cache.load(folder / "agent-cache.json")
+    journal = Journal(folder / "agent-journal.jsonl")
 
     async def main() -> str | None:
         agent = Agent(
@@ -78,9 +81,7 @@ def run_agent(tell: Callable[[str], object]) -> int:
             socket_path(),
             agent_id,
             target,
-            calls,
-            Cache.load(folder / "agent-cache.json"),
-            Journal(folder / "agent-journal.jsonl"),
+            lambda submit: Offline(calls, cache, journal, submit),
         )
         tell(f"StreamFX agent {agent_id} for OBS at {target}, server {login.server}.")
         return await agent.run()

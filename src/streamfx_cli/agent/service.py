@@ -6,7 +6,8 @@
   two seconds of OBS returning; each (re)connection while holding the lease first
   adopts OBS's running record, ending what is overdue;
 - the lanes (lanes.py): draw, claim, report;
-- the local socket (local_socket.py): `fire`, `wait`, `stop` and `status` requests.
+- the local socket (local_socket.py): `fire`, `stop` and `status` requests;
+and, while the server is down, fires drawn from the cache (offline.py).
 """
 
 from __future__ import annotations
@@ -19,18 +20,14 @@ import secrets
 import signal
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .cache import Cache
 from .job import Job
-from .journal import Journal
 from .lanes import Lanes
 from .link import Delivery, Link, SignInEnded
 from .local_socket import serve
-from .running import now_ms
+from .offline import Offline, iso
 from .stage import Stage, Started
 
 log = logging.getLogger("streamfx.agent")
@@ -45,29 +42,6 @@ def new_agent_id() -> str:
     return "ag_" + secrets.token_urlsafe(12)
 
 
-def iso(ms: int) -> str:
-    return (
-        datetime.fromtimestamp(ms / 1000, UTC)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
-
-
-# Prefix of the keys of fires drawn while the server was down (journal entries).
-LOCAL = "local:"
-REFRESH_AFTER = ("brandKit.updated", "session.updated", "effect.updated", "effect.deleted")
-
-
-@dataclass
-class ServerCalls:
-    """The agent's blocking HTTP calls (run in threads): the cache and the journal replay."""
-
-    # -> the cache's data: GET /api/effects/renders plus "liveSessionId"
-    read_cache: Callable[[], dict[str, Any]]
-    # a journal entry's trigger body -> (HTTP status, answer); raises when unreachable
-    replay: Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
-
-
 class Agent:
     def __init__(
         self,
@@ -76,27 +50,21 @@ class Agent:
         socket_path: Path,
         agent_id: str,
         target: str,
-        calls: ServerCalls,
-        cache: Cache,
-        journal: Journal,
+        offline: Callable[[Callable[[Job], None]], Offline],
     ) -> None:
         self.agent_id = agent_id
         self.target = target
         self.stage = stage
         self.socket_path = socket_path
-        self.calls = calls
-        self.cache = cache
-        self.journal = journal
         self.lanes = Lanes(stage, self._report, self._claim)
+        self.offline = offline(self.lanes.submit)
         self.link: Link = make_link(
             on_activation=self.lanes.submit,
             on_lease=self._on_lease,
             on_update=self._on_update,
             on_connected=self._on_connected,
-            on_event=self._on_event,
+            on_event=self.offline.on_event,
         )
-        self._local: dict[str, asyncio.Future[Started]] = {}
-        self._syncing: asyncio.Future[None] | None = None
         self.obs_up = False
         self._deliveries: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._waiters: dict[str, asyncio.Event] = {}
@@ -173,17 +141,15 @@ class Agent:
     # -- delivery -------------------------------------------------------------------
 
     async def _claim(self, job: Job) -> bool:
-        if job.key.startswith(LOCAL):
-            return True  # drawn while the server is down: nobody else can have it
+        if self.offline.owns(job):
+            return True
         return await self.link.claim(job)
 
     async def _report(self, job: Job, started: Started) -> None:
-        drawn = iso(started.drawn_at_ms) if started.drawn_at_ms else None
-        local = self._local.pop(job.key, None)
-        if local is not None:
-            if not local.done():
-                local.set_result(started)
+        if self.offline.owns(job):
+            self.offline.drawn(job, started)
             return
+        drawn = iso(started.drawn_at_ms) if started.drawn_at_ms else None
         log.info(
             "%s %s: %s%s",
             job.effect,
@@ -193,108 +159,9 @@ class Agent:
         )
         await self.link.report(Delivery(job.key, started.status, started.reason, drawn))
 
-    # -- the cache and the journal --------------------------------------------------
-
     def _on_connected(self, connected: bool) -> None:
         if connected:
-            self._sync_soon()
-
-    def _on_event(self, message: Mapping[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "effect.triggered":
-            activation = message.get("activation") or {}
-            with contextlib.suppress(KeyError, ValueError, TypeError):
-                job = Job.from_activation(activation)
-                self.cache.saw_fire(str(activation["effectId"]), job.triggered_ms)
-        elif kind in REFRESH_AFTER:
-            self._sync_soon()
-
-    def _sync_soon(self) -> None:
-        if self._syncing is None or self._syncing.done():
-            self._syncing = asyncio.ensure_future(self._sync())
-
-    async def _sync(self) -> None:
-        """Refresh the cache, then send the journal: each entry once, in order."""
-        try:
-            data = await asyncio.to_thread(self.calls.read_cache)
-            self.cache.take(data)
-            await asyncio.to_thread(self.cache.save)
-        except Exception as exc:  # the server went away again: the next connection retries
-            log.warning("could not refresh the agent's cache: %s", exc)
-        await self._replay()
-
-    async def _replay(self) -> None:
-        entries = self.journal.entries()
-        if not entries:
-            return
-        done: set[str] = set()
-        for entry in entries:
-            if entry.delivery is None and LOCAL + entry.key in self._local:
-                continue  # still being drawn: its delivery comes with the next replay
-            try:
-                status, answer = await asyncio.to_thread(self.calls.replay, entry.body())
-            except Exception as exc:
-                log.warning("the journal waits for the server: %s", exc)
-                break
-            if status in (200, 201):
-                done.add(entry.key)
-                log.info("journal: %s recorded as %s", entry.fire.get("effectId"), answer.get("id"))
-            elif 400 <= status < 500 and status not in (401, 408, 429):
-                self.journal.refuse(entry, str(answer.get("error") or status))
-                done.add(entry.key)
-                log.warning("journal: the server refused a fire for good: %s", answer.get("error"))
-            else:
-                break  # try again on the next connection
-        if done:
-            self.journal.drop(done)
-
-    async def _fire_offline(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Draw a fire from the cache while the server is down, and journal it."""
-        effect = self.cache.find(str(request.get("effectId") or ""))
-        if effect is None or effect.id not in self.cache.renders:
-            return {
-                "ok": False,
-                "error": "The server cannot be reached, and the agent has no copy of "
-                f"{str(request.get('effectId'))[:100]!r} to draw from.",
-            }
-        if request.get("params"):
-            return {
-                "ok": False,
-                "error": "The server cannot be reached, and only the server can apply parameters: "
-                "fire it without --param, or once the server is back.",
-            }
-        waiting = self.cache.cooling_down_ms(effect)
-        if waiting:
-            return {
-                "ok": False,
-                "error": f"{effect.name} is cooling down: {waiting / 1000:.1f} s left.",
-            }
-        key = str(request.get("idempotencyKey") or secrets.token_hex(16))
-        now = now_ms()
-        fire = {
-            "idempotencyKey": key,
-            "effectId": effect.id,
-            "sessionId": request.get("sessionId") or self.cache.live_session_id,
-            "source": request.get("source") or "cli",
-            "occurredAt": iso(now),
-        }
-        self.journal.add_fire(fire)
-        self.cache.saw_fire(effect.id, now)
-        render = self.cache.renders[effect.id]
-        job = Job(LOCAL + key, render, now)
-        outcome: asyncio.Future[Started] = asyncio.get_running_loop().create_future()
-        self._local[job.key] = outcome
-        self.lanes.submit(job)
-        started = await asyncio.wait_for(asyncio.shield(outcome), 10)
-        delivery: dict[str, Any] = {"status": started.status}
-        if started.reason:
-            delivery["reason"] = started.reason[:500]
-        if started.drawn_at_ms:
-            delivery["drawnAt"] = iso(started.drawn_at_ms)
-            delivery["latencyMs"] = max(0, started.drawn_at_ms - now)
-        self.journal.add_delivery(key, {k: v for k, v in delivery.items() if k != "latencyMs"})
-        activation = {"id": None, "effectId": effect.id, "render": render, "source": fire["source"]}
-        return {"ok": True, "offline": True, "activation": activation, "delivery": delivery}
+            self.offline.sync_soon()
 
     def _on_update(self, activation: Mapping[str, Any]) -> None:
         delivery = activation.get("delivery")
@@ -326,10 +193,7 @@ class Agent:
         if kind == "status":
             return {"ok": True, **self.status()}
         if kind == "fire":
-            try:
-                return await self._fire(request)
-            except TimeoutError:
-                return {"ok": False, "error": "The agent did not get to draw it within 10 s."}
+            return await self._fire(request)
         if kind == "stop":
             effect = request.get("effect")
             if effect is not None and not isinstance(effect, str):
@@ -361,7 +225,7 @@ class Agent:
         try:
             answer = await self.link.trigger(message)
         except ConnectionError:
-            return await self._fire_offline(request)
+            return await self.offline.fire(request)
         if answer.get("type") != "triggered":
             return {"ok": False, "answer": answer}
         activation = answer.get("activation") or {}
