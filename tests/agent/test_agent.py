@@ -259,3 +259,37 @@ def test_an_effect_whose_file_cannot_be_fetched_is_failed_with_the_reason(
     assert delivery["reason"].startswith("the file for 'Logo' could not be fetched: ")
     assert "checksum" in delivery["reason"]
     assert not item_enabled(stage, "StreamFX Image")
+
+
+def test_a_restarted_agent_resumes_and_draws_what_came_while_it_was_away(
+    creator_with_agents: Creator, stage: ObsConnection
+) -> None:
+    creator = creator_with_agents
+    # An effect that may still be drawn 20 s after its trigger.
+    created = creator.http.post(
+        "/api/effects",
+        json={
+            "name": "Patient flash",
+            "kind": "flash",
+            "category": "alert",
+            "durationMs": 300,
+            "cooldownMs": 0,
+            "params": {"color": "#FFFFFF", "opacity": 1},
+            "maxDelayMs": 20_000,
+        },
+    )
+    assert created.status_code == 201, created.text
+    agent = creator.start_agent()
+    seq_file = agent.cli.home / "data" / "agent-seq.json"
+    wait_until(seq_file.exists, 10, "the agent to note where it is in the events")
+    agent.proc.kill()
+    agent.proc.wait(10)
+    wait_until(lambda: creator.holders() == [], 5, "the lease to be released")
+
+    fired = creator.trigger(created.json()["id"])
+    assert fired["agent"] is None
+    again = Agent(agent.cli, agent.cli.popen("agent", "run"))
+    creator.agents.append(again)
+    done = creator.delivered(fired["id"], within=20)
+    assert done["delivery"]["status"] == "shown"
+    assert done["delivery"]["agentId"] == again.status()["agentId"]

@@ -121,6 +121,7 @@ class Link:
         self._outbox: list[Delivery] = []
         self._seen: dict[str, Job] = {}  # standby: activations that may still be drawn
         self._flushing: asyncio.Future[None] | None = None
+        self._ready_seq = 0
 
     # -- asking the server --------------------------------------------------------
 
@@ -243,8 +244,10 @@ class Link:
                     if first.get("httpStatus") == 401 or first.get("code") in wire.TOKEN_REFUSED:
                         raise _Refused()
                     raise ConnectionError(str(first.get("error", "unexpected first message")))
+                ready_seq = int(first.get("seq") or 0)
                 if self.last_seq is None:
-                    self.last_seq = int(first.get("seq") or 0)
+                    self.last_seq = ready_seq
+                self._ready_seq = ready_seq
                 await ws.send(
                     json.dumps({"type": HELLO, "agentId": self.agent_id, "target": self.target})
                 )
@@ -281,7 +284,11 @@ class Link:
             return
         if self._on_event is not None and "seq" in message:
             self._on_event(message)
-        if kind == wire.EFFECT_TRIGGERED:
+        if kind == wire.RESYNC:
+            # The log no longer has what came after our seq (or it is another server's
+            # database): go on from `ready`; what was missed is too old to draw anyway.
+            self.last_seq = self._ready_seq
+        elif kind == wire.EFFECT_TRIGGERED:
             self._activation(message.get("activation"))
         elif kind == wire.ACTIVATION_UPDATED and self._on_update is not None:
             activation = message.get("activation")

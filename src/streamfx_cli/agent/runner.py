@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from ..errors import NotLoggedIn, StreamFXError
@@ -50,6 +52,16 @@ def run_agent(tell: Callable[[str], object]) -> int:
         seen = delivery_for(kind, conn)
         return seen.status, seen.reason
 
+    # Where this agent got to in the creator's events, per server and creator: a restarted
+    # agent resumes after it and draws what came meanwhile, if still in time.
+    seq_file = data_dir() / "agent-seq.json"
+    resume_from = _read_seq(seq_file, login.server, login.creator_id)
+
+    def save_seq(seq: int) -> None:
+        seq_file.write_text(
+            json.dumps({"server": login.server, "creatorId": login.creator_id, "seq": seq})
+        )
+
     def make_link(**callbacks: Any) -> Link:
         return Link(
             ws_url(login.server),
@@ -82,7 +94,9 @@ def run_agent(tell: Callable[[str], object]) -> int:
             agent_id,
             target,
             lambda submit: Offline(calls, cache, journal, submit),
+            save_seq,
         )
+        agent.link.last_seq = resume_from
         tell(f"StreamFX agent {agent_id} for OBS at {target}, server {login.server}.")
         return await agent.run()
 
@@ -98,3 +112,18 @@ def run_agent(tell: Callable[[str], object]) -> int:
             "Sign in again with `streamfx login`, then run `streamfx agent start`.",
         )
     return 0
+
+
+def _read_seq(path: Path, server: str, creator_id: str) -> int | None:
+    """The last seq a previous agent saw on this server for this creator, if any."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or (data.get("server"), data.get("creatorId")) != (
+        server,
+        creator_id,
+    ):
+        return None
+    seq = data.get("seq")
+    return seq if isinstance(seq, int) and seq >= 0 else None

@@ -36,6 +36,7 @@ OBS_CHECK_EVERY_S = 0.5
 KEEP_DELIVERIES = 500
 WAIT_LIMIT_MS = 10_000
 STOP_GRACE_S = 5.0
+SEQ_SAVE_EVERY_S = 0.5
 
 
 def new_agent_id() -> str:
@@ -51,6 +52,7 @@ class Agent:
         agent_id: str,
         target: str,
         offline: Callable[[Callable[[Job], None]], Offline],
+        seq_store: Callable[[int], None] | None = None,
     ) -> None:
         self.agent_id = agent_id
         self.target = target
@@ -58,6 +60,8 @@ class Agent:
         self.socket_path = socket_path
         self.lanes = Lanes(stage, self._report, self._claim)
         self.offline = offline(self.lanes.submit)
+        self.seq_store = seq_store
+        self._saved_seq: int | None = None
         self.link: Link = make_link(
             on_activation=self.lanes.submit,
             on_lease=self._on_lease,
@@ -81,6 +85,7 @@ class Agent:
                 loop.add_signal_handler(sig, self._stopping.set)
         link_task = asyncio.ensure_future(self.link.run())
         obs_task = asyncio.ensure_future(self._watch_obs())
+        seq_task = asyncio.ensure_future(self._keep_seq())
         stop_task = asyncio.ensure_future(self._stopping.wait())
         outcome: str | None = None
         try:
@@ -101,9 +106,10 @@ class Agent:
             server.close()
             with contextlib.suppress(FileNotFoundError):
                 self.socket_path.unlink()
-            for task in (link_task, obs_task, stop_task):
+            self._save_seq()
+            for task in (link_task, obs_task, stop_task, seq_task):
                 task.cancel()
-            for task in (link_task, obs_task, stop_task):
+            for task in (link_task, obs_task, stop_task, seq_task):
                 with contextlib.suppress(BaseException):
                     await task
             await self.lanes.close()
@@ -112,6 +118,19 @@ class Agent:
 
     def stop(self) -> None:
         self._stopping.set()
+
+    async def _keep_seq(self) -> None:
+        """Note the last event seen, so the next agent process resumes after it."""
+        while True:
+            await asyncio.sleep(SEQ_SAVE_EVERY_S)
+            self._save_seq()
+
+    def _save_seq(self) -> None:
+        seq = self.link.last_seq
+        if self.seq_store is not None and seq is not None and seq != self._saved_seq:
+            with contextlib.suppress(OSError):
+                self.seq_store(seq)
+                self._saved_seq = seq
 
     async def _watch_obs(self) -> None:
         while True:
