@@ -23,6 +23,43 @@ FLASH = "StreamFX Flash"
 IMAGE = "StreamFX Image"
 MEDIA = "StreamFX Media"
 
+
+@dataclass(frozen=True)
+class Stage:
+    """A scene holding the four StreamFX sources: where `draw` puts an effect.
+
+    `ON_AIR` is the StreamFX scene that `setup` nests into the program scenes;
+    `streamfx preview` draws on a private copy that is never on air (obs/preview.py).
+    """
+
+    scene: str
+    text: str
+    flash: str
+    image: str
+    media: str
+    # The scene a shake moves every item of; None: the program scene.
+    shake_scene: str | None = None
+
+    def named(self, source: str) -> str:
+        """This stage's name for one of the on-air sources (TEXT, FLASH, IMAGE, MEDIA)."""
+        return {TEXT: self.text, FLASH: self.flash, IMAGE: self.image, MEDIA: self.media}[source]
+
+
+ON_AIR = Stage(SCENE, TEXT, FLASH, IMAGE, MEDIA)
+# `streamfx preview`'s private copy (obs/preview.py): never nested anywhere, never made
+# the program or studio preview scene, so nothing drawn there reaches viewers.
+PREVIEW_SCENE = "StreamFX Preview"
+PREVIEW = Stage(
+    PREVIEW_SCENE,
+    f"{PREVIEW_SCENE} Text",
+    f"{PREVIEW_SCENE} Flash",
+    f"{PREVIEW_SCENE} Image",
+    f"{PREVIEW_SCENE} Media",
+    shake_scene=PREVIEW_SCENE,
+)
+# StreamFX's own scenes: never a program scene to nest StreamFX into.
+OWN_SCENES = (SCENE, PREVIEW_SCENE)
+
 # Input kinds by preference. Debian's OBS 29 has text_ft2_source_v2 (no
 # GDI+ text, no Browser Source, no VLC); Windows builds have text_gdiplus.
 SOURCE_KINDS: dict[str, tuple[str, ...]] = {
@@ -135,46 +172,48 @@ def _initial_transform(source: str, width: int, height: int) -> dict[str, Any] |
     return None
 
 
-def _ensure_sources(
-    conn: ObsConnection, width: int, height: int, kinds: Sequence[str]
+def ensure_sources(
+    conn: ObsConnection, width: int, height: int, kinds: Sequence[str], stage: Stage = ON_AIR
 ) -> tuple[list[str], list[str], list[str]]:
-    """Create what is missing of the StreamFX scene's sources; (created, added, unsupported)."""
+    """Create what is missing of a stage's sources; (created, added, unsupported)."""
     inputs = _input_names(conn)
-    in_scene = {item["sourceName"] for item in _items(conn, SCENE)}
+    scene = stage.scene
+    in_scene = {item["sourceName"] for item in _items(conn, scene)}
     created: list[str] = []
     added: list[str] = []
     unsupported: list[str] = []
-    for source in SOURCE_ORDER:
+    for role in SOURCE_ORDER:
+        source = stage.named(role)
         if source in in_scene:
             continue
         if source in inputs:
             # The input survived but its item was deleted from the scene.
             item_id = conn.call(
                 "CreateSceneItem",
-                {"sceneName": SCENE, "sourceName": source, "sceneItemEnabled": False},
+                {"sceneName": scene, "sourceName": source, "sceneItemEnabled": False},
             )["sceneItemId"]
             added.append(source)
         else:
-            kind = pick_kind(source, kinds)
+            kind = pick_kind(role, kinds)
             if kind is None:
                 unsupported.append(source)
                 continue
             item_id = conn.call(
                 "CreateInput",
                 {
-                    "sceneName": SCENE,
+                    "sceneName": scene,
                     "inputName": source,
                     "inputKind": kind,
-                    "inputSettings": _initial_settings(source, width, height),
+                    "inputSettings": _initial_settings(role, width, height),
                     "sceneItemEnabled": False,
                 },
             )["sceneItemId"]
             created.append(source)
-        transform = _initial_transform(source, width, height)
+        transform = _initial_transform(role, width, height)
         if transform:
             conn.call(
                 "SetSceneItemTransform",
-                {"sceneName": SCENE, "sceneItemId": item_id, "sceneItemTransform": transform},
+                {"sceneName": scene, "sceneItemId": item_id, "sceneItemTransform": transform},
             )
     return created, added, unsupported
 
@@ -222,7 +261,8 @@ def setup(conn: ObsConnection, program_scenes: Sequence[str] | None = None) -> S
     Safe to run any number of times: only what is missing is created, and
     the StreamFX item is moved back to the top of a scene only if it is not
     there, and turned back on only if it was turned off.
-    `program_scenes` defaults to every scene except StreamFX itself.
+    `program_scenes` defaults to every scene except StreamFX's own (the StreamFX
+    scene and the private preview scene).
     """
     _, scenes = _scene_names(conn)
     video = conn.call("GetVideoSettings")
@@ -233,15 +273,15 @@ def setup(conn: ObsConnection, program_scenes: Sequence[str] | None = None) -> S
     if created_scene:
         conn.call("CreateScene", {"sceneName": SCENE})
 
-    created, added, unsupported = _ensure_sources(conn, width, height, kinds)
+    created, added, unsupported = ensure_sources(conn, width, height, kinds)
 
     if program_scenes is None:
-        targets = [s for s in scenes if s != SCENE]
+        targets = [s for s in scenes if s not in OWN_SCENES]
     else:
         unknown = [s for s in program_scenes if s not in scenes]
         if unknown:
             raise ObsError(f"OBS has no scene named {unknown[0]!r}: check the name in OBS.")
-        targets = [s for s in program_scenes if s != SCENE]
+        targets = [s for s in program_scenes if s not in OWN_SCENES]
 
     nested, raised, enabled = _nest_on_top(conn, targets)
     return SetupResult(created_scene, created, added, nested, raised, unsupported, enabled)
@@ -267,7 +307,7 @@ def status(conn: ObsConnection) -> ObsStatus:
             if s not in in_scene and pick_kind(s, kinds) is not None
         ]
     for scene in scenes:
-        if scene == SCENE:
+        if scene in OWN_SCENES:
             continue
         try:
             items = _items(conn, scene)
