@@ -15,6 +15,7 @@ from .connection import ObsConnection
 from .errors import ObsError, ObsRequestFailed
 
 if TYPE_CHECKING:
+    from .brb import BrbLook
     from .visibility import Visibility
 
 SCENE = "StreamFX"
@@ -85,11 +86,17 @@ class SetupResult:
     raised_in: list[str] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
     enabled_in: list[str] = field(default_factory=list)
+    # The BRB scene the built-in `brb` switches to: made now, or already there (the
+    # streamer's, left alone); both False when setup was not asked to see to it.
+    created_brb: list[str] = field(default_factory=list)  # the sources made for it
+    brb_created: bool = False
+    brb_existed: bool = False
 
     @property
     def changed(self) -> bool:
         return bool(
-            self.created_scene
+            self.brb_created
+            or self.created_scene
             or self.created_sources
             or self.added_items
             or self.nested_in
@@ -110,6 +117,7 @@ class ObsStatus:
     missing: list[str]
     nested_in: list[str]
     visibility: Visibility  # whether viewers see StreamFX in the program scene
+    brb_scene: bool = False  # OBS has the scene the built-in `brb` switches to
 
 
 def pick_kind(source: str, available: Iterable[str]) -> str | None:
@@ -255,8 +263,16 @@ def _nest_on_top(
     return nested, raised, enabled
 
 
-def setup(conn: ObsConnection, program_scenes: Sequence[str] | None = None) -> SetupResult:
+def setup(
+    conn: ObsConnection,
+    program_scenes: Sequence[str] | None = None,
+    brb: BrbLook | None = None,
+) -> SetupResult:
     """Create the StreamFX scene and sources and nest it on top of program scenes.
+
+    With `brb`, also create the "BRB" scene the built-in `brb` effect switches to, in
+    that look, if OBS has no scene of that name (an existing one is left alone); it is
+    then a program scene like any other.
 
     Safe to run any number of times: only what is missing is created, and
     the StreamFX item is moved back to the top of a scene only if it is not
@@ -265,9 +281,24 @@ def setup(conn: ObsConnection, program_scenes: Sequence[str] | None = None) -> S
     scene and the private preview scene).
     """
     _, scenes = _scene_names(conn)
+    # Before anything is made: a wrong name changes nothing.
+    unknown = [s for s in program_scenes or () if s not in scenes]
+    if unknown:
+        raise ObsError(f"OBS has no scene named {unknown[0]!r}: check the name in OBS.")
     video = conn.call("GetVideoSettings")
     width, height = int(video["baseWidth"]), int(video["baseHeight"])
     kinds = conn.call("GetInputKindList", {"unversioned": False}).get("inputKinds", [])
+
+    brb_created = brb_existed = False
+    brb_sources: list[str] = []
+    if brb is not None:
+        from . import brb as brb_scene
+
+        brb_existed = brb_scene.BRB_SCENE in scenes
+        if not brb_existed:
+            brb_sources = brb_scene.create(conn, brb, kinds)
+            brb_created = True
+            scenes.append(brb_scene.BRB_SCENE)
 
     created_scene = SCENE not in scenes
     if created_scene:
@@ -278,17 +309,26 @@ def setup(conn: ObsConnection, program_scenes: Sequence[str] | None = None) -> S
     if program_scenes is None:
         targets = [s for s in scenes if s not in OWN_SCENES]
     else:
-        unknown = [s for s in program_scenes if s not in scenes]
-        if unknown:
-            raise ObsError(f"OBS has no scene named {unknown[0]!r}: check the name in OBS.")
         targets = [s for s in program_scenes if s not in OWN_SCENES]
 
     nested, raised, enabled = _nest_on_top(conn, targets)
-    return SetupResult(created_scene, created, added, nested, raised, unsupported, enabled)
+    return SetupResult(
+        created_scene,
+        created,
+        added,
+        nested,
+        raised,
+        unsupported,
+        enabled,
+        created_brb=brb_sources,
+        brb_created=brb_created,
+        brb_existed=brb_existed,
+    )
 
 
 def status(conn: ObsConnection) -> ObsStatus:
     """What OBS runs, whether `setup` has been done, and whether viewers see StreamFX."""
+    from .brb import BRB_SCENE  # it uses this module's names: imported when used
     from .visibility import evaluate  # it names this module's SCENE: imported when used
 
     version = conn.call("GetVersion")
@@ -332,4 +372,5 @@ def status(conn: ObsConnection) -> ObsStatus:
         missing=missing,
         nested_in=nested_in,
         visibility=evaluate(program, program_items),
+        brb_scene=BRB_SCENE in scenes,
     )
