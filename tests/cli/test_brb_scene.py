@@ -8,7 +8,9 @@ alone, and `streamfx obs status` says which it is. Real command, server and OBS.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +31,7 @@ from tests.support.obs_studio import (
 )
 from tests.support.waiting import wait_until
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "preview"
 BACKGROUND = "#1A3355"
 DEFAULT_BACKGROUND = "#0B0B0F"  # streamfx_wire.vocabulary DEFAULT_PALETTE
 DEFAULT_TEXT = "#FFFFFF"
@@ -66,6 +69,13 @@ def no_brb(obs_conn: ObsConnection) -> Iterator[ObsConnection]:
     build_stage(obs_conn)
 
 
+def keep_picture(conn: ObsConnection, scene: str, name: str) -> None:
+    """Save what the scene looks like under test-artifacts/, to look at."""
+    shot = conn.call("GetSourceScreenshot", {"sourceName": scene, "imageFormat": "png"})
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / name).write_bytes(base64.b64decode(str(shot["imageData"]).split(",", 1)[1]))
+
+
 def brb_picture_colours(conn: ObsConnection, text: str) -> tuple[tuple[int, ...], int]:
     """The BRB scene's corner colour, and how many pixels of its middle have `text` colour."""
     picture = take_screenshot(conn, BRB_SCENE, width=320)
@@ -84,6 +94,7 @@ def test_setup_makes_a_brb_scene_in_the_kits_look(live: Live, no_brb: ObsConnect
 
     made = ok(cli.run("obs", "setup"))
     assert "Created the 'BRB' scene for the brb effect, in your brand kit's look." in made
+    keep_picture(conn, BRB_SCENE, "brb-scene.png")
     corner, lettering = brb_picture_colours(conn, KIT["text"])
     assert near(corner, hex_rgb(BACKGROUND)), corner
     assert lettering > 100, f"no 'Be right back' in the kit's text colour ({lettering} px)"
