@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from .errors import StreamFXError
+from .errors import BadArgument, StreamFXError
 
 VIEWPORT = (640, 360)  # the page scales its 1920x1080 stage to fit
 # Kinds the overlay page draws (static/overlay/overlay.js `KINDS`); the rest are OBS's.
@@ -60,7 +60,7 @@ def capture(
     """
     kind = str(render.get("kind", ""))
     if kind not in PAGE_KINDS:
-        raise StreamFXError(
+        raise BadArgument(
             f"A {kind} effect is drawn in OBS only, not by the overlay page.",
             "Preview it without --overlay.",
         )

@@ -16,11 +16,16 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 from streamfx_cli.obs import ObsConnection, ObsRequestFailed
 from streamfx_cli.obs.setup import PREVIEW, PREVIEW_SCENE
-from tests.cli.test_obs import KIT, Live, as_json, configure_obs, live  # noqa: F401
+from tests.cli.test_obs import KIT, Live, as_json, configure_obs, live, ok  # noqa: F401
+from tests.overlay.conftest import CHROMIUM
 from tests.support.accounts import set_tier
+from tests.support.cli import Cli
 from tests.support.live_server import free_port
 from tests.support.obs_studio import (
     BACKDROP,
@@ -35,6 +40,8 @@ from tests.support.obs_studio import (
     program_scene,
     take_screenshot,
 )
+from tests.support.ws import live as ws_live
+from tests.support.ws import recv, send
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "preview"
 FRAME = (480, 270)  # obs/preview.py FRAME_WIDTH on the 640x360 test canvas
@@ -228,3 +235,98 @@ def test_a_scene_effect_is_previewed_without_switching(live: Live, tmp_path: Pat
     assert result.returncode == 0, result.stderr
     assert program_scene(live.conn) == GAMEPLAY
     assert decode_png(sheet.read_bytes()).width == 2 * FRAME[0] + 3 * GAP
+
+
+# -- --overlay: the overlay page in headless Chromium ----------------------------------
+
+OVERLAY_FRAME = (640, 360)  # overlay_frames.VIEWPORT
+
+
+def overlay_frame(sheet: Picture, index: int, count: int) -> Picture:
+    w, h = OVERLAY_FRAME
+    columns = min(4, count)
+    row, col = divmod(index, columns)
+    x0, y0 = GAP + col * (w + GAP), GAP + row * (h + GAP)
+    rows = [sheet.rgba[((y0 + y) * sheet.width + x0) * 4 :][: w * 4] for y in range(h)]
+    return Picture(w, h, b"".join(rows))
+
+
+def colourful(p: tuple[int, ...]) -> bool:
+    """Not the grey checkerboard behind a transparent page."""
+    return max(p[:3]) - min(p[:3]) > 40
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium is not installed at {CHROMIUM}")
+def test_an_overlay_preview_draws_privately_in_chromium(
+    signed_in: Cli, server, tmp_path: Path
+) -> None:
+    # The creator's overlay key is on this machine (the page fetches files with it),
+    # and their overlay page is connected: it must see nothing of the preview.
+    ok(signed_in.run("overlay", "rotate"))
+    key = parse_qs(urlsplit(ok(signed_in.run("overlay", "url")).strip()).query)["key"][0]
+    with ws_live(server, key) as overlay_page:
+        confetti = tmp_path / "confetti.png"
+        done = signed_in.run(
+            "preview",
+            "confetti",
+            "--overlay",
+            "-n",
+            "4",
+            "-p",
+            "particleCount=400",
+            "-o",
+            str(confetti),
+            timeout=90,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "from the overlay page" in done.stdout
+        send(overlay_page, {"type": "ping", "id": "probe"})
+        assert recv(overlay_page) == {"type": "pong", "id": "probe"}
+
+    picture = decode_png(keep(confetti, "confetti-overlay.png").read_bytes())
+    assert picture.width == 4 * OVERLAY_FRAME[0] + 5 * GAP
+    for i in (1, 2):
+        flying = overlay_frame(picture, i, 4).count(colourful)
+        assert flying > 300, f"frame {i} shows no confetti ({flying} coloured pixels)"
+
+    banner = tmp_path / "banner.png"
+    done = signed_in.run(
+        "preview",
+        "banner",
+        "--overlay",
+        "-n",
+        "3",
+        "-p",
+        "text=Hello",
+        "-p",
+        "durationMs=2500",
+        "-o",
+        str(banner),
+        timeout=90,
+    )
+    assert done.returncode == 0, done.stderr
+    picture = decode_png(keep(banner, "banner-overlay.png").read_bytes())
+    purple = hex_rgb("#7B2FF7")  # the default primary: the banner's background
+    middle = overlay_frame(picture, 1, 3).count(lambda p: near(p, purple, 30))
+    assert middle > 1000, f"the banner is not in the middle frame ({middle} px)"
+
+    # OBS-only kinds say so.
+    refused = signed_in.run("preview", "brb", "--overlay", "-o", str(tmp_path / "b.png"))
+    one_sentence_error(refused, 2, "drawn in OBS only")
+
+    # Without Playwright (it is not one of StreamFX's dependencies) --overlay says how to
+    # get it.
+    stub = tmp_path / "no-playwright" / "playwright"
+    stub.mkdir(parents=True)
+    (stub / "__init__.py").write_text("raise ImportError('not installed')\n")
+    missing = signed_in.run(
+        "preview",
+        "flash",
+        "--overlay",
+        "-o",
+        str(tmp_path / "f.png"),
+        env={"PYTHONPATH": str(stub.parent)},
+    )
+    words = one_sentence_error(missing, 1, "--overlay needs Playwright, which is not installed.")
+    assert "pip install playwright" in words
+    assert not (tmp_path / "f.png").exists()
