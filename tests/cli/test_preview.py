@@ -40,6 +40,7 @@ from tests.support.obs_studio import (
     program_scene,
     take_screenshot,
 )
+from tests.support.waiting import wait_until
 from tests.support.ws import live as ws_live
 from tests.support.ws import recv, send
 
@@ -180,6 +181,27 @@ def test_a_shake_and_a_kit_flash_stay_private(live: Live, server, tmp_path: Path
         shot = frame(picture, i, 2)
         assert near(shot.pixel(240, 135), (0x20, 0x40, 0xE0), 2), shot.pixel(240, 135)
     assert live.metrics()["effectsTriggered"] == 0
+
+
+def test_studio_mode_is_left_as_it_was(live: Live, tmp_path: Path) -> None:
+    conn = live.conn
+    conn.call("SetStudioModeEnabled", {"studioModeEnabled": True})
+    try:
+        wait_until(lambda: conn.call("GetStudioModeEnabled")["studioModeEnabled"], 5, "studio mode")
+        studio_preview = conn.call("GetCurrentPreviewScene")["currentPreviewSceneName"]
+        sheet = tmp_path / "flash.png"
+        proc = live.cli.popen(
+            "preview", "flash", "-p", "durationMs=1500", "-n", "2", "-o", str(sheet)
+        )
+        while proc.poll() is None:
+            now = conn.call("GetCurrentPreviewScene")["currentPreviewSceneName"]
+            assert now == studio_preview, "a preview changed studio mode's preview scene"
+            assert program_scene(conn) == GAMEPLAY
+        code, _, err = finished(proc)
+        assert code == 0, err
+        assert conn.call("GetStudioModeEnabled")["studioModeEnabled"]
+    finally:
+        conn.call("SetStudioModeEnabled", {"studioModeEnabled": False})
 
 
 def one_sentence_error(result: subprocess.CompletedProcess, code: int, words: str) -> str:
