@@ -30,7 +30,7 @@ from streamfx_wire.kinds import KIND_SPECS, KindTable
 
 from .connection import ExecutionType, ObsConnection, request, sleep_frames, sleep_ms
 from .errors import ObsError, ObsNotSetUp, ObsRequestFailed
-from .setup import FLASH, IMAGE, MEDIA, SCENE, TEXT
+from .setup import ON_AIR, SCENE, Stage
 
 # Used when a render says durationMs = 0 for something that must show and
 # then hide again; a 0 ms flash would never reach a frame.
@@ -88,20 +88,22 @@ def plan(
     asset_path: str | None = None,
     *,
     self_timed: bool = False,
+    stage: Stage = ON_AIR,
 ) -> Plan | None:
     """The requests for `render`, after the look-ups they need; None: nothing in OBS.
 
     `self_timed` (the `draw` path) makes shake and scene keep what they restore
     in OBS's persistent data, so firing twice in a row restores the state before
     the first firing. The agent never overlaps two effects of one lane, so it
-    reads the state fresh. Raises like `draw`.
+    reads the state fresh. `stage` is where the sources are drawn: the StreamFX
+    scene on air, or `streamfx preview`'s private one. Raises like `draw`.
     """
     kind = str(render.get("kind", ""))
     planner = DRAWERS.get(kind)
     if planner is None:
         raise ObsError(f"StreamFX cannot draw effects of kind {kind!r} in OBS.")
     try:
-        return planner(conn, render, asset_path, self_timed)
+        return planner(conn, render, asset_path, self_timed, stage)
     except (ValueError, TypeError) as exc:
         # A render the server should never have produced (bad colour, number).
         raise ObsError(f"This {kind} effect cannot be drawn: {exc}.") from exc
@@ -180,11 +182,11 @@ def _lookup(conn: ObsConnection, requests: Sequence[dict[str, Any]]) -> list[dic
     return [r.data for r in results]
 
 
-def _item_id(source: str) -> dict[str, Any]:
-    return request("GetSceneItemId", {"sceneName": SCENE, "sourceName": source})
+def _item_id(stage: Stage, source: str) -> dict[str, Any]:
+    return request("GetSceneItemId", {"sceneName": stage.scene, "sourceName": source})
 
 
-def _enable(item_id: int, enabled: bool, scene: str = SCENE) -> dict[str, Any]:
+def _enable(item_id: int, enabled: bool, scene: str) -> dict[str, Any]:
     return request(
         "SetSceneItemEnabled",
         {"sceneName": scene, "sceneItemId": item_id, "sceneItemEnabled": enabled},
@@ -192,6 +194,7 @@ def _enable(item_id: int, enabled: bool, scene: str = SCENE) -> dict[str, Any]:
 
 
 def _shown_for(
+    stage: Stage,
     item_id: int,
     duration_ms: int,
     before: Sequence[dict[str, Any]] = (),
@@ -203,8 +206,8 @@ def _shown_for(
     first batch's hide still ends it at the first firing's time.
     """
     return Plan(
-        start=[*before, _enable(item_id, True), *after_show],
-        end=[_enable(item_id, False)],
+        start=[*before, _enable(item_id, True, stage.scene), *after_show],
+        end=[_enable(item_id, False, stage.scene)],
         duration_ms=duration_ms,
     )
 
@@ -248,16 +251,18 @@ def _remember(
 
 # -- kinds -------------------------------------------------------------------
 
-# Plans one render (with its local file, if any, and whether `draw` times it in
-# OBS); None when OBS has nothing to do for it. One per kind of
-# streamfx_wire.kinds (tests/unit/test_wire.py).
-Planner = Callable[[ObsConnection, Mapping[str, Any], str | None, bool], Plan | None]
+# Plans one render (with its local file, if any, whether `draw` times it in OBS,
+# and the stage whose sources it uses); None when OBS has nothing to do for it.
+# One per kind of streamfx_wire.kinds (tests/unit/test_wire.py).
+Planner = Callable[[ObsConnection, Mapping[str, Any], str | None, bool, Stage], Plan | None]
 DRAWERS: KindTable[Planner] = KindTable()
 
 
 @DRAWERS.register("text")
-def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool) -> Plan:
-    (item,) = _lookup(conn, [_item_id(TEXT)])
+def _text(
+    conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool, stage: Stage
+) -> Plan:
+    (item,) = _lookup(conn, [_item_id(stage, stage.text)])
     font = render.get("font") or {}
     colors = render.get("colors") or {}
     color = obs_color(str(render.get("color") or colors.get("text") or "#FFFFFF"))
@@ -276,15 +281,18 @@ def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _s
         "color": color,
     }
     return _shown_for(
+        stage,
         item["sceneItemId"],
         _duration(render),
-        before=[request("SetInputSettings", {"inputName": TEXT, "inputSettings": settings})],
+        before=[request("SetInputSettings", {"inputName": stage.text, "inputSettings": settings})],
     )
 
 
 @DRAWERS.register("flash")
-def _flash(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool) -> Plan:
-    item, video = _lookup(conn, [_item_id(FLASH), request("GetVideoSettings")])
+def _flash(
+    conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool, stage: Stage
+) -> Plan:
+    item, video = _lookup(conn, [_item_id(stage, stage.flash), request("GetVideoSettings")])
     colors = render.get("colors") or {}
     opacity = render.get("opacity")
     settings = {
@@ -297,9 +305,10 @@ def _flash(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _
         "height": int(video["baseHeight"]),
     }
     return _shown_for(
+        stage,
         item["sceneItemId"],
         _duration(render),
-        before=[request("SetInputSettings", {"inputName": FLASH, "inputSettings": settings})],
+        before=[request("SetInputSettings", {"inputName": stage.flash, "inputSettings": settings})],
     )
 
 
@@ -315,29 +324,40 @@ def _need_file(render: Mapping[str, Any], asset_path: str | None) -> str:
 
 @DRAWERS.register("image")
 def _image(
-    conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None, _st: bool
+    conn: ObsConnection,
+    render: Mapping[str, Any],
+    asset_path: str | None,
+    _st: bool,
+    stage: Stage,
 ) -> Plan:
     path = _need_file(render, asset_path)
-    (item,) = _lookup(conn, [_item_id(IMAGE)])
+    (item,) = _lookup(conn, [_item_id(stage, stage.image)])
+    settings = {"inputName": stage.image, "inputSettings": {"file": path}}
     return _shown_for(
+        stage,
         item["sceneItemId"],
         _duration(render),
-        before=[request("SetInputSettings", {"inputName": IMAGE, "inputSettings": {"file": path}})],
+        before=[request("SetInputSettings", settings)],
     )
 
 
 @DRAWERS.register("media")
 def _media(
-    conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None, _st: bool
+    conn: ObsConnection,
+    render: Mapping[str, Any],
+    asset_path: str | None,
+    _st: bool,
+    stage: Stage,
 ) -> Plan:
     path = _need_file(render, asset_path)
-    (item,) = _lookup(conn, [_item_id(MEDIA)])
+    media = stage.media
+    (item,) = _lookup(conn, [_item_id(stage, media)])
     volume = render.get("volume")
     before = [
         request(
             "SetInputSettings",
             {
-                "inputName": MEDIA,
+                "inputName": media,
                 "inputSettings": {
                     "is_local_file": True,
                     "local_file": path,
@@ -350,17 +370,18 @@ def _media(
         before.append(
             request(
                 "SetInputVolume",
-                {"inputName": MEDIA, "inputVolumeMul": max(0.0, min(1.0, float(volume)))},
+                {"inputName": media, "inputVolumeMul": max(0.0, min(1.0, float(volume)))},
             )
         )
     return _shown_for(
+        stage,
         item["sceneItemId"],
         _duration(render),
         before=before,
         after_show=[
             request(
                 "TriggerMediaInputAction",
-                {"inputName": MEDIA, "mediaAction": "OBS_WEBSOCKET_MEDIA_INPUT_ACTION_RESTART"},
+                {"inputName": media, "mediaAction": "OBS_WEBSOCKET_MEDIA_INPUT_ACTION_RESTART"},
             )
         ],
     )
@@ -382,20 +403,31 @@ def shake_offsets(
 
 @DRAWERS.register("shake")
 def _shake(
-    conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, self_timed: bool
+    conn: ObsConnection,
+    render: Mapping[str, Any],
+    _asset: str | None,
+    self_timed: bool,
+    stage: Stage,
 ) -> Plan:
-    """Wobble every item of the program scene, frame by frame, then put each back.
+    """Wobble every item of the program scene (or the stage's `shake_scene`), frame by
+    frame, then put each back.
 
     Moving the whole layout (camera, game, StreamFX on top) is what makes the
     picture shake; the StreamFX sources alone are usually hidden. The animation
     is one SerialFrame batch even for the agent: it must follow the frames, and
     it is short (a shake holds an OBS worker thread for its duration only).
     """
-    program, video = _lookup(conn, [request("GetCurrentProgramScene"), request("GetVideoSettings")])
-    scene = str(program["currentProgramSceneName"])
+    if stage.shake_scene is None:
+        program, video = _lookup(
+            conn, [request("GetCurrentProgramScene"), request("GetVideoSettings")]
+        )
+        scene = str(program["currentProgramSceneName"])
+    else:
+        (video,) = _lookup(conn, [request("GetVideoSettings")])
+        scene = stage.shake_scene
     items = conn.call("GetSceneItemList", {"sceneName": scene}).get("sceneItems", [])
     if not items:
-        raise ObsError(f"The program scene {scene!r} is empty, so there is nothing to shake.")
+        raise ObsError(f"The scene {scene!r} is empty, so there is nothing to shake.")
     duration = _duration(render)
     # JSON object keys are strings: item ids are kept as such in the slot.
     fresh = {
@@ -445,7 +477,11 @@ def _shake(
 
 @DRAWERS.register("scene")
 def _scene(
-    conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, self_timed: bool
+    conn: ObsConnection,
+    render: Mapping[str, Any],
+    _asset: str | None,
+    self_timed: bool,
+    _stage: Stage,
 ) -> Plan:
     target = str(render.get("scene") or "")
     program, scene_list = _lookup(
@@ -481,7 +517,9 @@ def _scene(
 
 
 @DRAWERS.register("filter")
-def _filter(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool) -> Plan:
+def _filter(
+    conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool, _sg: Stage
+) -> Plan:
     source, name = str(render.get("source") or ""), str(render.get("filter") or "")
     info = conn.call("GetSourceFilter", {"sourceName": source, "filterName": name})
     enable = request(
@@ -498,14 +536,18 @@ def _filter(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, 
 
 
 @DRAWERS.register("hotkey")
-def _hotkey(_conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool) -> Plan:
+def _hotkey(
+    _conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool, _sg: Stage
+) -> Plan:
     return Plan(
         start=[request("TriggerHotkeyByName", {"hotkeyName": str(render.get("hotkey") or "")})]
     )
 
 
 @DRAWERS.register("overlay")
-def _overlay(_c: ObsConnection, _r: Mapping[str, Any], _a: str | None, _st: bool) -> Plan | None:
+def _overlay(
+    _c: ObsConnection, _r: Mapping[str, Any], _a: str | None, _st: bool, _sg: Stage
+) -> Plan | None:
     return None  # drawn by the browser overlay page only
 
 
