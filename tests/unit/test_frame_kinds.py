@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from streamfx_cli.obs.connection import ExecutionType
 from streamfx_cli.obs.draw import Plan
 from streamfx_cli.obs.draw_frames import move_target, tween
-from streamfx_cli.obs.draw_replay import SavedReplay
+from streamfx_cli.obs.draw_replay import saved_replay
 from streamfx_cli.obs.easing import CURVES, between, frames_for, progress, video_fps
 from streamfx_wire.kinds import EASINGS
 
@@ -106,28 +106,40 @@ def test_a_self_timed_frame_plan_goes_there_holds_comes_back_and_ends_exactly():
 
 
 class FakeObs:
-    """Answers GetLastReplayBufferReplay from a script, as OBS does while it saves."""
+    """Events arrive with the answers to requests, as obs-websocket sends them."""
 
-    def __init__(self, answers: list[str]) -> None:
-        self.answers = answers
+    def __init__(self, arrivals: list[list[dict[str, Any]]]) -> None:
+        self.arrivals = arrivals  # what comes before each answer
+        self.kept: list[dict[str, Any]] = []
+        self.subscribed = 64
 
     def call(self, request_type: str, data: Any = None) -> dict[str, Any]:
-        assert request_type == "GetLastReplayBufferReplay"
-        return {"savedReplayPath": self.answers.pop(0)}
+        assert request_type == "GetReplayBufferStatus"
+        self.kept += self.arrivals.pop(0) if self.arrivals else []
+        return {"outputActive": True}
+
+    def take_event(self, event_type: str) -> dict[str, Any] | None:
+        for event in self.kept:
+            if event["eventType"] == event_type:
+                self.kept.remove(event)
+                return event["eventData"]
+        return None
+
+    def subscribe(self, events: int) -> None:
+        self.subscribed = events
 
 
-def polled(saved: SavedReplay, answers: list[str]) -> list[str | None]:
-    obs = FakeObs(answers)
-    return [saved.poll(obs) for _ in range(len(answers))]  # type: ignore[arg-type]
+def saved(path: str) -> dict[str, Any]:
+    return {"eventType": "ReplayBufferSaved", "eventData": {"savedReplayPath": path}}
 
 
-def test_the_replay_waits_for_the_file_this_save_made():
-    old, new = "/v/Replay 20-14-03.mkv", "/v/Replay 20-14-09.mkv"
-    # The old file until OBS starts writing, "" while it writes, then the new one.
-    assert polled(SavedReplay(old), [old, "", "", new]) == [None, None, None, f"saved to {new}"]
-    # A first replay ever: nothing before.
-    assert polled(SavedReplay(""), ["", new]) == [None, f"saved to {new}"]
-    # A new name, even if the writing was not seen.
-    assert polled(SavedReplay(old), [new]) == [f"saved to {new}"]
-    # Saved twice within a second: the same name, told apart by the writing in between.
-    assert polled(SavedReplay(old), [old, "", old]) == [None, None, f"saved to {old}"]
+def test_the_replay_waits_for_obs_to_say_where_it_saved_the_file():
+    other = {"eventType": "RecordStateChanged", "eventData": {}}
+    obs = FakeObs([[], [other], [saved("/v/Replay 20-14-09.mkv")]])
+    looks = [saved_replay(obs) for _ in range(3)]  # type: ignore[arg-type]
+    assert looks == [None, None, "saved to /v/Replay 20-14-09.mkv"]
+    assert obs.subscribed == 0, "no more events once it is known"
+    # Two saves within one second get one name: the event still tells each apart.
+    twice = FakeObs([[saved("/v/Replay 1.mkv")], [saved("/v/Replay 1.mkv")]])
+    assert saved_replay(twice) == "saved to /v/Replay 1.mkv"  # type: ignore[arg-type]
+    assert saved_replay(twice) == "saved to /v/Replay 1.mkv"  # type: ignore[arg-type]

@@ -42,17 +42,17 @@ def _animated(
     target: Values,
     put: Setter,
     before: list[dict[str, Any]],
-    after: list[dict[str, Any]],
+    end: list[dict[str, Any]],
 ) -> Plan:
-    """The plan that eases `home` -> `target`, holds, eases back and ends exactly at `home`.
+    """The plan that eases `home` -> `target`, holds, eases back, then sends `end`.
 
-    `before` runs first in the start (turning a filter on), `after` last in the end.
+    `before` runs first in the start (turning a filter on); `end` puts back exactly
+    what was there before.
     """
     fps = video_fps(video)
     animate_ms = int(render.get("animateMs") or 0)
     hold_ms = _duration(render)
     frames = frames_for(animate_ms, fps)
-    end = [*put({k: home[k] for k in target}), *after]
     easing = str(render.get("easing") or "ease-in-out")
     if frames == 0:  # no way there: jump, hold, jump back
         return Plan(start=[*before, *put(target)], end=end, duration_ms=hold_ms)
@@ -61,7 +61,7 @@ def _animated(
         end=end,
         duration_ms=animate_ms + hold_ms,
         execution_type=ExecutionType.SERIAL_FRAME,
-        back=tween(target, home, frames, easing, put),
+        back=tween(target, {k: home[k] for k in target}, frames, easing, put),
         back_ms=animate_ms,
         hold_frames=frames_for(hold_ms, fps),
     )
@@ -144,7 +144,7 @@ def _move(
             )
         ]
 
-    return _animated(video, render, home, target, put, [], [])
+    return _animated(video, render, home, target, put, [], put({k: home[k] for k in target}))
 
 
 # -- filter-ramp ------------------------------------------------------------------------
@@ -187,16 +187,19 @@ def _filter_ramp(
                 f"its number settings are: {', '.join(numeric) or 'none'}."
             )
     home: dict[str, float] = {key: current[key] for key in wanted}
+    # What the filter held, as it held it (a default stays unset): the end puts it back.
+    original = dict(info.get("filterSettings") or {})
     was_on = bool(info.get("filterEnabled"))
     if self_timed:
         state = _remember(
             conn,
             f"streamfx.filter-ramp:{source}:{name}",
-            {"settings": home, "enabled": was_on},
+            {"settings": home, "original": original, "enabled": was_on},
             {"source": source, "filter": name},
             _total_ms(render) + 1000,
         )
-        home, was_on = dict(state["settings"]), bool(state["enabled"])
+        home, original = dict(state["settings"]), dict(state["original"])
+        was_on = bool(state["enabled"])
     whole = {key for key, value in home.items() if isinstance(value, int)}
 
     def put(values: Values) -> list[dict[str, Any]]:
@@ -217,9 +220,13 @@ def _filter_ramp(
             )
         ]
 
+    restore = request(
+        "SetSourceFilterSettings",
+        {"sourceName": source, "filterName": name, "filterSettings": original, "overlay": False},
+    )
     # A filter that is off shows nothing: it is on while it ramps, and off again after.
     before, after = ([], []) if was_on else (enabled(True), enabled(False))
-    return _animated(video_answer.data, render, home, wanted, put, before, after)
+    return _animated(video_answer.data, render, home, wanted, put, before, [restore, *after])
 
 
 def _checked(conn: ObsConnection, requests: list[dict[str, Any]]) -> list[Any]:

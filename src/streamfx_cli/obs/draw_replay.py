@@ -1,17 +1,18 @@
 """The plan for `replay`: save OBS's replay buffer, and tell where the file went.
 
-Saving is one request (SaveReplayBuffer); OBS writes the file after it has answered.
-`GetLastReplayBufferReplay` says "" while it writes, then the new file's path, so the
-plan's `Outcome` asks until the path is a new one and puts "saved to <path>" in the
-delivery's reason (docs/AGENT.md "Delivery record"). A replay buffer that is off is
-refused before anything is sent, in words that say how to turn it on. Registered in
-`draw.DRAWERS` when `draw` is imported.
+Saving is one request (SaveReplayBuffer); OBS writes the file after it has answered,
+then sends the `ReplayBufferSaved` event with its path. So the plan first asks OBS
+for output events on this connection, and its `Outcome` reads them (one cheap request
+per look, which reads what came before its answer) until that event comes, puts
+"saved to <path>" in the delivery's reason (docs/AGENT.md "Delivery record") and
+asks for no events again. A replay buffer that is off is refused before anything is
+sent, in words that say how to turn it on. Registered in `draw.DRAWERS` when `draw` is
+imported.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from .connection import ObsConnection, request
@@ -25,24 +26,20 @@ NO_REPLAY_BUFFER = (
 )
 SAVE_TOO_SLOW = "OBS did not say within 10 s where it saved the replay; look in its recordings."
 _NOT_AVAILABLE = 604  # obs-websocket's InvalidResourceState: no replay buffer configured
+OUTPUT_EVENTS = 1 << 6  # obs-websocket's EventSubscription::Outputs
+SAVED = "ReplayBufferSaved"
 
 
-@dataclass
-class SavedReplay:
-    """Asks OBS for the last saved replay until it is the one this save made."""
-
-    before: str  # the last replay's path before the save ("" if none yet)
-    writing_seen: bool = False
-
-    def poll(self, conn: ObsConnection) -> str | None:
-        path = str(conn.call("GetLastReplayBufferReplay").get("savedReplayPath") or "")
-        if not path:
-            self.writing_seen = True  # OBS is writing the file now
-            return None
-        # Two saves within a second get the same name; having seen it written tells.
-        if path != self.before or self.writing_seen:
-            return f"saved to {path}"
+def saved_replay(conn: ObsConnection) -> str | None:
+    """ "saved to <path>" once OBS has said it saved the replay, else None (one round trip)."""
+    saved = conn.take_event(SAVED)
+    if saved is None:
+        conn.call("GetReplayBufferStatus")  # reads what OBS sent before answering
+        saved = conn.take_event(SAVED)
+    if saved is None:
         return None
+    conn.subscribe(0)
+    return f"saved to {saved.get('savedReplayPath') or 'the recordings folder'}"
 
 
 @DRAWERS.register("replay")
@@ -55,11 +52,11 @@ def _replay(conn: ObsConnection, _render: Mapping[str, Any], _asset: str | None,
         raise
     if not active:
         raise ObsError(REPLAY_BUFFER_OFF)
-    before = str(conn.call("GetLastReplayBufferReplay").get("savedReplayPath") or "")
+    conn.subscribe(OUTPUT_EVENTS)  # before the save, so its event cannot be missed
     return Plan(
         start=[request("SaveReplayBuffer")],
-        outcome=Outcome(poll=SavedReplay(before).poll, late=SAVE_TOO_SLOW),
+        outcome=Outcome(poll=saved_replay, late=SAVE_TOO_SLOW),
     )
 
 
-__all__ = ["NO_REPLAY_BUFFER", "REPLAY_BUFFER_OFF", "SavedReplay"]
+__all__ = ["NO_REPLAY_BUFFER", "REPLAY_BUFFER_OFF", "saved_replay"]
