@@ -13,8 +13,9 @@ it shows. Two callers time it differently:
   threads (docs/AGENT.md "Stream safety").
 
 Only cheap look-ups are waited for. This module is on the hotkey path: keep its
-imports light. (Over the size guide on purpose: it is the one place where each
-kind of the wire contract becomes OBS requests.)
+imports light. (Over the size guide on purpose: it is where the kinds of the wire
+contract become OBS requests; the animated ones, move and filter-ramp, are planned in
+`draw_frames`, and replay in `draw_replay`.)
 """
 
 from __future__ import annotations
@@ -59,6 +60,21 @@ def obs_color(hex_rgb: str, opacity: float = 1.0) -> int:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What a start produced that only OBS can tell, asked for after it (a replay's file).
+
+    `poll` asks once (one round trip) and returns the delivery's reason when OBS has an
+    answer, None while it has not yet; callers ask again every `every_s`, for `within_s`
+    at most, then fail with `late`.
+    """
+
+    poll: Callable[[ObsConnection], str | None]
+    late: str
+    within_s: float = 10.0
+    every_s: float = 0.05
+
+
+@dataclass(frozen=True)
 class Plan:
     """One effect as OBS requests: start it, and (after `duration_ms`) end it.
 
@@ -70,16 +86,58 @@ class Plan:
     start: list[dict[str, Any]]
     end: list[dict[str, Any]] = field(default_factory=list)
     duration_ms: int = 0
-    # SERIAL_FRAME for a shake's frame-by-frame animation; it ends at rest by itself.
+    # SERIAL_FRAME for a frame-by-frame animation (shake, move, filter-ramp).
     execution_type: ExecutionType = ExecutionType.SERIAL_REALTIME
+    # SerialFrame plans that animate back (move, filter-ramp): the frames that lead into
+    # `end` when the effect ends on time, and how long they take. `end` alone still puts
+    # back exactly what `start` changed (a stop, a replace, an agent that was killed).
+    back: list[dict[str, Any]] = field(default_factory=list)
+    back_ms: int = 0
+    # In a self-timed SerialFrame batch: the frames to wait between start and back (a
+    # shake has none: its animation is the wait).
+    hold_frames: int = 0
+    outcome: Outcome | None = None
 
     def self_timed(self) -> list[dict[str, Any]]:
         """Start, wait and end as one batch OBS runs to the end by itself."""
         if not self.end:
             return list(self.start)
         if self.execution_type == ExecutionType.SERIAL_FRAME:
-            return [*self.start, *self.end]  # the animation is the wait
+            return [*self.start, *wait_frames(self.hold_frames), *self.back, *self.end]
         return [*self.start, *sleep_ms(self.duration_ms), *self.end]
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """An effect OBS started, and what OBS made of it for the delivery's reason (the file
+    a replay was saved to); None when there is nothing to say."""
+
+    note: str | None = None
+
+
+def wait_frames(frames: int) -> list[dict[str, Any]]:
+    """`Sleep` entries for `frames` frames of a SerialFrame batch (OBS caps one Sleep)."""
+    out: list[dict[str, Any]] = []
+    remaining = max(0, frames)
+    while remaining > 0:
+        step = min(remaining, 10_000)
+        out.append(sleep_frames(step))
+        remaining -= step
+    return out
+
+
+def await_outcome(conn: ObsConnection, outcome: Outcome | None) -> str | None:
+    """Ask `outcome` until OBS answers (blocking); None when there is nothing to ask."""
+    if outcome is None:
+        return None
+    give_up = time.monotonic() + outcome.within_s
+    while True:
+        note = outcome.poll(conn)
+        if note is not None:
+            return note
+        if time.monotonic() >= give_up:
+            raise ObsError(outcome.late)
+        time.sleep(outcome.every_s)
 
 
 def plan(
@@ -118,24 +176,35 @@ def draw(conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None 
     StreamFX scene or one of its sources is missing, ObsRequestFailed when
     OBS refuses a request, ObsBusy when OBS does not start it in time.
     """
+    return draw_noted(conn, render, asset_path) is not None
+
+
+def draw_noted(
+    conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None = None
+) -> Drawn | None:
+    """`draw`, and what OBS made of it for the delivery (a replay's saved file).
+
+    None when the kind has nothing to do in OBS. Raises like `draw`, and ObsError
+    when OBS does not tell what the start produced in time.
+    """
     drawing = plan(conn, render, asset_path, self_timed=True)
     if drawing is None:
-        return False
+        return None
     if not drawing.end:
         # Nothing sleeps: wait for the answer, so a refused request is reported.
         start_now(conn, drawing)
-        return True
+        return Drawn(await_outcome(conn, drawing.outcome))
     conn.batch(drawing.self_timed(), execution_type=drawing.execution_type, wait=False)
     # Until OBS has started the batch, disconnecting would drop it.
     conn.sync()
-    return True
+    return Drawn()
 
 
 def start_now(conn: ObsConnection, drawing: Plan, *, before: Sequence[dict[str, Any]] = ()) -> None:
     """Send `before` and the plan's start, waiting only until OBS has started them.
 
-    A shake's frame animation runs on after this returns (OBS has taken it);
-    anything else has run. Raises ObsRequestFailed for the first refused request.
+    A frame animation (shake, move, filter-ramp) runs on after this returns (OBS has
+    taken it); anything else has run. Raises ObsRequestFailed for the first refused request.
     """
     requests = [*before, *drawing.start]
     if drawing.execution_type == ExecutionType.SERIAL_FRAME:
@@ -551,14 +620,22 @@ def _overlay(
     return None  # drawn by the browser overlay page only
 
 
+# The kinds planned in modules of their own register themselves on import.
+from . import draw_frames, draw_replay  # noqa: E402, F401
+
 __all__ = [
     "DEFAULT_DURATION_MS",
     "DRAWERS",
+    "Drawn",
+    "Outcome",
     "Plan",
+    "await_outcome",
     "draw",
+    "draw_noted",
     "end_now",
     "obs_color",
     "plan",
     "shake_offsets",
     "start_now",
+    "wait_frames",
 ]

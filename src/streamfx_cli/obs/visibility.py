@@ -37,8 +37,9 @@ from .setup import SCENE
 # only when that scene is in the program output. The other kinds act on the program
 # output itself or on the streamer's own sources, so OBS starting them is enough:
 # `scene` makes its scene the program scene, `shake` moves every item of the program
-# scene, `filter` and `hotkey` act on what the streamer chose (whether that source is
-# on screen is the streamer's layout, not StreamFX's); `overlay` is not drawn in OBS.
+# scene, `filter`, `filter-ramp`, `move` and `hotkey` act on what the streamer chose
+# (whether that source is on screen is the streamer's layout, not StreamFX's), `replay`
+# saves a file; `overlay` is not drawn in OBS.
 DRAWN_BY_STREAMFX_SCENE = frozenset({"text", "flash", "image", "media"})
 
 _MISSING_FIELD = 300  # obs-websocket's MissingRequestField
@@ -49,7 +50,9 @@ class Visibility:
     """Whether the StreamFX scene is in the program output; if not, why and how to fix it."""
 
     visible: bool
-    reason: str | None = None  # plain words, when not visible
+    # Plain words: why not, when not visible; when visible, what OBS made of the effect
+    # if there is something to say (a replay's "saved to <path>").
+    reason: str | None = None
     hint: str | None = None  # what the streamer can do about it, one sentence
 
     @property
@@ -140,9 +143,13 @@ def check(conn: ObsConnection) -> Visibility:
     return evaluate(scene, list(items))
 
 
-def delivery_for(kind: str, conn: ObsConnection) -> Visibility:
+def delivery_for(kind: str, conn: ObsConnection, note: str | None = None) -> Visibility:
     """Once OBS has started an effect of `kind`: can viewers see it? (`.status` is the
-    delivery's status, shown or hidden.) Only kinds drawn by the StreamFX scene ask OBS."""
-    if kind in DRAWN_BY_STREAMFX_SCENE:
-        return check(conn)
-    return VISIBLE
+    delivery's status, shown or hidden.) Only kinds drawn by the StreamFX scene ask OBS.
+
+    `note` is what OBS made of it (`draw.Drawn.note`): the reason of a shown delivery.
+    """
+    seen = check(conn) if kind in DRAWN_BY_STREAMFX_SCENE else VISIBLE
+    if seen.visible and note:
+        return Visibility(True, note)
+    return seen
