@@ -29,7 +29,16 @@ from streamfx_cli.obs import (
 )
 from streamfx_cli.obs.connection import ExecutionType, request, sleep_frames, sleep_ms
 from streamfx_cli.obs.draw import draw, obs_color
-from streamfx_cli.obs.setup import FLASH, IMAGE, MEDIA, SCENE, TEXT, setup, status
+from streamfx_cli.obs.setup import (
+    FLASH,
+    IMAGE,
+    MEDIA,
+    OWN_SCENES,
+    SCENE,
+    TEXT,
+    setup,
+    status,
+)
 from tests.support.obs_studio import (
     BACKDROP,
     BACKDROP_RGB,
@@ -235,7 +244,7 @@ def test_setup_creates_everything_then_changes_nothing(obs_conn: ObsConnection) 
 
     for scene in before["scenes"]:
         name = scene["sceneName"]
-        if name == SCENE:
+        if name in OWN_SCENES:  # StreamFX's own (the preview's private scene is never nested)
             continue
         items = before["items"][name]
         top = max(items, key=lambda i: i["sceneItemIndex"])
