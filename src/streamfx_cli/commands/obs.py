@@ -236,6 +236,8 @@ def setup(
                 "nestedIn": result.nested_in,
                 "raisedIn": result.raised_in,
                 "enabledIn": result.enabled_in,
+                "reordered": result.reordered,
+                "placed": result.placed,
                 "unsupported": result.unsupported,
             }
         )
@@ -254,5 +256,9 @@ def setup(
             say(f"Moved StreamFX back to the top of: {_names(result.raised_in)}.")
         if result.enabled_in:
             say(f"Turned StreamFX back on in: {_names(result.enabled_in)}.")
+        if result.reordered:
+            say(f"Put the sources of the {SCENE} scene back in their order.")
+        if result.placed:
+            say(f"Moved the banner back to its place: {_names(result.placed)}.")
     for source in result.unsupported:
         warn(f"this OBS has no source type for {source!r}; effects that need it will not show.")

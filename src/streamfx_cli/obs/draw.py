@@ -28,9 +28,11 @@ from typing import Any
 
 from streamfx_wire.kinds import KIND_SPECS, KindTable
 
+from . import banner_layout, fonts
 from .connection import ExecutionType, ObsConnection, request, sleep_frames, sleep_ms
+from .contrast import readable_text_color
 from .errors import ObsError, ObsNotSetUp, ObsRequestFailed
-from .setup import FLASH, IMAGE, MEDIA, SCENE, TEXT
+from .setup import BANNER_BAR, BANNER_STRIPE, FLASH, IMAGE, MEDIA, SCENE, TEXT
 
 # Used when a render says durationMs = 0 for something that must show and
 # then hide again; a 0 ms flash would never reach a frame.
@@ -72,6 +74,8 @@ class Plan:
     duration_ms: int = 0
     # SERIAL_FRAME for a shake's frame-by-frame animation; it ends at rest by itself.
     execution_type: ExecutionType = ExecutionType.SERIAL_REALTIME
+    # What the delivery's reason says even when it is shown ("font fallback: ...").
+    notes: tuple[str, ...] = ()
 
     def self_timed(self) -> list[dict[str, Any]]:
         """Start, wait and end as one batch OBS runs to the end by itself."""
@@ -255,30 +259,154 @@ Planner = Callable[[ObsConnection, Mapping[str, Any], str | None, bool], Plan | 
 DRAWERS: KindTable[Planner] = KindTable()
 
 
-@DRAWERS.register("text")
-def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool) -> Plan:
-    (item,) = _lookup(conn, [_item_id(TEXT)])
+def banner_font(render: Mapping[str, Any]) -> fonts.FontChoice:
+    """The face a banner is drawn in: the kit's heading font, or the fallback."""
     font = render.get("font") or {}
-    colors = render.get("colors") or {}
-    color = obs_color(str(render.get("color") or colors.get("text") or "#FFFFFF"))
-    settings: dict[str, Any] = {
+    heading = str(font.get("heading") or font.get("body") or fonts.OBS_DEFAULT_FACE)
+    body = str(font.get("body") or "")
+    return fonts.choose(heading, [body] if body and body != heading else [])
+
+
+def render_notes(render: Mapping[str, Any]) -> tuple[str, ...]:
+    """What a delivery's reason must say about `render` even when it is shown: a kit
+    font missing on this computer (docs/AGENT.md "Delivery record"). The same notes
+    as `plan(...).notes`, for the callers of `draw`."""
+    if render.get("kind") != "text":
+        return ()
+    note = banner_font(render).note
+    return (note,) if note else ()
+
+
+def _text_settings(
+    render: Mapping[str, Any], face: str, size: int, color: int, wrap_width: int
+) -> dict[str, Any]:
+    return {
         "text": str(render.get("text", "")),
-        "font": {
-            "face": str(font.get("heading") or font.get("body") or "Sans Serif"),
-            "size": int(font.get("size") or 48),
-            "style": "Regular",
-            "flags": 0,
-        },
+        "font": {"face": face, "size": size, "style": "Bold", "flags": 1},  # 1: bold
         # text_ft2 draws a vertical gradient color1 -> color2; same = solid.
         "color1": color,
         "color2": color,
         # GDI+ text (Windows) reads `color` instead.
         "color": color,
+        # Long text wraps at the widest the bar may be (0: one line).
+        "word_wrap": wrap_width > 0,
+        "custom_width": wrap_width,
     }
-    return _shown_for(
-        item["sceneItemId"],
-        _duration(render),
-        before=[request("SetInputSettings", {"inputName": TEXT, "inputSettings": settings})],
+
+
+def _measure(
+    conn: ObsConnection,
+    text_item: int,
+    settings: dict[str, Any],
+    where: banner_layout.BannerHome,
+) -> tuple[float, float]:
+    """Set the banner's text and read the size OBS gives it: text sources take new
+    settings on the next video frame, so this waits one frame (SerialFrame batch)."""
+    results = conn.batch(
+        [
+            request("SetInputSettings", {"inputName": TEXT, "inputSettings": settings}),
+            request(
+                "SetSceneItemTransform",
+                {
+                    "sceneName": SCENE,
+                    "sceneItemId": text_item,
+                    "sceneItemTransform": where.text_transform(),
+                },
+            ),
+            sleep_frames(1),
+            request("GetSceneItemTransform", {"sceneName": SCENE, "sceneItemId": text_item}),
+        ],
+        halt_on_failure=True,
+        execution_type=ExecutionType.SERIAL_FRAME,
+    )
+    for result in results:
+        result.raise_for_status()
+    if len(results) < 4:
+        raise ObsRequestFailed("GetSceneItemTransform", None, "not run")
+    shape = results[-1].data["sceneItemTransform"]
+    return float(shape["sourceWidth"]), float(shape["sourceHeight"])
+
+
+def _placed(item: int, transform: dict[str, Any]) -> dict[str, Any]:
+    return request(
+        "SetSceneItemTransform",
+        {"sceneName": SCENE, "sceneItemId": item, "sceneItemTransform": transform},
+    )
+
+
+@DRAWERS.register("text")
+def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool) -> Plan:
+    """The banner: a bar in the render's background with an accent stripe under it and
+    the text on it, in the lower third (banner_layout). Start sizes the bar to the text
+    and shows the three items; end hides them. No item moves: only the sizes of the
+    StreamFX scene's own (hidden) sources change, so nothing else needs putting back."""
+    text, bar, stripe, video = _lookup(
+        conn,
+        [
+            _item_id(TEXT),
+            _item_id(BANNER_BAR),
+            _item_id(BANNER_STRIPE),
+            request("GetVideoSettings"),
+        ],
+    )
+    colors = render.get("colors") or {}
+    font = render.get("font") or {}
+    background = str(render.get("background") or colors.get("primary") or "#000000")
+    accent = str(colors.get("accent") or background)
+    wanted = str(render.get("color") or colors.get("text") or "#FFFFFF")
+    palette = [str(c) for c in colors.values()]
+    color = obs_color(readable_text_color(wanted, background, palette))
+    where = banner_layout.home(int(video["baseWidth"]), int(video["baseHeight"]))
+    px = banner_layout.font_px(int(font.get("size") or 48), where.canvas_height)
+    face = banner_font(render)
+    text_id = int(text["sceneItemId"])
+    settings = _text_settings(render, face.used, px, color, 0)
+    width, height = _measure(conn, text_id, settings, where)
+    if width > where.max_text_width:
+        settings = _text_settings(render, face.used, px, color, where.max_text_width)
+        width, height = _measure(conn, text_id, settings, where)
+    size = banner_layout.fitted(where, width, height)
+    bar_id, stripe_id = int(bar["sceneItemId"]), int(stripe["sceneItemId"])
+    # Colour sources too take new settings on the next frame: set them now and wait one,
+    # so the first frame the banner shows in already has the right sizes.
+    for result in conn.batch(
+        [
+            request(
+                "SetInputSettings",
+                {
+                    "inputName": BANNER_BAR,
+                    "inputSettings": {
+                        "color": obs_color(background),
+                        "width": size.bar_width,
+                        "height": size.bar_height,
+                    },
+                },
+            ),
+            request(
+                "SetInputSettings",
+                {
+                    "inputName": BANNER_STRIPE,
+                    "inputSettings": {
+                        "color": obs_color(accent),
+                        "width": size.stripe_width,
+                        "height": size.stripe_height,
+                    },
+                },
+            ),
+            _placed(bar_id, where.bar_transform()),
+            _placed(stripe_id, where.stripe_transform()),
+            sleep_frames(1),
+        ],
+        halt_on_failure=True,
+        execution_type=ExecutionType.SERIAL_FRAME,
+    ):
+        result.raise_for_status()
+    note = face.note
+    return Plan(
+        start=[_enable(stripe_id, True), _enable(bar_id, True), _enable(text_id, True)],
+        end=[_enable(text_id, False), _enable(bar_id, False), _enable(stripe_id, False)],
+        duration_ms=_duration(render),
+        notes=(note,) if note else (),
     )
 
 
@@ -513,10 +641,12 @@ __all__ = [
     "DEFAULT_DURATION_MS",
     "DRAWERS",
     "Plan",
+    "banner_font",
     "draw",
     "end_now",
     "obs_color",
     "plan",
+    "render_notes",
     "shake_offsets",
     "start_now",
 ]

@@ -3,6 +3,11 @@
 `setup` makes StreamFX visible in every scene it is given: nested there, enabled,
 above everything else; `status` says whether that is so for the program scene in
 the words of `visibility` (docs/AGENT.md "Delivery record").
+
+It also brings a StreamFX scene made by an older version up to date: missing
+sources are added (the banner's bar and stripe came later), the StreamFX sources
+are put back in their order, and the banner's items in their place on the canvas
+(banner_layout), each only if it is not so already.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import banner_layout
 from .connection import ObsConnection
 from .errors import ObsError, ObsRequestFailed
 
@@ -22,17 +28,23 @@ TEXT = "StreamFX Text"
 FLASH = "StreamFX Flash"
 IMAGE = "StreamFX Image"
 MEDIA = "StreamFX Media"
+BANNER_BAR = "StreamFX Banner Bar"
+BANNER_STRIPE = "StreamFX Banner Stripe"
 
 # Input kinds by preference. Debian's OBS 29 has text_ft2_source_v2 (no
 # GDI+ text, no Browser Source, no VLC); Windows builds have text_gdiplus.
 SOURCE_KINDS: dict[str, tuple[str, ...]] = {
     TEXT: ("text_ft2_source_v2", "text_gdiplus_v2", "text_gdiplus_v3", "text_ft2_source"),
     FLASH: ("color_source_v3", "color_source_v2", "color_source"),
+    BANNER_BAR: ("color_source_v3", "color_source_v2", "color_source"),
+    BANNER_STRIPE: ("color_source_v3", "color_source_v2", "color_source"),
     IMAGE: ("image_source",),
     MEDIA: ("ffmpeg_source", "vlc_source"),
 }
-# Bottom to top inside the StreamFX scene: a flash must not hide the banner.
-SOURCE_ORDER: tuple[str, ...] = (FLASH, MEDIA, IMAGE, TEXT)
+# Bottom to top inside the StreamFX scene: a flash must not hide the banner; the
+# banner's stripe is under its bar, the text on top.
+SOURCE_ORDER: tuple[str, ...] = (FLASH, MEDIA, IMAGE, BANNER_STRIPE, BANNER_BAR, TEXT)
+BANNER_ITEMS: tuple[str, ...] = (BANNER_STRIPE, BANNER_BAR, TEXT)
 
 _STATUS_NOT_FOUND = 600
 
@@ -48,6 +60,8 @@ class SetupResult:
     raised_in: list[str] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
     enabled_in: list[str] = field(default_factory=list)
+    reordered: bool = False  # the StreamFX sources were put back in SOURCE_ORDER
+    placed: list[str] = field(default_factory=list)  # banner items moved to their place
 
     @property
     def changed(self) -> bool:
@@ -58,6 +72,8 @@ class SetupResult:
             or self.nested_in
             or self.raised_in
             or self.enabled_in
+            or self.reordered
+            or self.placed
         )
 
 
@@ -99,10 +115,12 @@ def _input_names(conn: ObsConnection) -> set[str]:
 def _initial_settings(source: str, width: int, height: int) -> dict[str, Any]:
     if source == FLASH:
         return {"color": 0xFFFFFFFF, "width": width, "height": height}
+    if source in (BANNER_BAR, BANNER_STRIPE):
+        return {"color": 0xFF000000, "width": 1, "height": 1}  # sized by each banner
     if source == TEXT:
         return {
             "text": "",
-            "font": {"face": "Sans Serif", "size": 48, "style": "Regular", "flags": 0},
+            "font": {"face": "Sans Serif", "size": 48, "style": "Bold", "flags": 1},
             "color1": 0xFFFFFFFF,
             "color2": 0xFFFFFFFF,
         }
@@ -113,17 +131,11 @@ def _initial_settings(source: str, width: int, height: int) -> dict[str, Any]:
 
 
 def _initial_transform(source: str, width: int, height: int) -> dict[str, Any] | None:
-    """Where a fresh item goes; never reapplied, so a streamer's layout stays."""
+    """Where a fresh item goes; never reapplied to the image and media, so a streamer's
+    layout of them stays. The banner's items are StreamFX's to place (`_place_banner`)."""
+    if source in BANNER_ITEMS:
+        return _banner_transform(source, width, height)
     center = {"alignment": 0, "positionX": width / 2}
-    if source == TEXT:
-        # Long messages shrink to fit instead of running off the canvas.
-        return center | {
-            "positionY": height * 0.8,
-            "boundsType": "OBS_BOUNDS_MAX_ONLY",
-            "boundsAlignment": 0,
-            "boundsWidth": width * 0.9,
-            "boundsHeight": height * 0.3,
-        }
     if source in (IMAGE, MEDIA):
         return center | {
             "positionY": height / 2,
@@ -133,6 +145,62 @@ def _initial_transform(source: str, width: int, height: int) -> dict[str, Any] |
             "boundsHeight": height * 0.8,
         }
     return None
+
+
+def _banner_transform(source: str, width: int, height: int) -> dict[str, Any]:
+    home = banner_layout.home(width, height)
+    if source == TEXT:
+        return home.text_transform()
+    return home.bar_transform() if source == BANNER_BAR else home.stripe_transform()
+
+
+def _differs(have: dict[str, Any], want: dict[str, Any]) -> bool:
+    for key, value in want.items():
+        current = have.get(key)
+        if isinstance(value, float) and isinstance(current, (int, float)):
+            if abs(current - value) > 0.01:
+                return True
+        elif current != value:
+            return True
+    return False
+
+
+def _place_banner(conn: ObsConnection, width: int, height: int) -> list[str]:
+    """Put the banner's items where a banner on this canvas goes, if they are not there
+    (a scene from an older version, or a canvas resized since); the items placed."""
+    placed: list[str] = []
+    for item in _items(conn, SCENE):
+        source = item["sourceName"]
+        if source not in BANNER_ITEMS:
+            continue
+        want = _banner_transform(source, width, height)
+        if _differs(item.get("sceneItemTransform", {}), want):
+            conn.call(
+                "SetSceneItemTransform",
+                {
+                    "sceneName": SCENE,
+                    "sceneItemId": item["sceneItemId"],
+                    "sceneItemTransform": want,
+                },
+            )
+            placed.append(source)
+    return placed
+
+
+def _put_in_order(conn: ObsConnection) -> bool:
+    """Restack the StreamFX sources bottom to top as SOURCE_ORDER says, if they are not;
+    True if it did. Anything else the streamer put in the scene stays above them."""
+    items = sorted(_items(conn, SCENE), key=lambda i: i["sceneItemIndex"])
+    mine = [i for i in items if i["sourceName"] in SOURCE_ORDER]
+    want = sorted(mine, key=lambda i: SOURCE_ORDER.index(i["sourceName"]))
+    if [i["sceneItemId"] for i in items[: len(mine)]] == [i["sceneItemId"] for i in want]:
+        return False
+    for index, item in enumerate(want):
+        conn.call(
+            "SetSceneItemIndex",
+            {"sceneName": SCENE, "sceneItemId": item["sceneItemId"], "sceneItemIndex": index},
+        )
+    return True
 
 
 def _ensure_sources(
@@ -234,6 +302,8 @@ def setup(conn: ObsConnection, program_scenes: Sequence[str] | None = None) -> S
         conn.call("CreateScene", {"sceneName": SCENE})
 
     created, added, unsupported = _ensure_sources(conn, width, height, kinds)
+    reordered = _put_in_order(conn)
+    placed = [s for s in _place_banner(conn, width, height) if s not in created + added]
 
     if program_scenes is None:
         targets = [s for s in scenes if s != SCENE]
@@ -244,7 +314,9 @@ def setup(conn: ObsConnection, program_scenes: Sequence[str] | None = None) -> S
         targets = [s for s in program_scenes if s != SCENE]
 
     nested, raised, enabled = _nest_on_top(conn, targets)
-    return SetupResult(created_scene, created, added, nested, raised, unsupported, enabled)
+    return SetupResult(
+        created_scene, created, added, nested, raised, unsupported, enabled, reordered, placed
+    )
 
 
 def status(conn: ObsConnection) -> ObsStatus:
