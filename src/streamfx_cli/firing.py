@@ -136,12 +136,14 @@ def _show_in_obs(api: Api, render: dict[str, Any]) -> tuple[Visibility, str]:
     # Connect first: a closed OBS is reported before any file is downloaded.
     with connect(timeout=OBS_CONNECT_TIMEOUT_S) as conn:
         from .asset_cache import fetcher
+        from .obs.draw import render_notes
         from .obs.show import show_on
         from .obs.visibility import delivery_for
 
         show_on(conn, render, fetcher(api))
         drawn_at = datetime.now(UTC)
-        return delivery_for(str(render["kind"]), conn), drawn_at.isoformat(timespec="milliseconds")
+        seen = delivery_for(str(render["kind"]), conn).noting(render_notes(render))
+        return seen, drawn_at.isoformat(timespec="milliseconds")
 
 
 def _report_delivery(api: Api, activation: Activation, report: dict[str, Any]) -> Activation:
@@ -290,6 +292,8 @@ def fire_effect(args: FireArgs) -> int:
             say(f"Recorded {what}, but it was not shown in OBS.")
         elif seen is not None and not seen.visible:
             say(f"Fired {what}, but viewers cannot see it: {seen.reason}.")
+        elif seen is not None and seen.reason:
+            say(f"Fired {what}; shown in OBS ({seen.reason}).")
         elif seen is not None:
             say(f"Fired {what}; shown in OBS.")
         elif args.no_obs:

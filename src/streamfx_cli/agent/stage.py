@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from ..obs import ObsConnection, ObsError, ObsUnavailable
 from ..obs.draw import end_now, plan, start_now
 from ..obs.show import local_file
+from ..obs.visibility import joined_reason
 from . import running
 from .job import Job
 from .running import RunningEffect, now_ms
@@ -143,7 +144,8 @@ class Stage:
         if entry is not None:
             self._running[entry.key] = entry
         status, reason = self._see(conn, job.kind)
-        return Started(status, reason, drawn_at, entry)
+        # A font fallback is said even when shown (docs/AGENT.md "Delivery record").
+        return Started(status, joined_reason(reason, drawing.notes), drawn_at, entry)
 
     async def end(self, key: str) -> bool:
         """End the running effect `key` and put back what it changed; False if unknown."""

@@ -138,6 +138,7 @@ def status(json_out: JsonFlag = False) -> None:
     with connect() as conn:
         info = obs_status(conn)
     seen = info.visibility
+    kit, fonts, fonts_error = _fonts_here()
     if json_out:
         emit_json(
             {
@@ -155,6 +156,11 @@ def status(json_out: JsonFlag = False) -> None:
                     "reason": seen.reason,
                     "hint": seen.hint,
                 },
+                "fonts": {
+                    "kit": kit,
+                    "fonts": [f.as_json() for f in fonts],
+                    "error": fonts_error,
+                },
             }
         )
         return
@@ -168,6 +174,27 @@ def status(json_out: JsonFlag = False) -> None:
     if not seen.visible:
         # The words `streamfx fire` reports a hidden effect with (docs/AGENT.md).
         warn(f"viewers cannot see StreamFX's effects: {seen.reason}. {seen.hint}")
+    if fonts_error is not None:
+        say(f"Fonts: not checked: {fonts_error}")
+    else:
+        say(f"Fonts of {kit}: " + "; ".join(f.line() for f in fonts))
+        for font in fonts:
+            if font.choice.fallback:
+                warn(f"banners will not look as designed: {font.choice.note}.")
+
+
+def _fonts_here() -> tuple[str | None, list[Any], str | None]:
+    """(whose fonts, each as drawn on this computer, why they were not checked)."""
+    from ..api import Api
+    from ..errors import StreamFXError
+    from ..kit_fonts import active_typography, kit_fonts
+
+    try:
+        with Api.signed_in() as api:
+            kit, typography = active_typography(api)
+    except StreamFXError as exc:
+        return None, [], f"cannot read your brand kit: {exc.message.rstrip('.')}"
+    return kit, kit_fonts(typography), None
 
 
 @app.command()

@@ -26,7 +26,7 @@ On the hotkey path (`streamfx fire`): stdlib and this package's connection only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .connection import ObsConnection
@@ -56,6 +56,17 @@ class Visibility:
     def status(self) -> str:
         """The delivery status this means once OBS has started an effect."""
         return "shown" if self.visible else "hidden"
+
+    def noting(self, notes: Sequence[str]) -> Visibility:
+        """The same, with what the delivery's reason must say besides (a font fallback,
+        draw.render_notes): a `shown` delivery then has a reason too."""
+        return replace(self, reason=joined_reason(self.reason, notes)) if notes else self
+
+
+def joined_reason(reason: str | None, notes: Sequence[str]) -> str | None:
+    """A delivery's reason and the notes after it, "; " between; None if there is none."""
+    parts = [p for p in (reason, *notes) if p]
+    return "; ".join(parts) if parts else None
 
 
 VISIBLE = Visibility(True)

@@ -253,13 +253,15 @@ class ObsLink:
         """`draw`, then ask OBS whether viewers can see it, under the same hold of the lock
         (the check is the next request on the socket). A check that fails raises like a
         draw that fails; the draw itself is never sent twice."""
+        from ..obs.draw import render_notes
         from ..obs.visibility import delivery_for
 
         with self._lock:
             self._draw_held(render, asset_path)
             drawn_at = datetime.now(UTC).isoformat(timespec="milliseconds")
             assert self._conn is not None
-            return Seen(delivery_for(str(render.get("kind", "")), self._conn), drawn_at)
+            seen = delivery_for(str(render.get("kind", "")), self._conn)
+            return Seen(seen.noting(render_notes(render)), drawn_at)
 
     def _draw_held(self, render: Mapping[str, Any], asset_path: str | None) -> bool:
         """`draw`'s steps; the caller holds the lock."""
