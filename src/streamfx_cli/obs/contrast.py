@@ -22,7 +22,7 @@ def _channel(value: int) -> float:
 def relative_luminance(hex_rgb: str) -> float:
     """WCAG 2 relative luminance of `#RRGGBB`: 0 (black) .. 1 (white)."""
     value = hex_rgb.strip().lstrip("#")
-    if len(value) != 6:
+    if len(value) != 6 or any(c not in "0123456789abcdefABCDEF" for c in value):
         raise ValueError(f"not a #RRGGBB colour: {hex_rgb!r}")
     r, g, b = (int(value[i : i + 2], 16) for i in (0, 2, 4))
     return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
