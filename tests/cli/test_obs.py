@@ -704,3 +704,33 @@ def test_stop_needs_an_effect_or_all_and_says_when_nothing_runs(live: Live) -> N
     assert "Nothing was running." in idle.stdout
     unknown = live.cli.run("stop", "no-such-effect")
     assert unknown.returncode != 0 and "There is no effect 'no-such-effect'" in unknown.stderr
+
+
+def test_a_missing_kit_font_is_said_everywhere_and_the_banner_still_shows(live: Live) -> None:
+    missing, note = "No Such Font Sans", "font fallback: No Such Font Sans is not installed"
+    (kit,) = as_json(live.cli.run("brand-kit", "list", "--json"))
+    updated = live.cli.run("brand-kit", "update", kit["id"], "--heading-font", missing)
+    assert f"heading {note}, using DejaVu Sans on this computer" in ok(updated)
+
+    status = live.cli.run("obs", "status")
+    assert f"Fonts of brand kit 'Test look': heading {note}, using DejaVu Sans" in ok(status)
+    assert f"banners will not look as designed: {note}, using DejaVu Sans." in status.stderr
+    fonts = as_json(live.cli.run("obs", "status", "--json"))["fonts"]
+    assert fonts["error"] is None and fonts["fonts"][0] == {
+        "role": "heading",
+        "font": missing,
+        "used": "DejaVu Sans",
+        "installed": False,
+        "checked": True,
+        "note": f"{note}, using DejaVu Sans",
+    }
+
+    fired = as_json(live.fire("banner", "--param", "durationMs=600", "--json"))
+    assert fired["obs"] == {"status": "shown", "reason": f"{note}, using DejaVu Sans"}
+    assert fired["delivery"]["status"] == "shown"
+    assert fired["delivery"]["reason"] == f"{note}, using DejaVu Sans"
+    settings = live.conn.call("GetInputSettings", {"inputName": TEXT})["inputSettings"]
+    assert settings["font"]["face"] == "DejaVu Sans"
+    wait_until(lambda: effects_idle(live.conn), 0.6 + SLACK_S + 1, "the banner to end")
+    human = live.fire("banner", "--param", "durationMs=300")
+    assert f"; shown in OBS ({note}, using DejaVu Sans)." in ok(human)
