@@ -34,6 +34,8 @@ if TYPE_CHECKING:
         Health,
         LoginResult,
         OverlayKey,
+        Preview,
+        PreviewDraft,
         Session,
         SessionAction,
         Triggered,
@@ -205,6 +207,15 @@ class Api:
     def effect_renders(self) -> dict[str, Any]:
         """Every effect this creator can fire and its render right now (the agent's cache)."""
         return cast("dict[str, Any]", self.http.get("/api/effects/renders"))
+
+    def preview(
+        self, ref: str, params: Mapping[str, Any] | None = None, kit_id: str | None = None
+    ) -> Preview:
+        """The render `ref` (slug or id) would get with these params and kit; records nothing."""
+        body: PreviewDraft = {"params": dict(params or {})}
+        if kit_id is not None:
+            body["brandKitId"] = kit_id
+        return cast("Preview", self.http.post(f"/api/effects/{ref}/preview", json=body))
 
     def replay_trigger(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Send one fire the agent journaled while the server was down (docs/AGENT.md).

@@ -211,6 +211,20 @@ class Renders(TypedDict):
     effects: list[CachedEffect]
 
 
+class PreviewDraft(TypedDict):
+    """The body of `POST /api/effects/{id}/preview`."""
+
+    params: NotRequired[dict[str, Any]]  # checked like a trigger's
+    brandKitId: NotRequired[str | None]  # omitted: the kit a trigger would use now
+
+
+class Preview(TypedDict):
+    """`POST /api/effects/{id}/preview`: a render that records nothing (`streamfx preview`)."""
+
+    render: dict[str, Any]  # docs/RENDER.md
+    brandKitId: str | None  # the kit it used; None: the defaults
+
+
 class OverlayKey(TypedDict):
     """`POST /api/overlay/key`: shown once; the previous key stops working."""
 

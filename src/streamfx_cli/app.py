@@ -7,7 +7,20 @@ from typing import Annotated
 
 import typer
 
-from .commands import agent, auth, brand_kit, effects, fire, obs, overlay, server, session, stop, up
+from .commands import (
+    agent,
+    auth,
+    brand_kit,
+    effects,
+    fire,
+    obs,
+    overlay,
+    preview,
+    server,
+    session,
+    stop,
+    up,
+)
 
 app = typer.Typer(
     name="streamfx",
@@ -44,6 +57,7 @@ def main(
 auth.register(app)
 app.command()(fire.fire)
 app.command()(stop.stop)
+app.command()(preview.preview)
 app.add_typer(server.app, name="server")
 app.add_typer(brand_kit.app, name="brand-kit")
 app.add_typer(session.app, name="session")

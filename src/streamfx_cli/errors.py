@@ -74,3 +74,9 @@ class ObsCannotShow(StreamFXError):
     """OBS answered but could not show the effect (not set up, missing source, busy)."""
 
     exit_code = ExitCode.OBS_FAILED
+
+
+class BadArgument(StreamFXError):
+    """An argument StreamFX cannot use (checked before anything is changed)."""
+
+    exit_code = ExitCode.USAGE

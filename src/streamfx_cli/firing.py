@@ -136,13 +136,13 @@ def _show_in_obs(api: Api, render: dict[str, Any]) -> tuple[Visibility, str]:
     # Connect first: a closed OBS is reported before any file is downloaded.
     with connect(timeout=OBS_CONNECT_TIMEOUT_S) as conn:
         from .asset_cache import fetcher
-        from .obs.draw import render_notes
         from .obs.show import show_on
         from .obs.visibility import delivery_for
 
-        show_on(conn, render, fetcher(api))
+        drawn = show_on(conn, render, fetcher(api))
         drawn_at = datetime.now(UTC)
-        seen = delivery_for(str(render["kind"]), conn).noting(render_notes(render))
+        # The note: a banner's font fallback, a replay's file (docs/AGENT.md).
+        seen = delivery_for(str(render["kind"]), conn, drawn.note if drawn else None)
         return seen, drawn_at.isoformat(timespec="milliseconds")
 
 
@@ -292,7 +292,7 @@ def fire_effect(args: FireArgs) -> int:
             say(f"Recorded {what}, but it was not shown in OBS.")
         elif seen is not None and not seen.visible:
             say(f"Fired {what}, but viewers cannot see it: {seen.reason}.")
-        elif seen is not None and seen.reason:
+        elif seen is not None and seen.reason:  # a font fallback, a replay's file
             say(f"Fired {what}; shown in OBS ({seen.reason}).")
         elif seen is not None:
             say(f"Fired {what}; shown in OBS.")

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, ValidationError, create_model
+from pydantic import AfterValidator, Field, ValidationError, create_model, model_validator
 
-from streamfx_wire.kinds import OverlayAnimation
+from streamfx_wire.kinds import Easing, OverlayAnimation
 
 from .catalog import check_color_ref
 from .schemas import ApiModel
@@ -79,6 +79,76 @@ class OverlayParams(ApiModel):
     particle_count: Annotated[int, Field(ge=1, le=1000)] = 150
 
 
+# The way to a move's or a filter ramp's target (and back): ten seconds at most, since
+# every frame of it is a request in one batch.
+AnimateMs = Annotated[int, Field(ge=0, le=10_000)]
+Position = Annotated[float, Field(ge=-90_000, le=90_000, allow_inf_nan=False)]
+Factor = Annotated[float, Field(gt=0, le=20, allow_inf_nan=False)]
+Degrees = Annotated[float, Field(ge=-3600, le=3600, allow_inf_nan=False)]
+SettingName = Annotated[str, Field(min_length=1, max_length=64)]
+SettingValue = Annotated[
+    float, Field(strict=True, ge=-1_000_000, le=1_000_000, allow_inf_nan=False)
+]
+
+# Each absolute target and the relative one that cannot come with it.
+_MOVE_PAIRS = (("x", "dx"), ("y", "dy"), ("scale", "scale_by"), ("rotation", "rotate_by"))
+
+
+class MoveParams(ApiModel):
+    source: ObsName
+    scene: ObsName | None = Field(default=None, description="Omitted: the program scene.")
+    x: Position | None = None
+    y: Position | None = None
+    dx: Position | None = None
+    dy: Position | None = None
+    scale: Factor | None = None
+    scale_by: Factor | None = None
+    rotation: Degrees | None = None
+    rotate_by: Degrees | None = None
+    easing: Easing = "ease-in-out"
+    animate_ms: AnimateMs = 500
+
+    @model_validator(mode="after")
+    def _one_target_each(self) -> MoveParams:
+        for absolute, relative in _MOVE_PAIRS:
+            if getattr(self, absolute) is not None and getattr(self, relative) is not None:
+                raise ValueError(
+                    f"give {absolute} or {_camel(relative)}, not both: one is where to go, "
+                    "the other how far"
+                )
+        if all(getattr(self, name) is None for pair in _MOVE_PAIRS for name in pair):
+            raise ValueError(
+                "a move needs somewhere to go: x, y, dx, dy, scale, scaleBy, rotation or rotateBy"
+            )
+        return self
+
+    def target(self) -> dict[str, float]:
+        """The given targets, camelCase, as the render's `to`."""
+        return {
+            _camel(name): value
+            for pair in _MOVE_PAIRS
+            for name in pair
+            if (value := getattr(self, name)) is not None
+        }
+
+
+class FilterRampParams(ApiModel):
+    source: ObsName
+    filter: ObsName
+    settings: Annotated[dict[SettingName, SettingValue], Field(min_length=1, max_length=16)]
+    easing: Easing = "ease-in-out"
+    animate_ms: AnimateMs = 500
+
+
+class ReplayParams(ApiModel):
+    pass
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 MODELS: dict[str, type[ApiModel]] = {
     "text": TextParams,
     "flash": FlashParams,
@@ -89,6 +159,9 @@ MODELS: dict[str, type[ApiModel]] = {
     "filter": FilterParams,
     "hotkey": HotkeyParams,
     "overlay": OverlayParams,
+    "move": MoveParams,
+    "filter-ramp": FilterRampParams,
+    "replay": ReplayParams,
 }
 
 # When firing, any kind also takes `durationMs` to override the effect's own.
@@ -106,7 +179,9 @@ def _details(exc: ValidationError) -> list[dict[str, str]]:
     out = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()))
-        out.append({"field": f"params.{loc}" if loc else "params", "message": err["msg"]})
+        # A check of our own reads as its sentence, without pydantic's "Value error, ".
+        message = str(err["ctx"]["error"]) if err["type"] == "value_error" else err["msg"]
+        out.append({"field": f"params.{loc}" if loc else "params", "message": message})
     return out
 
 

@@ -14,12 +14,16 @@ from streamfx_wire.kinds import (
     KIND_SPECS,
     AssetRef,
     FilterFields,
+    FilterRampFields,
     FlashFields,
     HotkeyFields,
     ImageFields,
     KindTable,
     MediaFields,
+    MoveFields,
+    MoveTarget,
     OverlayFields,
+    ReplayFields,
     SceneFields,
     ShakeFields,
     TextFields,
@@ -178,3 +182,31 @@ def _hotkey(_e: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> HotkeyFields:
 @RENDERERS.register("overlay")
 def _overlay(_e: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> OverlayFields:
     return {"animation": p.animation, "particleCount": p.particle_count}
+
+
+@RENDERERS.register("move")
+def _move(_e: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> MoveFields:
+    to: MoveTarget = p.target()
+    return {
+        "source": p.source,
+        "scene": p.scene,
+        "to": to,
+        "easing": p.easing,
+        "animateMs": p.animate_ms,
+    }
+
+
+@RENDERERS.register("filter-ramp")
+def _filter_ramp(_e: Effect, _b: Brand, p: Any, _r: dict[str, Any]) -> FilterRampFields:
+    return {
+        "source": p.source,
+        "filter": p.filter,
+        "settings": dict(p.settings),
+        "easing": p.easing,
+        "animateMs": p.animate_ms,
+    }
+
+
+@RENDERERS.register("replay")
+def _replay(_e: Effect, _b: Brand, _p: Any, _r: dict[str, Any]) -> ReplayFields:
+    return {}

@@ -1,7 +1,7 @@
 """The wire contract between the StreamFX server, the CLI and the control panel.
 
 What both sides must agree on lives here once: the vocabularies and brand
-defaults (`vocabulary`), the nine effect kinds and the shape of the `render`
+defaults (`vocabulary`), the twelve effect kinds and the shape of the `render`
 each one carries (`kinds`, docs/RENDER.md), and the live connection's message
 types, close codes and the error codes clients act on (`live`).
 

@@ -1,4 +1,4 @@
-"""The nine effect kinds: the `render` each one carries, and where each is drawn.
+"""The twelve effect kinds: the `render` each one carries, and where each is drawn.
 
 docs/RENDER.md describes the render; the TypedDicts below are that description
 as code. The server builds renders to these shapes (streamfx_server.render),
@@ -14,17 +14,35 @@ fields apart only when the annotations are real objects.
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final, Literal, NamedTuple, NotRequired, TypedDict, TypeVar, get_args
 
-Kind = Literal["text", "flash", "image", "media", "shake", "scene", "filter", "hotkey", "overlay"]
+Kind = Literal[
+    "text",
+    "flash",
+    "image",
+    "media",
+    "shake",
+    "scene",
+    "filter",
+    "hotkey",
+    "overlay",
+    "move",
+    "filter-ramp",
+    "replay",
+]
 KINDS: Final[tuple[Kind, ...]] = get_args(Kind)
 
 # Where an effect is drawn in OBS (docs/AGENT.md "Lanes"). Lanes never wait for each
-# other; within one, the effect's queueMode decides. Hotkeys (instant) and overlay-only
-# effects (drawn by the overlay page) have no lane: `lane` is null in their render.
+# other; within one, the effect's queueMode decides. Hotkeys and replays (instant) and
+# overlay-only effects (drawn by the overlay page) have no lane: `lane` is null in their
+# render.
 Lane = Literal["full-frame", "lower-third", "centre", "filter"]
 LANES: Final[tuple[Lane, ...]] = get_args(Lane)
 
 OverlayAnimation = Literal["confetti", "sparkles"]
 OVERLAY_ANIMATIONS: Final[tuple[OverlayAnimation, ...]] = get_args(OverlayAnimation)
+
+# How a move or a filter ramp gets to its target and back, frame by frame.
+Easing = Literal["ease-in-out", "linear", "ease-in", "ease-out"]
+EASINGS: Final[tuple[Easing, ...]] = get_args(Easing)
 
 
 # -- What every render carries ---------------------------------------------------------
@@ -52,7 +70,7 @@ class RenderCommon(TypedDict):
     colors: dict[str, str]  # every palette role, each #RRGGBB
     font: RenderFont
     motionIntensity: int
-    lane: str | None  # one of LANES; null for hotkey and overlay (docs/AGENT.md "Lanes")
+    lane: str | None  # one of LANES; null for hotkey, replay, overlay (docs/AGENT.md "Lanes")
     queueMode: str  # queue | replace | skip: what it does when its lane is busy
     maxDelayMs: int  # older than this when it would be drawn: `expired`, not drawn late
 
@@ -110,6 +128,39 @@ class OverlayFields(TypedDict):
     particleCount: int
 
 
+class MoveTarget(TypedDict, total=False):
+    """Where a move goes: only what is given changes; absolute and relative exclude each other."""
+
+    x: float  # px on the canvas, absolute
+    y: float
+    dx: float  # px, from where the item is
+    dy: float
+    scale: float  # absolute, both axes
+    scaleBy: float  # a factor of the item's scale
+    rotation: float  # degrees, absolute
+    rotateBy: float  # degrees, from the item's rotation
+
+
+class MoveFields(TypedDict):
+    source: str
+    scene: str | None  # null: the program scene
+    to: MoveTarget  # never empty
+    easing: str  # one of EASINGS
+    animateMs: int  # the way there (and again back); durationMs is the hold between
+
+
+class FilterRampFields(TypedDict):
+    source: str
+    filter: str
+    settings: dict[str, float]  # numeric filter setting -> the value to ramp to
+    easing: str
+    animateMs: int
+
+
+class ReplayFields(TypedDict):
+    """Nothing of its own: it saves OBS's replay buffer; the file is in the delivery."""
+
+
 def field_names(shape: Any) -> frozenset[str]:
     """The keys a TypedDict class describes, required or not."""
     return frozenset(shape.__required_keys__ | shape.__optional_keys__)
@@ -134,7 +185,7 @@ class KindSpec(NamedTuple):
     timed: bool
     in_obs: bool  # drawn in OBS by the CLI's bridge
     on_overlay: bool  # drawn by the browser overlay page
-    lane: Lane | None  # its lane in OBS; None: instant (hotkey) or overlay page only
+    lane: Lane | None  # its lane in OBS; None: instant (hotkey, replay) or overlay page only
     uploaded: bool = False  # shows an uploaded file; made by POST /api/effects/upload only
 
     @property
@@ -184,6 +235,21 @@ KIND_SPECS: Final[Mapping[str, KindSpec]] = {
         KindSpec(
             "overlay", OverlayFields, 3000, timed=True, in_obs=False, on_overlay=True, lane=None
         ),
+        # A move changes the streamer's layout like a shake (and a shake puts back every
+        # position it found), so the two share the full-frame lane: they never overlap.
+        KindSpec(
+            "move", MoveFields, 1500, timed=True, in_obs=True, on_overlay=False, lane="full-frame"
+        ),
+        KindSpec(
+            "filter-ramp",
+            FilterRampFields,
+            1500,
+            timed=True,
+            in_obs=True,
+            on_overlay=False,
+            lane="filter",
+        ),
+        KindSpec("replay", ReplayFields, 0, timed=False, in_obs=True, on_overlay=False, lane=None),
     )
 }
 

@@ -156,6 +156,9 @@ def test_the_lanes_are_those_of_agent_md():
         "filter": "filter",
         "hotkey": None,
         "overlay": None,
+        "move": "full-frame",
+        "filter-ramp": "filter",
+        "replay": None,
     }
 
 

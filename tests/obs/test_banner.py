@@ -13,14 +13,15 @@ from typing import Any
 
 import pytest
 
-from streamfx_cli.obs import ObsConnection, ObsNotSetUp
+from streamfx_cli.obs import ObsConnection, ObsNotSetUp, preview
 from streamfx_cli.obs.banner_layout import home
 from streamfx_cli.obs.connection import request
 from streamfx_cli.obs.contrast import contrast_ratio
-from streamfx_cli.obs.draw import draw, obs_color, plan
+from streamfx_cli.obs.draw import draw, end_now, obs_color, plan, start_now
 from streamfx_cli.obs.setup import (
     BANNER_BAR,
     BANNER_STRIPE,
+    PREVIEW,
     SCENE,
     SOURCE_ORDER,
     TEXT,
@@ -311,3 +312,52 @@ def test_banner_start_has_no_sleep_and_end_hides_only(stage: ObsConnection) -> N
             result.raise_for_status()
     assert banner_gone(stage)
     assert request("GetVersion")  # the connection still answers
+
+
+def test_the_preview_stage_has_its_own_bar_and_stripe_even_from_before_the_banner(
+    stage: ObsConnection,
+) -> None:
+    """`streamfx preview banner` shows the produced banner off air: on the private
+    scene's own bar, stripe and text, never the StreamFX scene's (obs/preview.py)."""
+    conn = stage
+    preview.ensure_stage(conn)
+    # A preview scene from before the banner: no bar, no stripe in it (their inputs
+    # stay, as after a streamer deleted the items: they come back on top of the text).
+    for source in (PREVIEW.bar, PREVIEW.stripe):
+        conn.call(
+            "RemoveSceneItem",
+            {"sceneName": PREVIEW.scene, "sceneItemId": item_id(conn, PREVIEW.scene, source)},
+        )
+    preview.ensure_stage(conn)
+    items = sorted(
+        conn.call("GetSceneItemList", {"sceneName": PREVIEW.scene})["sceneItems"],
+        key=lambda i: i["sceneItemIndex"],
+    )
+    assert [i["sourceName"] for i in items] == [
+        preview.BACKDROP,
+        *(PREVIEW.named(s) for s in SOURCE_ORDER),
+    ]
+    on_air = placement(conn)
+
+    drawing = plan(conn, banner_render("Off air"), stage=PREVIEW)
+    assert drawing is not None
+    start_now(conn, drawing)
+    try:
+        assert all(item_enabled(conn, s, PREVIEW.scene) for s in (PREVIEW.bar, PREVIEW.stripe))
+        assert item_enabled(conn, PREVIEW.text, PREVIEW.scene)
+        assert placement(conn) == on_air  # the StreamFX scene is untouched
+
+        def private_banner() -> Picture | None:
+            picture = take_screenshot(conn, PREVIEW.scene)
+            whole = (0, 0, picture.width, picture.height)
+            return picture if pixels_in(picture, whole, hex_rgb(KIT["accent"])) > 100 else None
+
+        shot = wait_until(private_banner, 2.0, "the private banner's stripe")
+        save_screenshot(conn, "banner-preview-stage", PREVIEW.scene)
+        bar = pixels_in(shot, (0, 0, shot.width, shot.height), hex_rgb(KIT["primary"]))
+        assert bar > 1000, bar
+    finally:
+        end_now(conn, drawing.end)
+    assert not any(
+        item_enabled(conn, s, PREVIEW.scene) for s in (PREVIEW.text, PREVIEW.bar, PREVIEW.stripe)
+    )

@@ -76,10 +76,18 @@ def _write_config(home: Path, port: int, password: str) -> None:
     )
     # A fixed canvas makes pixel positions and frame timing predictable.
     w, h = CANVAS
+    # A replay buffer (simple output mode, x264 at its cheapest) saving into HOME/Videos,
+    # for the replay kind; it stays off until a test starts it.
+    videos = home / "Videos"
+    videos.mkdir(parents=True, exist_ok=True)
     (profile / "basic.ini").write_text(
         "[General]\nName=Untitled\n\n"
         f"[Video]\nBaseCX={w}\nBaseCY={h}\nOutputCX={w}\nOutputCY={h}\n"
-        f"FPSType=0\nFPSCommon={FPS}\n"
+        f"FPSType=0\nFPSCommon={FPS}\n\n"
+        "[Output]\nMode=Simple\n\n"
+        f"[SimpleOutput]\nFilePath={videos}\nRecFormat=mkv\nRecQuality=Stream\n"
+        "StreamEncoder=x264\nPreset=ultrafast\nVBitrate=300\n"
+        "RecRB=true\nRecRBTime=5\nRecRBSize=32\n"
     )
 
 

@@ -55,7 +55,7 @@ class FakeStage:
         )
         return Started("shown", None, t, entry)
 
-    async def end(self, key: str) -> bool:
+    async def end(self, key: str, *, on_time: bool = False) -> bool:
         self.events.append(("end", key, now_ms()))
         return True
 

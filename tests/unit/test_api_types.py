@@ -36,6 +36,8 @@ PAIRS = {
     "OverlayKey": "OverlayKeyOut",
     "CachedEffect": "CachedEffect",
     "Renders": "RendersOut",
+    "Preview": "PreviewOut",
+    "PreviewDraft": "PreviewIn",
 }
 
 

@@ -33,6 +33,27 @@ obs_names = st.text(
     st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=40
 )
 unit = st.floats(0, 1, allow_nan=False)
+easings = st.sampled_from(["ease-in-out", "linear", "ease-in", "ease-out"])
+
+
+def either(absolute: str, relative: str, values: st.SearchStrategy[float]) -> Any:
+    """Neither, the absolute target or the relative one (never both: that is refused)."""
+    return st.one_of(
+        st.just({}), values.map(lambda v: {absolute: v}), values.map(lambda v: {relative: v})
+    )
+
+
+def merged(parts: tuple[dict[str, float], ...]) -> dict[str, float]:
+    return {k: v for part in parts for k, v in part.items()}
+
+
+positions = st.floats(-90_000, 90_000, allow_nan=False)
+move_targets = st.tuples(
+    either("x", "dx", positions),
+    either("y", "dy", positions),
+    either("scale", "scaleBy", st.floats(0.01, 20, allow_nan=False)),
+    either("rotation", "rotateBy", st.floats(-3600, 3600, allow_nan=False)),
+).map(merged)
 VALID_PARAMS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "text": st.fixed_dictionaries(
         {},
@@ -64,6 +85,27 @@ VALID_PARAMS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
             "particleCount": st.integers(1, 1000),
         },
     ),
+    "move": st.tuples(
+        st.fixed_dictionaries(
+            {"source": obs_names},
+            optional={"scene": obs_names, "easing": easings, "animateMs": st.integers(0, 10_000)},
+        ),
+        move_targets.filter(bool),
+    ).map(merged),
+    "filter-ramp": st.fixed_dictionaries(
+        {
+            "source": obs_names,
+            "filter": obs_names,
+            "settings": st.dictionaries(
+                st.text(min_size=1, max_size=64),
+                st.floats(-1_000_000, 1_000_000, allow_nan=False),
+                min_size=1,
+                max_size=16,
+            ),
+        },
+        optional={"easing": easings, "animateMs": st.integers(0, 10_000)},
+    ),
+    "replay": st.just({}),
 }
 ASSET = Asset("ab" * 32, "image/png")
 
@@ -81,7 +123,10 @@ def effects_with_params(draw: st.DrawFn) -> tuple[Effect, dict[str, Any]]:
         duration_ms=draw(st.integers(0, 3_600_000)),
         asset=ASSET if kind in ASSET_KINDS else None,
     )
-    overrides = draw(VALID_PARAMS[kind]) if kind not in ("scene", "filter", "hotkey") else {}
+    # Kinds with required names take no overrides here: a second draw could name a
+    # relative target beside a stored absolute one, which is refused (tested apart).
+    fixed = ("scene", "filter", "hotkey", "move", "filter-ramp")
+    overrides = draw(VALID_PARAMS[kind]) if kind not in fixed else {}
     if draw(st.booleans()):
         overrides["durationMs"] = draw(st.integers(0, 3_600_000))
     return effect, overrides

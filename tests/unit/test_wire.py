@@ -31,6 +31,8 @@ REQUIRED_PARAMS = {
     "scene": {"scene": "BRB"},
     "filter": {"source": "Camera", "filter": "Blur"},
     "hotkey": {"hotkey": "OBSBasic.StartRecording"},
+    "move": {"source": "Camera", "dx": 100},
+    "filter-ramp": {"source": "Camera", "filter": "Blur", "settings": {"size": 12}},
 }
 
 
@@ -89,7 +91,7 @@ def render_md_tables() -> tuple[list[str], dict[str, set[str]]]:
             continue
         if re.fullmatch(r"`\w+`", cells[0]):
             common.append(cells[0].strip("`"))
-        elif re.fullmatch(r"[a-z]+", cells[0]) and cells[0] not in ("field", "kind"):
+        elif re.fullmatch(r"[a-z]+(-[a-z]+)?", cells[0]) and cells[0] not in ("field", "kind"):
             kinds[cells[0]] = {n for n in re.findall(r"`([^`]+)`", cells[1]) if n.isidentifier()}
     return common, kinds
 
@@ -168,6 +170,9 @@ def test_a_new_effect_lasts_its_kinds_default_duration(state: AppState):
         "filter": 3000,
         "hotkey": 0,
         "overlay": 3000,
+        "move": 1500,
+        "filter-ramp": 1500,
+        "replay": 0,
     }
 
 
@@ -179,4 +184,6 @@ def test_obs_shows_an_instant_render_for_its_kinds_default_duration():
         "image": 3000,
         "media": 5000,
         "shake": 600,
+        "move": 1500,
+        "filter-ramp": 1500,
     }

@@ -98,6 +98,8 @@ def describe(
     if status == "shown":
         latency = delivery.get("latencyMs")
         took = f" ({latency} ms after the trigger)" if latency is not None else ""
+        if reason:  # what OBS made of it: a replay's file
+            return f"Fired {what}; {reason}{took}.", ExitCode.OK
         return f"Fired {what}; shown in OBS{took}.", ExitCode.OK
     if status in SEEN:
         return f"Fired {what}; {status}" + (f": {reason}." if reason else "."), ExitCode.OK

@@ -40,7 +40,7 @@ Claim = Callable[[Job], Awaitable[bool]]
 
 class StageLike(Protocol):
     async def start(self, job: Job) -> Started: ...
-    async def end(self, key: str) -> bool: ...
+    async def end(self, key: str, *, on_time: bool = False) -> bool: ...
 
 
 async def _always_claimed(_job: Job) -> bool:
@@ -219,7 +219,7 @@ class Lanes:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(timer.cut.wait(), remaining)
             try:
-                await self._stage.end(timer.entry.key)
+                await self._stage.end(timer.entry.key, on_time=not timer.cut.is_set())
             except Exception as exc:  # OBS away: the record keeps it; the next recover ends it
                 log.warning("could not end %s yet: %s", timer.entry.effect, exc)
         finally:

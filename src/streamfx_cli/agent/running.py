@@ -33,6 +33,11 @@ class RunningEffect:
     lane: str | None
     until_ms: int  # wall clock: when it ends
     end: list[dict[str, Any]] = field(default_factory=list)
+    # A move's or a filter ramp's way back (a SerialFrame animation leading into `end`)
+    # and how long it takes, played when the effect ends on time. Kept by this process
+    # only: `end` alone puts everything back, which is all a stop or a successor needs.
+    back: list[dict[str, Any]] = field(default_factory=list)
+    back_ms: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {

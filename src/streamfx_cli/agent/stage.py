@@ -3,8 +3,9 @@
 obs-websocket's client here is synchronous, so every request runs in a single
 worker thread (`ThreadPoolExecutor(1)`): lanes ask for starts and ends from the
 event loop, and OBS sees them one after another on one socket. None of them
-waits longer than a round trip (a shake's frame animation is sent and left to
-run), so one lane never waits for another's effect to end (docs/AGENT.md "Lanes").
+waits longer than a round trip (a frame animation is sent and left to run; what a
+start produced, a replay's file, is asked for again and again, each time a round
+trip), so one lane never waits for another's effect to end (docs/AGENT.md "Lanes").
 
 Starting an effect is one batch: the updated `streamfx.running` record
 (running.py) first, then the effect's start requests. Ending is the effect's end
@@ -18,13 +19,15 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from ..obs import ObsConnection, ObsError, ObsUnavailable
-from ..obs.draw import end_now, plan, start_now
+from ..obs.connection import ExecutionType
+from ..obs.draw import Outcome, end_now, plan, start_now
 from ..obs.show import local_file
 from ..obs.visibility import joined_reason
 from . import running
@@ -120,14 +123,32 @@ class Stage:
                     "failed", f"the file for {job.name!r} could not be fetched: {reason}"
                 )
         try:
-            return await self._run(lambda conn: self._start(conn, job, path))
+            started, outcome = await self._run(lambda conn: self._start(conn, job, path))
+            if outcome is not None and started.status == "shown":
+                produced = await self._follow(outcome)  # a replay's file
+                started = replace(started, reason=joined_reason(started.reason, [produced]))
+            return started
         except ObsError as exc:
             return Started("failed", _plain(exc))
 
-    def _start(self, conn: ObsConnection, job: Job, path: str | None) -> Started:
+    async def _follow(self, outcome: Outcome) -> str:
+        """Ask OBS what the start produced until it says; one round trip at a time, so
+        the other lanes' starts and ends go on in between."""
+        give_up = time.monotonic() + outcome.within_s
+        while True:
+            note = await self._run(outcome.poll)
+            if note is not None:
+                return note
+            if time.monotonic() >= give_up:
+                raise ObsError(outcome.late)
+            await asyncio.sleep(outcome.every_s)
+
+    def _start(
+        self, conn: ObsConnection, job: Job, path: str | None
+    ) -> tuple[Started, Outcome | None]:
         drawing = plan(conn, job.render, path)
         if drawing is None:
-            return Started("skipped", "an overlay-only effect: nothing to do in OBS")
+            return Started("skipped", "an overlay-only effect: nothing to do in OBS"), None
         entry: RunningEffect | None = None
         before: list[dict[str, Any]] = []
         if drawing.end:
@@ -137,6 +158,8 @@ class Stage:
                 lane=job.lane,
                 until_ms=now_ms() + drawing.duration_ms,
                 end=drawing.end,
+                back=drawing.back,
+                back_ms=drawing.back_ms,
             )
             before = [running.set_request([*self._running.values(), entry])]
         start_now(conn, drawing, before=before)
@@ -145,20 +168,40 @@ class Stage:
             self._running[entry.key] = entry
         status, reason = self._see(conn, job.kind)
         # A font fallback is said even when shown (docs/AGENT.md "Delivery record").
-        return Started(status, joined_reason(reason, drawing.notes), drawn_at, entry)
+        started = Started(status, joined_reason(reason, drawing.notes), drawn_at, entry)
+        return started, drawing.outcome
 
-    async def end(self, key: str) -> bool:
-        """End the running effect `key` and put back what it changed; False if unknown."""
-        return await self._run(lambda conn: self._end(conn, key))
+    async def end(self, key: str, *, on_time: bool = False) -> bool:
+        """End the running effect `key` and put back what it changed; False if unknown.
 
-    def _end(self, conn: ObsConnection, key: str) -> bool:
+        `on_time`: a move or a filter ramp eases back first, and this returns once it is
+        home (its lane stays busy meanwhile); otherwise everything snaps back at once.
+        """
+        took = await self._run(lambda conn: self._end(conn, key, animate=on_time))
+        if took:
+            await asyncio.sleep(took / 1000)
+        return took is not None
+
+    def _end(self, conn: ObsConnection, key: str, *, animate: bool = False) -> int | None:
+        """End `key`; None if unknown, else how long its way back runs on in OBS (ms)."""
         entry = self._running.get(key)
         if entry is None:
-            return False
+            return None
         rest = [e for e in self._running.values() if e.key != key]
-        end_now(conn, [*entry.end, running.set_request(rest)])
+        ending = [*entry.end, running.set_request(rest)]
+        took = 0
+        if animate and entry.back:
+            # One SerialFrame batch, left to run: OBS has it once `sync` returns, and it
+            # ends with the exact `end` and the record without this entry.
+            conn.batch(
+                [*entry.back, *ending], execution_type=ExecutionType.SERIAL_FRAME, wait=False
+            )
+            conn.sync()
+            took = entry.back_ms
+        else:
+            end_now(conn, ending)
         self._running.pop(key, None)
-        return True
+        return took
 
     async def recover(self) -> list[RunningEffect]:
         """Adopt the record OBS holds: end what is overdue now, return what still runs.

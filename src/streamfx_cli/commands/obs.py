@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..output import emit_json, say, warn
 from .options import JsonFlag
+
+if TYPE_CHECKING:
+    from ..obs.brb import BrbLook
+    from ..obs.setup import SetupResult
 
 app = typer.Typer(
     help="Connect to OBS Studio (obs-websocket 5) and set it up for StreamFX.",
@@ -131,6 +135,7 @@ def status(json_out: JsonFlag = False) -> None:
     Warns when viewers cannot see StreamFX's effects: the program scene has no
     StreamFX, or it is turned off there, or something covers it.
     """
+    from ..obs.brb import BRB_SCENE
     from ..obs.setup import status as obs_status
     from ..obs_settings import connect, load_settings
 
@@ -156,6 +161,7 @@ def status(json_out: JsonFlag = False) -> None:
                     "reason": seen.reason,
                     "hint": seen.hint,
                 },
+                "brbScene": {"name": BRB_SCENE, "exists": info.brb_scene},
                 "fonts": {
                     "kit": kit,
                     "fonts": [f.as_json() for f in fonts],
@@ -171,6 +177,13 @@ def status(json_out: JsonFlag = False) -> None:
     else:
         say(f"StreamFX: not set up (missing {', '.join(info.missing)})")
         say("Run `streamfx obs setup` to add what is missing.")
+    if info.brb_scene:
+        say(f"brb: switches to the scene {BRB_SCENE!r}")
+    else:
+        say(
+            f"brb: OBS has no scene {BRB_SCENE!r} to switch to; "
+            "`streamfx obs setup` makes one in your brand kit's look."
+        )
     if not seen.visible:
         # The words `streamfx fire` reports a hidden effect with (docs/AGENT.md).
         warn(f"viewers cannot see StreamFX's effects: {seen.reason}. {seen.hint}")
@@ -200,7 +213,7 @@ def _fonts_here() -> tuple[str | None, list[Any], str | None]:
 @app.command()
 def scenes(json_out: JsonFlag = False) -> None:
     """List OBS's scenes (top first); * marks the program scene."""
-    from ..obs.setup import SCENE
+    from ..obs.setup import PREVIEW_SCENE, SCENE
     from ..obs.setup import status as obs_status
     from ..obs_settings import connect
 
@@ -212,6 +225,7 @@ def scenes(json_out: JsonFlag = False) -> None:
             "program": name == info.program_scene,
             "hasStreamFX": name in info.nested_in,
             "isStreamFX": name == SCENE,
+            "isPreview": name == PREVIEW_SCENE,
         }
         for name in info.scenes
     ]
@@ -219,16 +233,72 @@ def scenes(json_out: JsonFlag = False) -> None:
         emit_json({"programScene": info.program_scene, "scenes": rows})
         return
     for row in rows:
-        note = (
-            "  (StreamFX's own scene)"
-            if row["isStreamFX"]
-            else ("  [StreamFX]" if row["hasStreamFX"] else "")
-        )
+        if row["isStreamFX"]:
+            note = "  (StreamFX's own scene)"
+        elif row["isPreview"]:
+            note = "  (StreamFX's private preview scene, never on air)"
+        else:
+            note = "  [StreamFX]" if row["hasStreamFX"] else ""
         say(f"{'*' if row['program'] else ' '} {row['name']}{note}")
 
 
 def _names(items: list[str]) -> str:
     return ", ".join(items)
+
+
+def _brb_look() -> tuple[BrbLook, str]:
+    """The look of a new BRB scene: the brand kit a fire would use now, else the defaults;
+    and in words where it came from."""
+    from ..api import Api
+    from ..errors import NotLoggedIn, StreamFXError
+    from ..obs.brb import BrbLook
+
+    try:
+        with Api.signed_in() as api:
+            preview = api.preview("brb")
+    except NotLoggedIn:
+        return BrbLook(), "StreamFX's default look (you are not signed in)"
+    except StreamFXError as exc:
+        return BrbLook(), f"StreamFX's default look (the server said: {exc.message})"
+    render = preview["render"]
+    colors, font = render.get("colors") or {}, render.get("font") or {}
+    defaults = BrbLook()
+    look = BrbLook(
+        background=str(colors.get("background") or defaults.background),
+        text_color=str(colors.get("text") or defaults.text_color),
+        font=str(font.get("heading") or defaults.font),
+    )
+    if preview["brandKitId"] is None:
+        return look, "StreamFX's default look (you have no active brand kit)"
+    return look, "your brand kit's look"
+
+
+def _say_setup(result: SetupResult, look_from: str) -> None:
+    from ..obs.brb import BRB_SCENE
+    from ..obs.setup import SCENE
+
+    if not result.changed:
+        say("OBS was already set up for StreamFX; nothing changed.")
+    if result.created_scene:
+        say(f"Created the {SCENE!r} scene.")
+    if result.created_sources:
+        say(f"Created sources: {_names(result.created_sources)}.")
+    if result.added_items:
+        say(f"Put back into the {SCENE} scene: {_names(result.added_items)}.")
+    if result.nested_in:
+        say(f"Added StreamFX on top of: {_names(result.nested_in)}.")
+    if result.raised_in:
+        say(f"Moved StreamFX back to the top of: {_names(result.raised_in)}.")
+    if result.enabled_in:
+        say(f"Turned StreamFX back on in: {_names(result.enabled_in)}.")
+    if result.reordered:
+        say(f"Put the sources of the {SCENE} scene back in their order.")
+    if result.placed:
+        say(f"Moved the banner back to its place: {_names(result.placed)}.")
+    if result.brb_created:
+        say(f"Created the {BRB_SCENE!r} scene for the brb effect, in {look_from}.")
+    else:
+        say(f"brb will switch to your scene {BRB_SCENE!r}.")
 
 
 @app.command()
@@ -246,13 +316,19 @@ def setup(
 
     Safe to run again: it only adds what is missing, puts StreamFX back on top
     and turns it back on where it is not, and leaves the rest of your layout alone.
+    If OBS has no "BRB" scene for the built-in brb effect, it makes one in your
+    brand kit's look; a "BRB" scene you have is left as it is.
     """
-    from ..obs.setup import SCENE
+    from ..obs import brb
+    from ..obs.brb import BrbLook
     from ..obs.setup import setup as obs_setup
     from ..obs_settings import connect
 
+    look, look_from = BrbLook(), ""
     with connect() as conn:
-        result = obs_setup(conn, scene or None)
+        if not brb.exists(conn):
+            look, look_from = _brb_look()
+        result = obs_setup(conn, scene or None, brb=look)
     if json_out:
         emit_json(
             {
@@ -266,26 +342,14 @@ def setup(
                 "reordered": result.reordered,
                 "placed": result.placed,
                 "unsupported": result.unsupported,
+                "brbScene": {
+                    "name": brb.BRB_SCENE,
+                    "created": result.brb_created,
+                    "existed": result.brb_existed,
+                },
             }
         )
-    elif not result.changed:
-        say("OBS was already set up for StreamFX; nothing changed.")
     else:
-        if result.created_scene:
-            say(f"Created the {SCENE!r} scene.")
-        if result.created_sources:
-            say(f"Created sources: {_names(result.created_sources)}.")
-        if result.added_items:
-            say(f"Put back into the {SCENE} scene: {_names(result.added_items)}.")
-        if result.nested_in:
-            say(f"Added StreamFX on top of: {_names(result.nested_in)}.")
-        if result.raised_in:
-            say(f"Moved StreamFX back to the top of: {_names(result.raised_in)}.")
-        if result.enabled_in:
-            say(f"Turned StreamFX back on in: {_names(result.enabled_in)}.")
-        if result.reordered:
-            say(f"Put the sources of the {SCENE} scene back in their order.")
-        if result.placed:
-            say(f"Moved the banner back to its place: {_names(result.placed)}.")
+        _say_setup(result, look_from)
     for source in result.unsupported:
         warn(f"this OBS has no source type for {source!r}; effects that need it will not show.")

@@ -34,10 +34,15 @@ def rotate(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
         say(issued["url"])
 
 
+def stored_overlay_url() -> str | None:
+    """The overlay URL saved by `streamfx overlay rotate` on this machine, if any."""
+    return _store().get()
+
+
 def _stored_url() -> str:
     from ..errors import StreamFXError
 
-    stored = _store().get()
+    stored = stored_overlay_url()
     if not stored:
         raise StreamFXError(
             "No overlay URL on this machine yet.", "Run `streamfx overlay rotate` to make one."

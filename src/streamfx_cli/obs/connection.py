@@ -17,6 +17,7 @@ import hashlib
 import json
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -31,6 +32,8 @@ DEFAULT_PORT = 4455
 
 _OP_IDENTIFY = 1
 _OP_IDENTIFIED = 2
+_OP_REIDENTIFY = 3
+_OP_EVENT = 5
 _OP_REQUEST = 6
 _OP_REQUEST_RESPONSE = 7
 _OP_REQUEST_BATCH = 8
@@ -150,6 +153,9 @@ class ObsConnection:
         self._ws: ObsSocket | None = None
         # True while a batch sent with wait=False may still be queued in OBS.
         self._unsynced = False
+        # Events that came while reading answers, when `subscribe` asked for some; a few
+        # only: nobody may be reading them.
+        self._events: deque[dict[str, Any]] = deque(maxlen=32)
         self._connect(password, timeout)
 
     # -- connecting ---------------------------------------------------------
@@ -244,11 +250,12 @@ class ObsConnection:
             self._drop()
             raise ObsUnavailable("The connection to OBS was lost: is OBS still running?") from exc
 
-    def _receive(self, op: int, request_id: str, timeout: float) -> dict[str, Any]:
+    def _receive(self, op: int, request_id: str | None, timeout: float) -> dict[str, Any]:
         """Read until the answer to `request_id`; skip answers nobody waits for.
 
         Fire-and-forget batches answer whenever OBS finishes them, so a
-        stray op 9 can arrive before the answer wanted here.
+        stray op 9 can arrive before the answer wanted here. Events (only sent
+        after `subscribe`) are kept for `take_event`.
         """
         ws = self._socket()
         deadline = time.monotonic() + timeout
@@ -265,6 +272,8 @@ class ObsConnection:
                 d = message.get("d", {})
                 if message.get("op") == op and d.get("requestId") == request_id:
                     return dict(d)
+                if message.get("op") == _OP_EVENT:
+                    self._events.append(dict(d))
         except SocketClosed as closed:
             self._drop()
             raise _close_error(closed) from None
@@ -278,6 +287,26 @@ class ObsConnection:
         finally:
             if self._ws is not None:
                 self._ws.set_timeout(self.request_timeout)
+
+    # -- events -------------------------------------------------------------
+
+    def subscribe(self, event_subscriptions: int) -> None:
+        """Ask OBS for these events from now on (obs-websocket's EventSubscription bits;
+        0: none), forgetting any kept so far. Returns once OBS has taken it."""
+        self._events.clear()
+        self._send(_OP_REIDENTIFY, {"eventSubscriptions": int(event_subscriptions)})
+        self._receive(_OP_IDENTIFIED, None, self.request_timeout)
+
+    def take_event(self, event_type: str) -> dict[str, Any] | None:
+        """The data of the oldest kept event of `event_type` (removed), or None.
+
+        Events are read along with answers: send a request first to read what has come.
+        """
+        for event in self._events:
+            if event.get("eventType") == event_type:
+                self._events.remove(event)
+                return dict(event.get("eventData") or {})
+        return None
 
     # -- requests -----------------------------------------------------------
 

@@ -13,8 +13,9 @@ it shows. Two callers time it differently:
   threads (docs/AGENT.md "Stream safety").
 
 Only cheap look-ups are waited for. This module is on the hotkey path: keep its
-imports light. (Over the size guide on purpose: it is the one place where each
-kind of the wire contract becomes OBS requests.)
+imports light. (Over the size guide on purpose: it is where the kinds of the wire
+contract become OBS requests; the animated ones, move and filter-ramp, are planned in
+`draw_frames`, and replay in `draw_replay`.)
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from . import banner_layout, fonts
 from .connection import ExecutionType, ObsConnection, request, sleep_frames, sleep_ms
 from .contrast import readable_text_color
 from .errors import ObsError, ObsNotSetUp, ObsRequestFailed
-from .setup import BANNER_BAR, BANNER_STRIPE, FLASH, IMAGE, MEDIA, SCENE, TEXT
+from .setup import ON_AIR, SCENE, Stage
+from .visibility import joined_reason
 
 # Used when a render says durationMs = 0 for something that must show and
 # then hide again; a 0 ms flash would never reach a frame.
@@ -61,6 +63,21 @@ def obs_color(hex_rgb: str, opacity: float = 1.0) -> int:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What a start produced that only OBS can tell, asked for after it (a replay's file).
+
+    `poll` asks once (one round trip) and returns the delivery's reason when OBS has an
+    answer, None while it has not yet; callers ask again every `every_s`, for `within_s`
+    at most, then fail with `late`.
+    """
+
+    poll: Callable[[ObsConnection], str | None]
+    late: str
+    within_s: float = 10.0
+    every_s: float = 0.05
+
+
+@dataclass(frozen=True)
 class Plan:
     """One effect as OBS requests: start it, and (after `duration_ms`) end it.
 
@@ -72,18 +89,62 @@ class Plan:
     start: list[dict[str, Any]]
     end: list[dict[str, Any]] = field(default_factory=list)
     duration_ms: int = 0
-    # SERIAL_FRAME for a shake's frame-by-frame animation; it ends at rest by itself.
+    # SERIAL_FRAME for a frame-by-frame animation (shake, move, filter-ramp).
     execution_type: ExecutionType = ExecutionType.SERIAL_REALTIME
-    # What the delivery's reason says even when it is shown ("font fallback: ...").
+    # What the delivery's reason says even when it is shown ("font fallback: ..."),
+    # known when planning; what only OBS can tell after the start is `outcome`.
     notes: tuple[str, ...] = ()
+    # SerialFrame plans that animate back (move, filter-ramp): the frames that lead into
+    # `end` when the effect ends on time, and how long they take. `end` alone still puts
+    # back exactly what `start` changed (a stop, a replace, an agent that was killed).
+    back: list[dict[str, Any]] = field(default_factory=list)
+    back_ms: int = 0
+    # In a self-timed SerialFrame batch: the frames to wait between start and back (a
+    # shake has none: its animation is the wait).
+    hold_frames: int = 0
+    outcome: Outcome | None = None
 
     def self_timed(self) -> list[dict[str, Any]]:
         """Start, wait and end as one batch OBS runs to the end by itself."""
         if not self.end:
             return list(self.start)
         if self.execution_type == ExecutionType.SERIAL_FRAME:
-            return [*self.start, *self.end]  # the animation is the wait
+            return [*self.start, *wait_frames(self.hold_frames), *self.back, *self.end]
         return [*self.start, *sleep_ms(self.duration_ms), *self.end]
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """An effect OBS started, and what its delivery's reason must say even when it is
+    shown: the plan's notes (a banner's font fallback) and what OBS made of it (the file
+    a replay was saved to), "; " between; None when there is nothing to say."""
+
+    note: str | None = None
+
+
+def wait_frames(frames: int) -> list[dict[str, Any]]:
+    """`Sleep` entries for `frames` frames of a SerialFrame batch (OBS caps one Sleep)."""
+    out: list[dict[str, Any]] = []
+    remaining = max(0, frames)
+    while remaining > 0:
+        step = min(remaining, 10_000)
+        out.append(sleep_frames(step))
+        remaining -= step
+    return out
+
+
+def await_outcome(conn: ObsConnection, outcome: Outcome | None) -> str | None:
+    """Ask `outcome` until OBS answers (blocking); None when there is nothing to ask."""
+    if outcome is None:
+        return None
+    give_up = time.monotonic() + outcome.within_s
+    while True:
+        note = outcome.poll(conn)
+        if note is not None:
+            return note
+        if time.monotonic() >= give_up:
+            raise ObsError(outcome.late)
+        time.sleep(outcome.every_s)
 
 
 def plan(
@@ -92,20 +153,22 @@ def plan(
     asset_path: str | None = None,
     *,
     self_timed: bool = False,
+    stage: Stage = ON_AIR,
 ) -> Plan | None:
     """The requests for `render`, after the look-ups they need; None: nothing in OBS.
 
     `self_timed` (the `draw` path) makes shake and scene keep what they restore
     in OBS's persistent data, so firing twice in a row restores the state before
     the first firing. The agent never overlaps two effects of one lane, so it
-    reads the state fresh. Raises like `draw`.
+    reads the state fresh. `stage` is where the sources are drawn: the StreamFX
+    scene on air, or `streamfx preview`'s private one. Raises like `draw`.
     """
     kind = str(render.get("kind", ""))
     planner = DRAWERS.get(kind)
     if planner is None:
         raise ObsError(f"StreamFX cannot draw effects of kind {kind!r} in OBS.")
     try:
-        return planner(conn, render, asset_path, self_timed)
+        return planner(conn, render, asset_path, self_timed, stage)
     except (ValueError, TypeError) as exc:
         # A render the server should never have produced (bad colour, number).
         raise ObsError(f"This {kind} effect cannot be drawn: {exc}.") from exc
@@ -120,24 +183,36 @@ def draw(conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None 
     StreamFX scene or one of its sources is missing, ObsRequestFailed when
     OBS refuses a request, ObsBusy when OBS does not start it in time.
     """
+    return draw_noted(conn, render, asset_path) is not None
+
+
+def draw_noted(
+    conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None = None
+) -> Drawn | None:
+    """`draw`, and what OBS made of it for the delivery (a replay's saved file).
+
+    None when the kind has nothing to do in OBS. Raises like `draw`, and ObsError
+    when OBS does not tell what the start produced in time.
+    """
     drawing = plan(conn, render, asset_path, self_timed=True)
     if drawing is None:
-        return False
+        return None
     if not drawing.end:
         # Nothing sleeps: wait for the answer, so a refused request is reported.
         start_now(conn, drawing)
-        return True
+        produced = await_outcome(conn, drawing.outcome)
+        return Drawn(joined_reason(None, [*drawing.notes, *([produced] if produced else [])]))
     conn.batch(drawing.self_timed(), execution_type=drawing.execution_type, wait=False)
     # Until OBS has started the batch, disconnecting would drop it.
     conn.sync()
-    return True
+    return Drawn(joined_reason(None, drawing.notes))
 
 
 def start_now(conn: ObsConnection, drawing: Plan, *, before: Sequence[dict[str, Any]] = ()) -> None:
     """Send `before` and the plan's start, waiting only until OBS has started them.
 
-    A shake's frame animation runs on after this returns (OBS has taken it);
-    anything else has run. Raises ObsRequestFailed for the first refused request.
+    A frame animation (shake, move, filter-ramp) runs on after this returns (OBS has
+    taken it); anything else has run. Raises ObsRequestFailed for the first refused request.
     """
     requests = [*before, *drawing.start]
     if drawing.execution_type == ExecutionType.SERIAL_FRAME:
@@ -184,11 +259,11 @@ def _lookup(conn: ObsConnection, requests: Sequence[dict[str, Any]]) -> list[dic
     return [r.data for r in results]
 
 
-def _item_id(source: str) -> dict[str, Any]:
-    return request("GetSceneItemId", {"sceneName": SCENE, "sourceName": source})
+def _item_id(stage: Stage, source: str) -> dict[str, Any]:
+    return request("GetSceneItemId", {"sceneName": stage.scene, "sourceName": source})
 
 
-def _enable(item_id: int, enabled: bool, scene: str = SCENE) -> dict[str, Any]:
+def _enable(item_id: int, enabled: bool, scene: str) -> dict[str, Any]:
     return request(
         "SetSceneItemEnabled",
         {"sceneName": scene, "sceneItemId": item_id, "sceneItemEnabled": enabled},
@@ -196,6 +271,7 @@ def _enable(item_id: int, enabled: bool, scene: str = SCENE) -> dict[str, Any]:
 
 
 def _shown_for(
+    stage: Stage,
     item_id: int,
     duration_ms: int,
     before: Sequence[dict[str, Any]] = (),
@@ -207,8 +283,8 @@ def _shown_for(
     first batch's hide still ends it at the first firing's time.
     """
     return Plan(
-        start=[*before, _enable(item_id, True), *after_show],
-        end=[_enable(item_id, False)],
+        start=[*before, _enable(item_id, True, stage.scene), *after_show],
+        end=[_enable(item_id, False, stage.scene)],
         duration_ms=duration_ms,
     )
 
@@ -252,10 +328,10 @@ def _remember(
 
 # -- kinds -------------------------------------------------------------------
 
-# Plans one render (with its local file, if any, and whether `draw` times it in
-# OBS); None when OBS has nothing to do for it. One per kind of
-# streamfx_wire.kinds (tests/unit/test_wire.py).
-Planner = Callable[[ObsConnection, Mapping[str, Any], str | None, bool], Plan | None]
+# Plans one render (with its local file, if any, whether `draw` times it in OBS,
+# and the stage whose sources it uses); None when OBS has nothing to do for it.
+# One per kind of streamfx_wire.kinds (tests/unit/test_wire.py).
+Planner = Callable[[ObsConnection, Mapping[str, Any], str | None, bool, Stage], Plan | None]
 DRAWERS: KindTable[Planner] = KindTable()
 
 
@@ -265,16 +341,6 @@ def banner_font(render: Mapping[str, Any]) -> fonts.FontChoice:
     heading = str(font.get("heading") or font.get("body") or fonts.OBS_DEFAULT_FACE)
     body = str(font.get("body") or "")
     return fonts.choose(heading, [body] if body and body != heading else [])
-
-
-def render_notes(render: Mapping[str, Any]) -> tuple[str, ...]:
-    """What a delivery's reason must say about `render` even when it is shown: a kit
-    font missing on this computer (docs/AGENT.md "Delivery record"). The same notes
-    as `plan(...).notes`, for the callers of `draw`."""
-    if render.get("kind") != "text":
-        return ()
-    note = banner_font(render).note
-    return (note,) if note else ()
 
 
 def _text_settings(
@@ -296,6 +362,7 @@ def _text_settings(
 
 def _measure(
     conn: ObsConnection,
+    stage: Stage,
     text_item: int,
     settings: dict[str, Any],
     where: banner_layout.BannerHome,
@@ -304,17 +371,17 @@ def _measure(
     settings on the next video frame, so this waits one frame (SerialFrame batch)."""
     results = conn.batch(
         [
-            request("SetInputSettings", {"inputName": TEXT, "inputSettings": settings}),
+            request("SetInputSettings", {"inputName": stage.text, "inputSettings": settings}),
             request(
                 "SetSceneItemTransform",
                 {
-                    "sceneName": SCENE,
+                    "sceneName": stage.scene,
                     "sceneItemId": text_item,
                     "sceneItemTransform": where.text_transform(),
                 },
             ),
             sleep_frames(1),
-            request("GetSceneItemTransform", {"sceneName": SCENE, "sceneItemId": text_item}),
+            request("GetSceneItemTransform", {"sceneName": stage.scene, "sceneItemId": text_item}),
         ],
         halt_on_failure=True,
         execution_type=ExecutionType.SERIAL_FRAME,
@@ -327,25 +394,27 @@ def _measure(
     return float(shape["sourceWidth"]), float(shape["sourceHeight"])
 
 
-def _placed(item: int, transform: dict[str, Any]) -> dict[str, Any]:
+def _placed(stage: Stage, item: int, transform: dict[str, Any]) -> dict[str, Any]:
     return request(
         "SetSceneItemTransform",
-        {"sceneName": SCENE, "sceneItemId": item, "sceneItemTransform": transform},
+        {"sceneName": stage.scene, "sceneItemId": item, "sceneItemTransform": transform},
     )
 
 
 @DRAWERS.register("text")
-def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool) -> Plan:
+def _text(
+    conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool, stage: Stage
+) -> Plan:
     """The banner: a bar in the render's background with an accent stripe under it and
     the text on it, in the lower third (banner_layout). Start sizes the bar to the text
     and shows the three items; end hides them. No item moves: only the sizes of the
-    StreamFX scene's own (hidden) sources change, so nothing else needs putting back."""
+    stage's own (hidden) sources change, so nothing else needs putting back."""
     text, bar, stripe, video = _lookup(
         conn,
         [
-            _item_id(TEXT),
-            _item_id(BANNER_BAR),
-            _item_id(BANNER_STRIPE),
+            _item_id(stage, stage.text),
+            _item_id(stage, stage.bar),
+            _item_id(stage, stage.stripe),
             request("GetVideoSettings"),
         ],
     )
@@ -361,10 +430,10 @@ def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _s
     face = banner_font(render)
     text_id = int(text["sceneItemId"])
     settings = _text_settings(render, face.used, px, color, 0)
-    width, height = _measure(conn, text_id, settings, where)
+    width, height = _measure(conn, stage, text_id, settings, where)
     if width > where.max_text_width:
         settings = _text_settings(render, face.used, px, color, where.max_text_width)
-        width, height = _measure(conn, text_id, settings, where)
+        width, height = _measure(conn, stage, text_id, settings, where)
     size = banner_layout.fitted(where, width, height)
     bar_id, stripe_id = int(bar["sceneItemId"]), int(stripe["sceneItemId"])
     # Colour sources too take new settings on the next frame: set them now and wait one,
@@ -374,7 +443,7 @@ def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _s
             request(
                 "SetInputSettings",
                 {
-                    "inputName": BANNER_BAR,
+                    "inputName": stage.bar,
                     "inputSettings": {
                         "color": obs_color(background),
                         "width": size.bar_width,
@@ -385,7 +454,7 @@ def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _s
             request(
                 "SetInputSettings",
                 {
-                    "inputName": BANNER_STRIPE,
+                    "inputName": stage.stripe,
                     "inputSettings": {
                         "color": obs_color(accent),
                         "width": size.stripe_width,
@@ -393,8 +462,8 @@ def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _s
                     },
                 },
             ),
-            _placed(bar_id, where.bar_transform()),
-            _placed(stripe_id, where.stripe_transform()),
+            _placed(stage, bar_id, where.bar_transform()),
+            _placed(stage, stripe_id, where.stripe_transform()),
             sleep_frames(1),
         ],
         halt_on_failure=True,
@@ -403,16 +472,26 @@ def _text(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _s
         result.raise_for_status()
     note = face.note
     return Plan(
-        start=[_enable(stripe_id, True), _enable(bar_id, True), _enable(text_id, True)],
-        end=[_enable(text_id, False), _enable(bar_id, False), _enable(stripe_id, False)],
+        start=[
+            _enable(stripe_id, True, stage.scene),
+            _enable(bar_id, True, stage.scene),
+            _enable(text_id, True, stage.scene),
+        ],
+        end=[
+            _enable(text_id, False, stage.scene),
+            _enable(bar_id, False, stage.scene),
+            _enable(stripe_id, False, stage.scene),
+        ],
         duration_ms=_duration(render),
         notes=(note,) if note else (),
     )
 
 
 @DRAWERS.register("flash")
-def _flash(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool) -> Plan:
-    item, video = _lookup(conn, [_item_id(FLASH), request("GetVideoSettings")])
+def _flash(
+    conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool, stage: Stage
+) -> Plan:
+    item, video = _lookup(conn, [_item_id(stage, stage.flash), request("GetVideoSettings")])
     colors = render.get("colors") or {}
     opacity = render.get("opacity")
     settings = {
@@ -425,9 +504,10 @@ def _flash(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _
         "height": int(video["baseHeight"]),
     }
     return _shown_for(
+        stage,
         item["sceneItemId"],
         _duration(render),
-        before=[request("SetInputSettings", {"inputName": FLASH, "inputSettings": settings})],
+        before=[request("SetInputSettings", {"inputName": stage.flash, "inputSettings": settings})],
     )
 
 
@@ -443,29 +523,40 @@ def _need_file(render: Mapping[str, Any], asset_path: str | None) -> str:
 
 @DRAWERS.register("image")
 def _image(
-    conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None, _st: bool
+    conn: ObsConnection,
+    render: Mapping[str, Any],
+    asset_path: str | None,
+    _st: bool,
+    stage: Stage,
 ) -> Plan:
     path = _need_file(render, asset_path)
-    (item,) = _lookup(conn, [_item_id(IMAGE)])
+    (item,) = _lookup(conn, [_item_id(stage, stage.image)])
+    settings = {"inputName": stage.image, "inputSettings": {"file": path}}
     return _shown_for(
+        stage,
         item["sceneItemId"],
         _duration(render),
-        before=[request("SetInputSettings", {"inputName": IMAGE, "inputSettings": {"file": path}})],
+        before=[request("SetInputSettings", settings)],
     )
 
 
 @DRAWERS.register("media")
 def _media(
-    conn: ObsConnection, render: Mapping[str, Any], asset_path: str | None, _st: bool
+    conn: ObsConnection,
+    render: Mapping[str, Any],
+    asset_path: str | None,
+    _st: bool,
+    stage: Stage,
 ) -> Plan:
     path = _need_file(render, asset_path)
-    (item,) = _lookup(conn, [_item_id(MEDIA)])
+    media = stage.media
+    (item,) = _lookup(conn, [_item_id(stage, media)])
     volume = render.get("volume")
     before = [
         request(
             "SetInputSettings",
             {
-                "inputName": MEDIA,
+                "inputName": media,
                 "inputSettings": {
                     "is_local_file": True,
                     "local_file": path,
@@ -478,17 +569,18 @@ def _media(
         before.append(
             request(
                 "SetInputVolume",
-                {"inputName": MEDIA, "inputVolumeMul": max(0.0, min(1.0, float(volume)))},
+                {"inputName": media, "inputVolumeMul": max(0.0, min(1.0, float(volume)))},
             )
         )
     return _shown_for(
+        stage,
         item["sceneItemId"],
         _duration(render),
         before=before,
         after_show=[
             request(
                 "TriggerMediaInputAction",
-                {"inputName": MEDIA, "mediaAction": "OBS_WEBSOCKET_MEDIA_INPUT_ACTION_RESTART"},
+                {"inputName": media, "mediaAction": "OBS_WEBSOCKET_MEDIA_INPUT_ACTION_RESTART"},
             )
         ],
     )
@@ -510,20 +602,31 @@ def shake_offsets(
 
 @DRAWERS.register("shake")
 def _shake(
-    conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, self_timed: bool
+    conn: ObsConnection,
+    render: Mapping[str, Any],
+    _asset: str | None,
+    self_timed: bool,
+    stage: Stage,
 ) -> Plan:
-    """Wobble every item of the program scene, frame by frame, then put each back.
+    """Wobble every item of the program scene (or the stage's `shake_scene`), frame by
+    frame, then put each back.
 
     Moving the whole layout (camera, game, StreamFX on top) is what makes the
     picture shake; the StreamFX sources alone are usually hidden. The animation
     is one SerialFrame batch even for the agent: it must follow the frames, and
     it is short (a shake holds an OBS worker thread for its duration only).
     """
-    program, video = _lookup(conn, [request("GetCurrentProgramScene"), request("GetVideoSettings")])
-    scene = str(program["currentProgramSceneName"])
+    if stage.shake_scene is None:
+        program, video = _lookup(
+            conn, [request("GetCurrentProgramScene"), request("GetVideoSettings")]
+        )
+        scene = str(program["currentProgramSceneName"])
+    else:
+        (video,) = _lookup(conn, [request("GetVideoSettings")])
+        scene = stage.shake_scene
     items = conn.call("GetSceneItemList", {"sceneName": scene}).get("sceneItems", [])
     if not items:
-        raise ObsError(f"The program scene {scene!r} is empty, so there is nothing to shake.")
+        raise ObsError(f"The scene {scene!r} is empty, so there is nothing to shake.")
     duration = _duration(render)
     # JSON object keys are strings: item ids are kept as such in the slot.
     fresh = {
@@ -573,7 +676,11 @@ def _shake(
 
 @DRAWERS.register("scene")
 def _scene(
-    conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, self_timed: bool
+    conn: ObsConnection,
+    render: Mapping[str, Any],
+    _asset: str | None,
+    self_timed: bool,
+    _stage: Stage,
 ) -> Plan:
     target = str(render.get("scene") or "")
     program, scene_list = _lookup(
@@ -609,7 +716,9 @@ def _scene(
 
 
 @DRAWERS.register("filter")
-def _filter(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool) -> Plan:
+def _filter(
+    conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool, _sg: Stage
+) -> Plan:
     source, name = str(render.get("source") or ""), str(render.get("filter") or "")
     info = conn.call("GetSourceFilter", {"sourceName": source, "filterName": name})
     enable = request(
@@ -626,27 +735,38 @@ def _filter(conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, 
 
 
 @DRAWERS.register("hotkey")
-def _hotkey(_conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool) -> Plan:
+def _hotkey(
+    _conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool, _sg: Stage
+) -> Plan:
     return Plan(
         start=[request("TriggerHotkeyByName", {"hotkeyName": str(render.get("hotkey") or "")})]
     )
 
 
 @DRAWERS.register("overlay")
-def _overlay(_c: ObsConnection, _r: Mapping[str, Any], _a: str | None, _st: bool) -> Plan | None:
+def _overlay(
+    _c: ObsConnection, _r: Mapping[str, Any], _a: str | None, _st: bool, _sg: Stage
+) -> Plan | None:
     return None  # drawn by the browser overlay page only
 
+
+# The kinds planned in modules of their own register themselves on import.
+from . import draw_frames, draw_replay  # noqa: E402, F401
 
 __all__ = [
     "DEFAULT_DURATION_MS",
     "DRAWERS",
+    "Drawn",
+    "Outcome",
     "Plan",
+    "await_outcome",
     "banner_font",
     "draw",
+    "draw_noted",
     "end_now",
     "obs_color",
     "plan",
-    "render_notes",
     "shake_offsets",
     "start_now",
+    "wait_frames",
 ]

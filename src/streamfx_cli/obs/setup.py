@@ -21,6 +21,7 @@ from .connection import ObsConnection
 from .errors import ObsError, ObsRequestFailed
 
 if TYPE_CHECKING:
+    from .brb import BrbLook
     from .visibility import Visibility
 
 SCENE = "StreamFX"
@@ -30,6 +31,55 @@ IMAGE = "StreamFX Image"
 MEDIA = "StreamFX Media"
 BANNER_BAR = "StreamFX Banner Bar"
 BANNER_STRIPE = "StreamFX Banner Stripe"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A scene holding the StreamFX sources: where `draw` puts an effect.
+
+    `ON_AIR` is the StreamFX scene that `setup` nests into the program scenes;
+    `streamfx preview` draws on a private copy that is never on air (obs/preview.py).
+    """
+
+    scene: str
+    text: str
+    flash: str
+    image: str
+    media: str
+    bar: str  # the banner's bar, under its text
+    stripe: str  # the banner's accent stripe, under its bar
+    # The scene a shake moves every item of; None: the program scene.
+    shake_scene: str | None = None
+
+    def named(self, source: str) -> str:
+        """This stage's name for one of the on-air sources (TEXT, FLASH, IMAGE, MEDIA,
+        BANNER_BAR, BANNER_STRIPE)."""
+        return {
+            TEXT: self.text,
+            FLASH: self.flash,
+            IMAGE: self.image,
+            MEDIA: self.media,
+            BANNER_BAR: self.bar,
+            BANNER_STRIPE: self.stripe,
+        }[source]
+
+
+ON_AIR = Stage(SCENE, TEXT, FLASH, IMAGE, MEDIA, BANNER_BAR, BANNER_STRIPE)
+# `streamfx preview`'s private copy (obs/preview.py): never nested anywhere, never made
+# the program or studio preview scene, so nothing drawn there reaches viewers.
+PREVIEW_SCENE = "StreamFX Preview"
+PREVIEW = Stage(
+    PREVIEW_SCENE,
+    f"{PREVIEW_SCENE} Text",
+    f"{PREVIEW_SCENE} Flash",
+    f"{PREVIEW_SCENE} Image",
+    f"{PREVIEW_SCENE} Media",
+    f"{PREVIEW_SCENE} Banner Bar",
+    f"{PREVIEW_SCENE} Banner Stripe",
+    shake_scene=PREVIEW_SCENE,
+)
+# StreamFX's own scenes: never a program scene to nest StreamFX into.
+OWN_SCENES = (SCENE, PREVIEW_SCENE)
 
 # Input kinds by preference. Debian's OBS 29 has text_ft2_source_v2 (no
 # GDI+ text, no Browser Source, no VLC); Windows builds have text_gdiplus.
@@ -62,11 +112,17 @@ class SetupResult:
     enabled_in: list[str] = field(default_factory=list)
     reordered: bool = False  # the StreamFX sources were put back in SOURCE_ORDER
     placed: list[str] = field(default_factory=list)  # banner items moved to their place
+    # The BRB scene the built-in `brb` switches to: made now, or already there (the
+    # streamer's, left alone); both False when setup was not asked to see to it.
+    created_brb: list[str] = field(default_factory=list)  # the sources made for it
+    brb_created: bool = False
+    brb_existed: bool = False
 
     @property
     def changed(self) -> bool:
         return bool(
-            self.created_scene
+            self.brb_created
+            or self.created_scene
             or self.created_sources
             or self.added_items
             or self.nested_in
@@ -89,6 +145,7 @@ class ObsStatus:
     missing: list[str]
     nested_in: list[str]
     visibility: Visibility  # whether viewers see StreamFX in the program scene
+    brb_scene: bool = False  # OBS has the scene the built-in `brb` switches to
 
 
 def pick_kind(source: str, available: Iterable[str]) -> str | None:
@@ -132,7 +189,7 @@ def _initial_settings(source: str, width: int, height: int) -> dict[str, Any]:
 
 def _initial_transform(source: str, width: int, height: int) -> dict[str, Any] | None:
     """Where a fresh item goes; never reapplied to the image and media, so a streamer's
-    layout of them stays. The banner's items are StreamFX's to place (`_place_banner`)."""
+    layout of them stays. The banner's items are StreamFX's to place (`place_banner`)."""
     if source in BANNER_ITEMS:
         return _banner_transform(source, width, height)
     center = {"alignment": 0, "positionX": width / 2}
@@ -165,20 +222,21 @@ def _differs(have: dict[str, Any], want: dict[str, Any]) -> bool:
     return False
 
 
-def _place_banner(conn: ObsConnection, width: int, height: int) -> list[str]:
-    """Put the banner's items where a banner on this canvas goes, if they are not there
-    (a scene from an older version, or a canvas resized since); the items placed."""
+def place_banner(conn: ObsConnection, width: int, height: int, stage: Stage = ON_AIR) -> list[str]:
+    """Put a stage's banner items where a banner on this canvas goes, if they are not
+    there (a scene from an older version, or a canvas resized since); the items placed."""
+    roles = {stage.named(role): role for role in BANNER_ITEMS}
     placed: list[str] = []
-    for item in _items(conn, SCENE):
+    for item in _items(conn, stage.scene):
         source = item["sourceName"]
-        if source not in BANNER_ITEMS:
+        if source not in roles:
             continue
-        want = _banner_transform(source, width, height)
+        want = _banner_transform(roles[source], width, height)
         if _differs(item.get("sceneItemTransform", {}), want):
             conn.call(
                 "SetSceneItemTransform",
                 {
-                    "sceneName": SCENE,
+                    "sceneName": stage.scene,
                     "sceneItemId": item["sceneItemId"],
                     "sceneItemTransform": want,
                 },
@@ -187,62 +245,71 @@ def _place_banner(conn: ObsConnection, width: int, height: int) -> list[str]:
     return placed
 
 
-def _put_in_order(conn: ObsConnection) -> bool:
-    """Restack the StreamFX sources bottom to top as SOURCE_ORDER says, if they are not;
-    True if it did. Anything else the streamer put in the scene stays above them."""
-    items = sorted(_items(conn, SCENE), key=lambda i: i["sceneItemIndex"])
-    mine = [i for i in items if i["sourceName"] in SOURCE_ORDER]
-    want = sorted(mine, key=lambda i: SOURCE_ORDER.index(i["sourceName"]))
-    if [i["sceneItemId"] for i in items[: len(mine)]] == [i["sceneItemId"] for i in want]:
+def put_in_order(conn: ObsConnection, stage: Stage = ON_AIR, floor: int = 0) -> bool:
+    """Restack a stage's sources bottom to top as SOURCE_ORDER says, if they are not;
+    True if it did. They go right above the lowest `floor` items (the preview's
+    backdrop); anything else the streamer put in the scene stays above them."""
+    order = [stage.named(role) for role in SOURCE_ORDER]
+    items = sorted(_items(conn, stage.scene), key=lambda i: i["sceneItemIndex"])
+    mine = [i for i in items if i["sourceName"] in order]
+    want = sorted(mine, key=lambda i: order.index(i["sourceName"]))
+    have = [i["sceneItemId"] for i in items[floor : floor + len(mine)]]
+    if have == [i["sceneItemId"] for i in want]:
         return False
-    for index, item in enumerate(want):
+    for index, item in enumerate(want, start=floor):
         conn.call(
             "SetSceneItemIndex",
-            {"sceneName": SCENE, "sceneItemId": item["sceneItemId"], "sceneItemIndex": index},
+            {
+                "sceneName": stage.scene,
+                "sceneItemId": item["sceneItemId"],
+                "sceneItemIndex": index,
+            },
         )
     return True
 
 
-def _ensure_sources(
-    conn: ObsConnection, width: int, height: int, kinds: Sequence[str]
+def ensure_sources(
+    conn: ObsConnection, width: int, height: int, kinds: Sequence[str], stage: Stage = ON_AIR
 ) -> tuple[list[str], list[str], list[str]]:
-    """Create what is missing of the StreamFX scene's sources; (created, added, unsupported)."""
+    """Create what is missing of a stage's sources; (created, added, unsupported)."""
     inputs = _input_names(conn)
-    in_scene = {item["sourceName"] for item in _items(conn, SCENE)}
+    scene = stage.scene
+    in_scene = {item["sourceName"] for item in _items(conn, scene)}
     created: list[str] = []
     added: list[str] = []
     unsupported: list[str] = []
-    for source in SOURCE_ORDER:
+    for role in SOURCE_ORDER:
+        source = stage.named(role)
         if source in in_scene:
             continue
         if source in inputs:
             # The input survived but its item was deleted from the scene.
             item_id = conn.call(
                 "CreateSceneItem",
-                {"sceneName": SCENE, "sourceName": source, "sceneItemEnabled": False},
+                {"sceneName": scene, "sourceName": source, "sceneItemEnabled": False},
             )["sceneItemId"]
             added.append(source)
         else:
-            kind = pick_kind(source, kinds)
+            kind = pick_kind(role, kinds)
             if kind is None:
                 unsupported.append(source)
                 continue
             item_id = conn.call(
                 "CreateInput",
                 {
-                    "sceneName": SCENE,
+                    "sceneName": scene,
                     "inputName": source,
                     "inputKind": kind,
-                    "inputSettings": _initial_settings(source, width, height),
+                    "inputSettings": _initial_settings(role, width, height),
                     "sceneItemEnabled": False,
                 },
             )["sceneItemId"]
             created.append(source)
-        transform = _initial_transform(source, width, height)
+        transform = _initial_transform(role, width, height)
         if transform:
             conn.call(
                 "SetSceneItemTransform",
-                {"sceneName": SCENE, "sceneItemId": item_id, "sceneItemTransform": transform},
+                {"sceneName": scene, "sceneItemId": item_id, "sceneItemTransform": transform},
             )
     return created, added, unsupported
 
@@ -284,43 +351,76 @@ def _nest_on_top(
     return nested, raised, enabled
 
 
-def setup(conn: ObsConnection, program_scenes: Sequence[str] | None = None) -> SetupResult:
+def setup(
+    conn: ObsConnection,
+    program_scenes: Sequence[str] | None = None,
+    brb: BrbLook | None = None,
+) -> SetupResult:
     """Create the StreamFX scene and sources and nest it on top of program scenes.
+
+    With `brb`, also create the "BRB" scene the built-in `brb` effect switches to, in
+    that look, if OBS has no scene of that name (an existing one is left alone); it is
+    then a program scene like any other.
 
     Safe to run any number of times: only what is missing is created, and
     the StreamFX item is moved back to the top of a scene only if it is not
     there, and turned back on only if it was turned off.
-    `program_scenes` defaults to every scene except StreamFX itself.
+    `program_scenes` defaults to every scene except StreamFX's own (the StreamFX
+    scene and the private preview scene).
     """
     _, scenes = _scene_names(conn)
+    # Before anything is made: a wrong name changes nothing.
+    unknown = [s for s in program_scenes or () if s not in scenes]
+    if unknown:
+        raise ObsError(f"OBS has no scene named {unknown[0]!r}: check the name in OBS.")
     video = conn.call("GetVideoSettings")
     width, height = int(video["baseWidth"]), int(video["baseHeight"])
     kinds = conn.call("GetInputKindList", {"unversioned": False}).get("inputKinds", [])
+
+    brb_created = brb_existed = False
+    brb_sources: list[str] = []
+    if brb is not None:
+        from . import brb as brb_scene
+
+        brb_existed = brb_scene.BRB_SCENE in scenes
+        if not brb_existed:
+            brb_sources = brb_scene.create(conn, brb, kinds)
+            brb_created = True
+            scenes.append(brb_scene.BRB_SCENE)
 
     created_scene = SCENE not in scenes
     if created_scene:
         conn.call("CreateScene", {"sceneName": SCENE})
 
-    created, added, unsupported = _ensure_sources(conn, width, height, kinds)
-    reordered = _put_in_order(conn)
-    placed = [s for s in _place_banner(conn, width, height) if s not in created + added]
+    created, added, unsupported = ensure_sources(conn, width, height, kinds)
+    reordered = put_in_order(conn)
+    placed = [s for s in place_banner(conn, width, height) if s not in created + added]
 
     if program_scenes is None:
-        targets = [s for s in scenes if s != SCENE]
+        targets = [s for s in scenes if s not in OWN_SCENES]
     else:
-        unknown = [s for s in program_scenes if s not in scenes]
-        if unknown:
-            raise ObsError(f"OBS has no scene named {unknown[0]!r}: check the name in OBS.")
-        targets = [s for s in program_scenes if s != SCENE]
+        targets = [s for s in program_scenes if s not in OWN_SCENES]
 
     nested, raised, enabled = _nest_on_top(conn, targets)
     return SetupResult(
-        created_scene, created, added, nested, raised, unsupported, enabled, reordered, placed
+        created_scene,
+        created,
+        added,
+        nested,
+        raised,
+        unsupported,
+        enabled,
+        created_brb=brb_sources,
+        brb_created=brb_created,
+        brb_existed=brb_existed,
+        reordered=reordered,
+        placed=placed,
     )
 
 
 def status(conn: ObsConnection) -> ObsStatus:
     """What OBS runs, whether `setup` has been done, and whether viewers see StreamFX."""
+    from .brb import BRB_SCENE  # it uses this module's names: imported when used
     from .visibility import evaluate  # it names this module's SCENE: imported when used
 
     version = conn.call("GetVersion")
@@ -339,7 +439,7 @@ def status(conn: ObsConnection) -> ObsStatus:
             if s not in in_scene and pick_kind(s, kinds) is not None
         ]
     for scene in scenes:
-        if scene == SCENE:
+        if scene in OWN_SCENES:
             continue
         try:
             items = _items(conn, scene)
@@ -364,4 +464,5 @@ def status(conn: ObsConnection) -> ObsStatus:
         missing=missing,
         nested_in=nested_in,
         visibility=evaluate(program, program_items),
+        brb_scene=BRB_SCENE in scenes,
     )

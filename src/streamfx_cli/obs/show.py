@@ -5,7 +5,7 @@ Overlay effects have nothing to draw in OBS, and callers skip them before
 importing this package (it loads the WebSocket client). Image and media effects need
 their file on this computer first; the caller says how to get it (`FetchAsset`,
 the CLI's asset cache downloads and checks it once), so this package never
-talks to the server. Then `draw.draw` sends the batch.
+talks to the server. Then `draw.draw_noted` sends the batch.
 
 `fire` connects first and fetches the file after (OBS trouble is reported
 before any download); the panel fetches first and draws on its kept
@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from .connection import ObsConnection
+    from .draw import Drawn
 
 # Kinds whose render carries an `asset` OBS reads from a local file.
 FILE_KINDS = ("image", "media")
@@ -28,8 +29,7 @@ FILE_KINDS = ("image", "media")
 Render = Mapping[str, Any]
 # (the render's `asset` mapping, the effect's name for messages) -> the file's local path
 FetchAsset = Callable[[Mapping[str, Any], str], str | os.PathLike[str]]
-# (render, local file or None) -> True once OBS has started it
-DrawOn = Callable[[Render, str | None], bool]
+T = TypeVar("T")
 
 
 def local_file(render: Render, fetch: FetchAsset) -> str | None:
@@ -40,13 +40,15 @@ def local_file(render: Render, fetch: FetchAsset) -> str | None:
     return str(fetch(render["asset"], str(effect.get("name", "effect"))))
 
 
-def show(render: Render, fetch: FetchAsset, draw_on: DrawOn) -> bool:
-    """Fetch the render's file (if it has one), then draw it with `draw_on`."""
+def show(render: Render, fetch: FetchAsset, draw_on: Callable[[Render, str | None], T]) -> T:
+    """Fetch the render's file (if it has one), then draw it with `draw_on`
+    ((render, local file or None) -> what OBS started)."""
     return draw_on(render, local_file(render, fetch))
 
 
-def show_on(conn: ObsConnection, render: Render, fetch: FetchAsset) -> bool:
-    """`show` on an open connection; returns once OBS has started the effect."""
-    from .draw import draw
+def show_on(conn: ObsConnection, render: Render, fetch: FetchAsset) -> Drawn | None:
+    """`show` on an open connection; returns once OBS has started the effect (and said
+    what it produced, for a replay), None when OBS has nothing to do for it."""
+    from .draw import draw_noted
 
-    return show(render, fetch, lambda drawn, path: draw(conn, drawn, path))
+    return show(render, fetch, lambda drawn, path: draw_noted(conn, drawn, path))

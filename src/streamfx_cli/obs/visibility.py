@@ -37,8 +37,9 @@ from .setup import SCENE
 # only when that scene is in the program output. The other kinds act on the program
 # output itself or on the streamer's own sources, so OBS starting them is enough:
 # `scene` makes its scene the program scene, `shake` moves every item of the program
-# scene, `filter` and `hotkey` act on what the streamer chose (whether that source is
-# on screen is the streamer's layout, not StreamFX's); `overlay` is not drawn in OBS.
+# scene, `filter`, `filter-ramp`, `move` and `hotkey` act on what the streamer chose
+# (whether that source is on screen is the streamer's layout, not StreamFX's), `replay`
+# saves a file; `overlay` is not drawn in OBS.
 DRAWN_BY_STREAMFX_SCENE = frozenset({"text", "flash", "image", "media"})
 
 _MISSING_FIELD = 300  # obs-websocket's MissingRequestField
@@ -49,18 +50,15 @@ class Visibility:
     """Whether the StreamFX scene is in the program output; if not, why and how to fix it."""
 
     visible: bool
-    reason: str | None = None  # plain words, when not visible
+    # Plain words: why not, when not visible; besides, what the effect's delivery must
+    # say even when shown (a banner's "font fallback: ...", a replay's "saved to <path>").
+    reason: str | None = None
     hint: str | None = None  # what the streamer can do about it, one sentence
 
     @property
     def status(self) -> str:
         """The delivery status this means once OBS has started an effect."""
         return "shown" if self.visible else "hidden"
-
-    def noting(self, notes: Sequence[str]) -> Visibility:
-        """The same, with what the delivery's reason must say besides (a font fallback,
-        draw.render_notes): a `shown` delivery then has a reason too."""
-        return replace(self, reason=joined_reason(self.reason, notes)) if notes else self
 
 
 def joined_reason(reason: str | None, notes: Sequence[str]) -> str | None:
@@ -151,9 +149,14 @@ def check(conn: ObsConnection) -> Visibility:
     return evaluate(scene, list(items))
 
 
-def delivery_for(kind: str, conn: ObsConnection) -> Visibility:
+def delivery_for(kind: str, conn: ObsConnection, note: str | None = None) -> Visibility:
     """Once OBS has started an effect of `kind`: can viewers see it? (`.status` is the
-    delivery's status, shown or hidden.) Only kinds drawn by the StreamFX scene ask OBS."""
-    if kind in DRAWN_BY_STREAMFX_SCENE:
-        return check(conn)
-    return VISIBLE
+    delivery's status, shown or hidden.) Only kinds drawn by the StreamFX scene ask OBS.
+
+    `note` is what the delivery's reason must say besides (`draw.Drawn.note`: a font
+    fallback, a replay's file): a shown delivery's whole reason, after a hidden one's why.
+    """
+    seen = check(conn) if kind in DRAWN_BY_STREAMFX_SCENE else VISIBLE
+    if note:
+        return replace(seen, reason=joined_reason(seen.reason, [note]))
+    return seen

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from textual.message_pump import MessagePump
 
     from ..obs import ObsConnection
+    from ..obs.draw import Drawn
     from ..obs.visibility import Visibility
     from ..obs_settings import ObsSettings
 
@@ -247,26 +248,25 @@ class ObsLink:
         Raises the bridge's ObsError subclasses.
         """
         with self._lock:
-            return self._draw_held(render, asset_path)
+            return self._draw_held(render, asset_path) is not None
 
     def draw_and_see(self, render: Mapping[str, Any], asset_path: str | None = None) -> Seen:
         """`draw`, then ask OBS whether viewers can see it, under the same hold of the lock
         (the check is the next request on the socket). A check that fails raises like a
         draw that fails; the draw itself is never sent twice."""
-        from ..obs.draw import render_notes
         from ..obs.visibility import delivery_for
 
         with self._lock:
-            self._draw_held(render, asset_path)
+            drawn = self._draw_held(render, asset_path)
             drawn_at = datetime.now(UTC).isoformat(timespec="milliseconds")
             assert self._conn is not None
-            seen = delivery_for(str(render.get("kind", "")), self._conn)
-            return Seen(seen.noting(render_notes(render)), drawn_at)
+            note = drawn.note if drawn else None  # a font fallback, a replay's file
+            return Seen(delivery_for(str(render.get("kind", "")), self._conn, note), drawn_at)
 
-    def _draw_held(self, render: Mapping[str, Any], asset_path: str | None) -> bool:
+    def _draw_held(self, render: Mapping[str, Any], asset_path: str | None) -> Drawn | None:
         """`draw`'s steps; the caller holds the lock."""
         from ..obs import ObsUnavailable
-        from ..obs.draw import draw
+        from ..obs.draw import draw_noted as draw
 
         fresh = False
         if self._conn is None or not self._conn.connected:
@@ -293,8 +293,11 @@ class ObsLink:
         return self._draw_locked(draw, render, asset_path)
 
     def _draw_locked(
-        self, draw: Callable[..., bool], render: Mapping[str, Any], asset_path: str | None
-    ) -> bool:
+        self,
+        draw: Callable[..., Drawn | None],
+        render: Mapping[str, Any],
+        asset_path: str | None,
+    ) -> Drawn | None:
         assert self._conn is not None
         drawn = draw(self._conn, render, asset_path)
         self.draws += 1

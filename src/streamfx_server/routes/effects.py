@@ -37,7 +37,7 @@ from ..effects import (
     NewEffect,
 )
 from ..errors import APIError, validation_details
-from ..render_catalogue import RendersOut
+from ..render_catalogue import PreviewIn, PreviewOut, RendersOut
 from ..schemas import ApiModel
 from ..state import AppState
 from ..tiers import upload_cap
@@ -136,6 +136,21 @@ def effect_renders(creator: CurrentCreator, db: DB) -> RendersOut:
 @router.get("/{effect_id}", response_model=EffectOut, responses=_NOT_YOURS)
 def get_effect(effect_id: str, creator: CurrentCreator, db: DB) -> EffectOut:
     return effects.effect_out(effects.get(db.conn(), creator.id, effect_id))
+
+
+@router.post(
+    "/{effect_id}/preview",
+    response_model=PreviewOut,
+    responses={
+        404: {"description": "No such effect or brand kit, or it belongs to someone else"},
+        422: {"description": "Params a trigger would refuse (invalid_params)"},
+    },
+)
+def preview_effect(effect_id: str, body: PreviewIn, creator: CurrentCreator, db: DB) -> PreviewOut:
+    """The render the effect would get if fired with these params under this brand kit, for
+    `streamfx preview` (docs/EFFECTS.md "Previews"). Records nothing: no activation, no
+    cooldown, no metrics, nothing pushed to the overlay or an agent."""
+    return render_catalogue.preview(db.conn(), creator.id, effect_id, body)
 
 
 @router.post(

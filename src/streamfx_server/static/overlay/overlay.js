@@ -662,6 +662,11 @@
     ["scene", null],
     ["filter", null],
     ["hotkey", null],
+    // A move or a filter ramp changes the streamer's own source in OBS, and a replay
+    // saves a file: there is nothing of theirs to draw on this page.
+    ["move", null],
+    ["filter-ramp", null],
+    ["replay", null],
   ]);
 
   // Draws a render; returns its kind if the page started drawing it, else null.
