@@ -141,6 +141,7 @@ def _show_in_obs(api: Api, render: dict[str, Any]) -> tuple[Visibility, str]:
 
         drawn = show_on(conn, render, fetcher(api))
         drawn_at = datetime.now(UTC)
+        # The note: a banner's font fallback, a replay's file (docs/AGENT.md).
         seen = delivery_for(str(render["kind"]), conn, drawn.note if drawn else None)
         return seen, drawn_at.isoformat(timespec="milliseconds")
 
@@ -291,8 +292,8 @@ def fire_effect(args: FireArgs) -> int:
             say(f"Recorded {what}, but it was not shown in OBS.")
         elif seen is not None and not seen.visible:
             say(f"Fired {what}, but viewers cannot see it: {seen.reason}.")
-        elif seen is not None and seen.reason:  # what OBS made of it: a replay's file
-            say(f"Fired {what}; {seen.reason}.")
+        elif seen is not None and seen.reason:  # a font fallback, a replay's file
+            say(f"Fired {what}; shown in OBS ({seen.reason}).")
         elif seen is not None:
             say(f"Fired {what}; shown in OBS.")
         elif args.no_obs:

@@ -54,7 +54,7 @@ def test_fire_replay_saves_the_buffer_and_the_file_is_in_the_delivery(
 ) -> None:
     create(replay_buffer, "Clip it", "replay")
     line = ok(replay_buffer.fire("clip-it"))
-    assert "; saved to " in line
+    assert "; shown in OBS (saved to " in line
     # The delivery as the server recorded it (its answer to the report).
     activation = as_json(replay_buffer.fire("clip-it", "--json"))
     assert activation["obs"]["status"] == "shown"

@@ -22,6 +22,7 @@ import pytest
 
 from streamfx_cli.obs import ObsConnection, ObsRequestFailed
 from streamfx_cli.obs.setup import PREVIEW, PREVIEW_SCENE
+from streamfx_wire.vocabulary import DEFAULT_PALETTE
 from tests.cli.test_obs import KIT, Live, as_json, configure_obs, live, ok  # noqa: F401
 from tests.overlay.conftest import CHROMIUM
 from tests.support.accounts import set_tier
@@ -57,6 +58,22 @@ def frame(sheet: Picture, index: int, count: int) -> Picture:
     x0, y0 = GAP + col * (w + GAP), GAP + row * (h + GAP)
     rows = [sheet.rgba[((y0 + y) * sheet.width + x0) * 4 :][: w * 4] for y in range(h)]
     return Picture(w, h, b"".join(rows))
+
+
+def where(picture: Picture, rgb: tuple[int, int, int], tolerance: int = 8) -> list[tuple[int, int]]:
+    """The (x, y) of every pixel of `picture` near `rgb`."""
+    return [
+        (x, y)
+        for y in range(picture.height)
+        for x in range(picture.width)
+        if near(picture.pixel(x, y), rgb, tolerance)
+    ]
+
+
+def box(points: list[tuple[int, int]]) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) around `points`."""
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def keep(sheet: Path, name: str) -> Path:
@@ -119,17 +136,29 @@ def test_a_banner_preview_never_reaches_the_program_output(live: Live, tmp_path:
     answer = json.loads(out)
     assert (answer["effect"], answer["frames"], answer["drawnBy"]) == ("banner", 4, "obs")
 
-    # The sheet: four frames in a row, each with the banner in the kit's text colour
-    # over the private backdrop.
+    # The sheet: four frames in a row, each with the banner as it shows on air, over the
+    # private backdrop: a bar in the kit's primary colour, its accent stripe under it,
+    # and the text in the colour the contrast rule picks (the kit's orange on teal is
+    # 1.4:1; the palette's darkest passes: docs/EFFECTS.md "Banner in OBS").
     kept = keep(sheet, "banner.png")
     picture = decode_png(kept.read_bytes())
     assert (picture.width, picture.height) == (4 * FRAME[0] + 5 * GAP, FRAME[1] + 2 * GAP)
-    orange = hex_rgb(KIT["text"])
     for i in range(4):
         shot = frame(picture, i, 4)
-        lettering = shot.count(lambda p: near(p, orange, 40), rows=range(160, 270))
-        assert lettering > 200, f"frame {i} shows no banner ({lettering} text pixels)"
         assert near(shot.pixel(5, 5), hex_rgb("#24262E")), shot.pixel(5, 5)
+        bar = where(shot, hex_rgb(KIT["primary"]))
+        stripe = where(shot, hex_rgb(DEFAULT_PALETTE["accent"]))
+        assert len(bar) > 500, f"frame {i} shows no banner bar ({len(bar)} pixels)"
+        assert len(stripe) > 50, f"frame {i} shows no accent stripe ({len(stripe)} pixels)"
+        left, top, right, bottom = box(bar)
+        assert FRAME[1] * 2 // 3 < top, "the banner is not in the lower third"
+        assert abs((left + right) / 2 - FRAME[0] / 2) < 3, "the banner is not centred"
+        assert bottom < max(y for _, y in stripe), "the stripe is not under the bar"
+        dark = hex_rgb(DEFAULT_PALETTE["background"])
+        lettering = [
+            (x, y) for x, y in where(shot, dark, 60) if left < x < right and top < y < bottom
+        ]
+        assert len(lettering) > 40, f"frame {i}: no readable text on the bar ({len(lettering)})"
 
     # Nothing was recorded, the private scene is nested nowhere, and it is hidden again.
     assert live.metrics()["effectsTriggered"] == 0

@@ -239,3 +239,28 @@ def test_killed_mid_effect_the_next_agent_ends_the_rest_on_time(
     ended = anyio.run(restart)
     assert not item_enabled(conn, TEXT)
     assert 3.0 < ended < 6.0, ended
+
+
+def test_a_banner_in_a_fallback_font_is_shown_with_the_reason(
+    stage: ObsConnection, obs_endpoint: tuple[str, int, str]
+) -> None:
+    from streamfx_cli.obs.setup import BANNER_BAR, BANNER_STRIPE
+
+    conn = stage
+    banner = render("text", durationMs=60_000, text="fallback")
+    banner["font"] = {"heading": "No Such Font Sans", "body": "DejaVu Serif", "size": 40}
+
+    async def start_then_end() -> Started:
+        obs = Stage(connector(obs_endpoint))
+        try:
+            started = await obs.start(Job("fallback", banner, now_ms()))
+            assert all(item_enabled(conn, s) for s in (TEXT, BANNER_BAR, BANNER_STRIPE))
+            assert await obs.end("fallback")
+            return started
+        finally:
+            await obs.close()
+
+    started = anyio.run(start_then_end)
+    assert started.status == "shown"
+    assert started.reason == "font fallback: No Such Font Sans is not installed, using DejaVu Serif"
+    assert not any(item_enabled(conn, s) for s in (TEXT, BANNER_BAR, BANNER_STRIPE))

@@ -389,6 +389,17 @@ def take_screenshot(
     return decode_png(base64.b64decode(encoded))
 
 
+def save_screenshot(conn: ObsConnection, name: str, source: str | None = None) -> Path:
+    """The program picture (or `source`'s) as test-artifacts/<name>.png, full size."""
+    if source is None:
+        source = conn.call("GetCurrentProgramScene")["currentProgramSceneName"]
+    shot = conn.call("GetSourceScreenshot", {"sourceName": source, "imageFormat": "png"})
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    path.write_bytes(base64.b64decode(str(shot["imageData"]).split(",", 1)[1]))
+    return path
+
+
 # -- looking --------------------------------------------------------------------
 
 
@@ -454,7 +465,16 @@ def item_transform(conn: ObsConnection, scene: str, source: str) -> dict[str, ob
 
 GAMEPLAY, BRB, BACKDROP = "Gameplay", "BRB", "Backdrop"
 BACKDROP_RGB = (0x20, 0x20, 0x40)
-STREAMFX_SOURCES = ("StreamFX Text", "StreamFX Flash", "StreamFX Image", "StreamFX Media")
+STREAMFX_SOURCES = (
+    "StreamFX Text",
+    "StreamFX Flash",
+    "StreamFX Image",
+    "StreamFX Media",
+    "StreamFX Banner Bar",
+    "StreamFX Banner Stripe",
+)
+# Pictures a test keeps for a person to look at (git ignores the folder).
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def obs_rgb(rgb: tuple[int, int, int]) -> int:
@@ -562,6 +582,7 @@ __all__ = [
     "obs_studio_or_skip",
     "places_seen",
     "program_scene",
+    "save_screenshot",
     "take_screenshot",
     "write_wav",
 ]

@@ -12,7 +12,7 @@ import pytest
 from streamfx_cli.obs.connection import RequestResult
 from streamfx_cli.obs.draw import DRAWERS
 from streamfx_cli.obs.setup import SCENE
-from streamfx_cli.obs.visibility import Visibility, check, delivery_for, evaluate
+from streamfx_cli.obs.visibility import Visibility, check, delivery_for, evaluate, joined_reason
 from streamfx_wire.kinds import KINDS
 
 
@@ -127,3 +127,25 @@ def test_only_kinds_drawn_by_the_streamfx_scene_ask_obs(kind: str) -> None:
     else:
         assert seen.status == "shown" and obs.round_trips == 0
     assert kind in DRAWERS
+
+
+def test_a_note_is_a_shown_deliverys_reason_and_follows_a_hidden_ones_why() -> None:
+    """One way for every note (a font fallback, a replay's file): docs/AGENT.md."""
+    note = "font fallback: Inter is not installed, using DejaVu Sans"
+    shown = delivery_for("text", FakeObs("Scene", [item("Game", 0), item(SCENE, 1)]), note)  # type: ignore[arg-type]
+    assert (shown.status, shown.reason) == ("shown", note)
+    hidden = delivery_for("text", FakeObs("BRB", []), note)  # type: ignore[arg-type]
+    assert hidden.status == "hidden"
+    assert hidden.reason == f"the program scene 'BRB' has no StreamFX; {note}"
+    assert hidden.hint  # the fix is still said
+    replay = delivery_for("replay", FakeObs("BRB", []), "saved to /v/Replay.mkv")  # type: ignore[arg-type]
+    assert (replay.status, replay.reason) == ("shown", "saved to /v/Replay.mkv")
+    assert delivery_for("flash", FakeObs("Scene", [item(SCENE, 0)])).reason is None  # type: ignore[arg-type]
+
+
+def test_notes_join_with_a_semicolon_and_empty_ones_are_dropped() -> None:
+    assert joined_reason(None, []) is None
+    assert joined_reason(None, ["", "saved to /v/a.mkv"]) == "saved to /v/a.mkv"
+    assert joined_reason("font fallback: X", ["saved to /v/a.mkv"]) == (
+        "font fallback: X; saved to /v/a.mkv"
+    )

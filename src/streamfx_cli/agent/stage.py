@@ -29,6 +29,7 @@ from ..obs import ObsConnection, ObsError, ObsUnavailable
 from ..obs.connection import ExecutionType
 from ..obs.draw import Outcome, end_now, plan, start_now
 from ..obs.show import local_file
+from ..obs.visibility import joined_reason
 from . import running
 from .job import Job
 from .running import RunningEffect, now_ms
@@ -124,7 +125,8 @@ class Stage:
         try:
             started, outcome = await self._run(lambda conn: self._start(conn, job, path))
             if outcome is not None and started.status == "shown":
-                started = replace(started, reason=await self._follow(outcome))
+                produced = await self._follow(outcome)  # a replay's file
+                started = replace(started, reason=joined_reason(started.reason, [produced]))
             return started
         except ObsError as exc:
             return Started("failed", _plain(exc))
@@ -165,7 +167,9 @@ class Stage:
         if entry is not None:
             self._running[entry.key] = entry
         status, reason = self._see(conn, job.kind)
-        return Started(status, reason, drawn_at, entry), drawing.outcome
+        # A font fallback is said even when shown (docs/AGENT.md "Delivery record").
+        started = Started(status, joined_reason(reason, drawing.notes), drawn_at, entry)
+        return started, drawing.outcome
 
     async def end(self, key: str, *, on_time: bool = False) -> bool:
         """End the running effect `key` and put back what it changed; False if unknown.

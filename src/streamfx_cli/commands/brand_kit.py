@@ -81,6 +81,11 @@ def _show(kit: BrandKit, active_id: str | None = None) -> None:
     say(f"{kit['id']}  {kit['name']}{marker}")
     say("  colours: " + "  ".join(f"{k}={v}" for k, v in palette.items()))
     say(f"  fonts:   {typo.get('headingFont')} / {typo.get('bodyFont')}, {typo.get('baseSize')}px")
+    from ..kit_fonts import kit_fonts
+
+    for font in kit_fonts(typo):
+        if font.choice.fallback or not font.choice.checked:
+            say(f"           {font.line()} on this computer")
     say(
         f"  motion:  {kit.get('motionIntensity')}   allowed: {', '.join(kit.get('allowedCategories', []))}"
     )

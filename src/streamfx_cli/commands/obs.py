@@ -143,6 +143,7 @@ def status(json_out: JsonFlag = False) -> None:
     with connect() as conn:
         info = obs_status(conn)
     seen = info.visibility
+    kit, fonts, fonts_error = _fonts_here()
     if json_out:
         emit_json(
             {
@@ -161,6 +162,11 @@ def status(json_out: JsonFlag = False) -> None:
                     "hint": seen.hint,
                 },
                 "brbScene": {"name": BRB_SCENE, "exists": info.brb_scene},
+                "fonts": {
+                    "kit": kit,
+                    "fonts": [f.as_json() for f in fonts],
+                    "error": fonts_error,
+                },
             }
         )
         return
@@ -181,6 +187,27 @@ def status(json_out: JsonFlag = False) -> None:
     if not seen.visible:
         # The words `streamfx fire` reports a hidden effect with (docs/AGENT.md).
         warn(f"viewers cannot see StreamFX's effects: {seen.reason}. {seen.hint}")
+    if fonts_error is not None:
+        say(f"Fonts: not checked: {fonts_error}")
+    else:
+        say(f"Fonts of {kit}: " + "; ".join(f.line() for f in fonts))
+        for font in fonts:
+            if font.choice.fallback:
+                warn(f"banners will not look as designed: {font.choice.note}.")
+
+
+def _fonts_here() -> tuple[str | None, list[Any], str | None]:
+    """(whose fonts, each as drawn on this computer, why they were not checked)."""
+    from ..api import Api
+    from ..errors import StreamFXError
+    from ..kit_fonts import active_typography, kit_fonts
+
+    try:
+        with Api.signed_in() as api:
+            kit, typography = active_typography(api)
+    except StreamFXError as exc:
+        return None, [], f"cannot read your brand kit: {exc.message.rstrip('.')}"
+    return kit, kit_fonts(typography), None
 
 
 @app.command()
@@ -264,6 +291,10 @@ def _say_setup(result: SetupResult, look_from: str) -> None:
         say(f"Moved StreamFX back to the top of: {_names(result.raised_in)}.")
     if result.enabled_in:
         say(f"Turned StreamFX back on in: {_names(result.enabled_in)}.")
+    if result.reordered:
+        say(f"Put the sources of the {SCENE} scene back in their order.")
+    if result.placed:
+        say(f"Moved the banner back to its place: {_names(result.placed)}.")
     if result.brb_created:
         say(f"Created the {BRB_SCENE!r} scene for the brb effect, in {look_from}.")
     else:
@@ -308,6 +339,8 @@ def setup(
                 "nestedIn": result.nested_in,
                 "raisedIn": result.raised_in,
                 "enabledIn": result.enabled_in,
+                "reordered": result.reordered,
+                "placed": result.placed,
                 "unsupported": result.unsupported,
                 "brbScene": {
                     "name": brb.BRB_SCENE,

@@ -29,9 +29,12 @@ from typing import Any
 
 from streamfx_wire.kinds import KIND_SPECS, KindTable
 
+from . import banner_layout, fonts
 from .connection import ExecutionType, ObsConnection, request, sleep_frames, sleep_ms
+from .contrast import readable_text_color
 from .errors import ObsError, ObsNotSetUp, ObsRequestFailed
 from .setup import ON_AIR, SCENE, Stage
+from .visibility import joined_reason
 
 # Used when a render says durationMs = 0 for something that must show and
 # then hide again; a 0 ms flash would never reach a frame.
@@ -88,6 +91,9 @@ class Plan:
     duration_ms: int = 0
     # SERIAL_FRAME for a frame-by-frame animation (shake, move, filter-ramp).
     execution_type: ExecutionType = ExecutionType.SERIAL_REALTIME
+    # What the delivery's reason says even when it is shown ("font fallback: ..."),
+    # known when planning; what only OBS can tell after the start is `outcome`.
+    notes: tuple[str, ...] = ()
     # SerialFrame plans that animate back (move, filter-ramp): the frames that lead into
     # `end` when the effect ends on time, and how long they take. `end` alone still puts
     # back exactly what `start` changed (a stop, a replace, an agent that was killed).
@@ -109,8 +115,9 @@ class Plan:
 
 @dataclass(frozen=True)
 class Drawn:
-    """An effect OBS started, and what OBS made of it for the delivery's reason (the file
-    a replay was saved to); None when there is nothing to say."""
+    """An effect OBS started, and what its delivery's reason must say even when it is
+    shown: the plan's notes (a banner's font fallback) and what OBS made of it (the file
+    a replay was saved to), "; " between; None when there is nothing to say."""
 
     note: str | None = None
 
@@ -193,11 +200,12 @@ def draw_noted(
     if not drawing.end:
         # Nothing sleeps: wait for the answer, so a refused request is reported.
         start_now(conn, drawing)
-        return Drawn(await_outcome(conn, drawing.outcome))
+        produced = await_outcome(conn, drawing.outcome)
+        return Drawn(joined_reason(None, [*drawing.notes, *([produced] if produced else [])]))
     conn.batch(drawing.self_timed(), execution_type=drawing.execution_type, wait=False)
     # Until OBS has started the batch, disconnecting would drop it.
     conn.sync()
-    return Drawn()
+    return Drawn(joined_reason(None, drawing.notes))
 
 
 def start_now(conn: ObsConnection, drawing: Plan, *, before: Sequence[dict[str, Any]] = ()) -> None:
@@ -327,33 +335,155 @@ Planner = Callable[[ObsConnection, Mapping[str, Any], str | None, bool, Stage], 
 DRAWERS: KindTable[Planner] = KindTable()
 
 
-@DRAWERS.register("text")
-def _text(
-    conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool, stage: Stage
-) -> Plan:
-    (item,) = _lookup(conn, [_item_id(stage, stage.text)])
+def banner_font(render: Mapping[str, Any]) -> fonts.FontChoice:
+    """The face a banner is drawn in: the kit's heading font, or the fallback."""
     font = render.get("font") or {}
-    colors = render.get("colors") or {}
-    color = obs_color(str(render.get("color") or colors.get("text") or "#FFFFFF"))
-    settings: dict[str, Any] = {
+    heading = str(font.get("heading") or font.get("body") or fonts.OBS_DEFAULT_FACE)
+    body = str(font.get("body") or "")
+    return fonts.choose(heading, [body] if body and body != heading else [])
+
+
+def _text_settings(
+    render: Mapping[str, Any], face: str, size: int, color: int, wrap_width: int
+) -> dict[str, Any]:
+    return {
         "text": str(render.get("text", "")),
-        "font": {
-            "face": str(font.get("heading") or font.get("body") or "Sans Serif"),
-            "size": int(font.get("size") or 48),
-            "style": "Regular",
-            "flags": 0,
-        },
+        "font": {"face": face, "size": size, "style": "Bold", "flags": 1},  # 1: bold
         # text_ft2 draws a vertical gradient color1 -> color2; same = solid.
         "color1": color,
         "color2": color,
         # GDI+ text (Windows) reads `color` instead.
         "color": color,
+        # Long text wraps at the widest the bar may be (0: one line).
+        "word_wrap": wrap_width > 0,
+        "custom_width": wrap_width,
     }
-    return _shown_for(
-        stage,
-        item["sceneItemId"],
-        _duration(render),
-        before=[request("SetInputSettings", {"inputName": stage.text, "inputSettings": settings})],
+
+
+def _measure(
+    conn: ObsConnection,
+    stage: Stage,
+    text_item: int,
+    settings: dict[str, Any],
+    where: banner_layout.BannerHome,
+) -> tuple[float, float]:
+    """Set the banner's text and read the size OBS gives it: text sources take new
+    settings on the next video frame, so this waits one frame (SerialFrame batch)."""
+    results = conn.batch(
+        [
+            request("SetInputSettings", {"inputName": stage.text, "inputSettings": settings}),
+            request(
+                "SetSceneItemTransform",
+                {
+                    "sceneName": stage.scene,
+                    "sceneItemId": text_item,
+                    "sceneItemTransform": where.text_transform(),
+                },
+            ),
+            sleep_frames(1),
+            request("GetSceneItemTransform", {"sceneName": stage.scene, "sceneItemId": text_item}),
+        ],
+        halt_on_failure=True,
+        execution_type=ExecutionType.SERIAL_FRAME,
+    )
+    for result in results:
+        result.raise_for_status()
+    if len(results) < 4:
+        raise ObsRequestFailed("GetSceneItemTransform", None, "not run")
+    shape = results[-1].data["sceneItemTransform"]
+    return float(shape["sourceWidth"]), float(shape["sourceHeight"])
+
+
+def _placed(stage: Stage, item: int, transform: dict[str, Any]) -> dict[str, Any]:
+    return request(
+        "SetSceneItemTransform",
+        {"sceneName": stage.scene, "sceneItemId": item, "sceneItemTransform": transform},
+    )
+
+
+@DRAWERS.register("text")
+def _text(
+    conn: ObsConnection, render: Mapping[str, Any], _asset: str | None, _st: bool, stage: Stage
+) -> Plan:
+    """The banner: a bar in the render's background with an accent stripe under it and
+    the text on it, in the lower third (banner_layout). Start sizes the bar to the text
+    and shows the three items; end hides them. No item moves: only the sizes of the
+    stage's own (hidden) sources change, so nothing else needs putting back."""
+    text, bar, stripe, video = _lookup(
+        conn,
+        [
+            _item_id(stage, stage.text),
+            _item_id(stage, stage.bar),
+            _item_id(stage, stage.stripe),
+            request("GetVideoSettings"),
+        ],
+    )
+    colors = render.get("colors") or {}
+    font = render.get("font") or {}
+    background = str(render.get("background") or colors.get("primary") or "#000000")
+    accent = str(colors.get("accent") or background)
+    wanted = str(render.get("color") or colors.get("text") or "#FFFFFF")
+    palette = [str(c) for c in colors.values()]
+    color = obs_color(readable_text_color(wanted, background, palette))
+    where = banner_layout.home(int(video["baseWidth"]), int(video["baseHeight"]))
+    px = banner_layout.font_px(int(font.get("size") or 48), where.canvas_height)
+    face = banner_font(render)
+    text_id = int(text["sceneItemId"])
+    settings = _text_settings(render, face.used, px, color, 0)
+    width, height = _measure(conn, stage, text_id, settings, where)
+    if width > where.max_text_width:
+        settings = _text_settings(render, face.used, px, color, where.max_text_width)
+        width, height = _measure(conn, stage, text_id, settings, where)
+    size = banner_layout.fitted(where, width, height)
+    bar_id, stripe_id = int(bar["sceneItemId"]), int(stripe["sceneItemId"])
+    # Colour sources too take new settings on the next frame: set them now and wait one,
+    # so the first frame the banner shows in already has the right sizes.
+    for result in conn.batch(
+        [
+            request(
+                "SetInputSettings",
+                {
+                    "inputName": stage.bar,
+                    "inputSettings": {
+                        "color": obs_color(background),
+                        "width": size.bar_width,
+                        "height": size.bar_height,
+                    },
+                },
+            ),
+            request(
+                "SetInputSettings",
+                {
+                    "inputName": stage.stripe,
+                    "inputSettings": {
+                        "color": obs_color(accent),
+                        "width": size.stripe_width,
+                        "height": size.stripe_height,
+                    },
+                },
+            ),
+            _placed(stage, bar_id, where.bar_transform()),
+            _placed(stage, stripe_id, where.stripe_transform()),
+            sleep_frames(1),
+        ],
+        halt_on_failure=True,
+        execution_type=ExecutionType.SERIAL_FRAME,
+    ):
+        result.raise_for_status()
+    note = face.note
+    return Plan(
+        start=[
+            _enable(stripe_id, True, stage.scene),
+            _enable(bar_id, True, stage.scene),
+            _enable(text_id, True, stage.scene),
+        ],
+        end=[
+            _enable(text_id, False, stage.scene),
+            _enable(bar_id, False, stage.scene),
+            _enable(stripe_id, False, stage.scene),
+        ],
+        duration_ms=_duration(render),
+        notes=(note,) if note else (),
     )
 
 
@@ -630,6 +760,7 @@ __all__ = [
     "Outcome",
     "Plan",
     "await_outcome",
+    "banner_font",
     "draw",
     "draw_noted",
     "end_now",

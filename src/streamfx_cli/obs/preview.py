@@ -22,7 +22,7 @@ from typing import Any
 from .connection import ObsConnection
 from .draw import DEFAULT_DURATION_MS, end_now, obs_color, plan, start_now
 from .errors import ObsError
-from .setup import FLASH, PREVIEW, ensure_sources, pick_kind
+from .setup import FLASH, PREVIEW, ensure_sources, pick_kind, place_banner, put_in_order
 
 BACKDROP = "StreamFX Preview Backdrop"
 BACKDROP_RGB = "#24262E"  # a dark slate, so white text and bright flashes both show
@@ -71,12 +71,18 @@ def ensure_stage(conn: ObsConnection) -> None:
     width, height = int(video["baseWidth"]), int(video["baseHeight"])
     kinds = conn.call("GetInputKindList", {"unversioned": False}).get("inputKinds", [])
     items = conn.call("GetSceneItemList", {"sceneName": PREVIEW.scene}).get("sceneItems", [])
-    if not any(i["sourceName"] == BACKDROP for i in items):
-        _add_backdrop(conn, width, height, kinds)
+    backdrop = any(i["sourceName"] == BACKDROP for i in items)
+    if not backdrop:
+        backdrop = _add_backdrop(conn, width, height, kinds)
     ensure_sources(conn, width, height, kinds, PREVIEW)
+    # A preview scene from before the banner's bar and stripe gets them on top: put
+    # them under the text, and the banner where it goes on this canvas (as on air).
+    put_in_order(conn, PREVIEW, floor=1 if backdrop else 0)
+    place_banner(conn, width, height, PREVIEW)
 
 
-def _add_backdrop(conn: ObsConnection, width: int, height: int, kinds: list[str]) -> None:
+def _add_backdrop(conn: ObsConnection, width: int, height: int, kinds: list[str]) -> bool:
+    """Put the backdrop under everything in the preview scene; False if this OBS cannot."""
     inputs = {i["inputName"] for i in conn.call("GetInputList").get("inputs", [])}
     if BACKDROP in inputs:
         item_id = conn.call(
@@ -85,7 +91,7 @@ def _add_backdrop(conn: ObsConnection, width: int, height: int, kinds: list[str]
     else:
         kind = pick_kind(FLASH, kinds)
         if kind is None:
-            return  # no colour source in this OBS: effects show over transparency
+            return False  # no colour source in this OBS: effects show over transparency
         item_id = conn.call(
             "CreateInput",
             {
@@ -104,6 +110,7 @@ def _add_backdrop(conn: ObsConnection, width: int, height: int, kinds: list[str]
         "SetSceneItemIndex",
         {"sceneName": PREVIEW.scene, "sceneItemId": item_id, "sceneItemIndex": 0},
     )
+    return True
 
 
 def _screenshot(conn: ObsConnection, source: str, width: int) -> bytes:

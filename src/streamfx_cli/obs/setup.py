@@ -3,6 +3,11 @@
 `setup` makes StreamFX visible in every scene it is given: nested there, enabled,
 above everything else; `status` says whether that is so for the program scene in
 the words of `visibility` (docs/AGENT.md "Delivery record").
+
+It also brings a StreamFX scene made by an older version up to date: missing
+sources are added (the banner's bar and stripe came later), the StreamFX sources
+are put back in their order, and the banner's items in their place on the canvas
+(banner_layout), each only if it is not so already.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import banner_layout
 from .connection import ObsConnection
 from .errors import ObsError, ObsRequestFailed
 
@@ -23,11 +29,13 @@ TEXT = "StreamFX Text"
 FLASH = "StreamFX Flash"
 IMAGE = "StreamFX Image"
 MEDIA = "StreamFX Media"
+BANNER_BAR = "StreamFX Banner Bar"
+BANNER_STRIPE = "StreamFX Banner Stripe"
 
 
 @dataclass(frozen=True)
 class Stage:
-    """A scene holding the four StreamFX sources: where `draw` puts an effect.
+    """A scene holding the StreamFX sources: where `draw` puts an effect.
 
     `ON_AIR` is the StreamFX scene that `setup` nests into the program scenes;
     `streamfx preview` draws on a private copy that is never on air (obs/preview.py).
@@ -38,15 +46,25 @@ class Stage:
     flash: str
     image: str
     media: str
+    bar: str  # the banner's bar, under its text
+    stripe: str  # the banner's accent stripe, under its bar
     # The scene a shake moves every item of; None: the program scene.
     shake_scene: str | None = None
 
     def named(self, source: str) -> str:
-        """This stage's name for one of the on-air sources (TEXT, FLASH, IMAGE, MEDIA)."""
-        return {TEXT: self.text, FLASH: self.flash, IMAGE: self.image, MEDIA: self.media}[source]
+        """This stage's name for one of the on-air sources (TEXT, FLASH, IMAGE, MEDIA,
+        BANNER_BAR, BANNER_STRIPE)."""
+        return {
+            TEXT: self.text,
+            FLASH: self.flash,
+            IMAGE: self.image,
+            MEDIA: self.media,
+            BANNER_BAR: self.bar,
+            BANNER_STRIPE: self.stripe,
+        }[source]
 
 
-ON_AIR = Stage(SCENE, TEXT, FLASH, IMAGE, MEDIA)
+ON_AIR = Stage(SCENE, TEXT, FLASH, IMAGE, MEDIA, BANNER_BAR, BANNER_STRIPE)
 # `streamfx preview`'s private copy (obs/preview.py): never nested anywhere, never made
 # the program or studio preview scene, so nothing drawn there reaches viewers.
 PREVIEW_SCENE = "StreamFX Preview"
@@ -56,6 +74,8 @@ PREVIEW = Stage(
     f"{PREVIEW_SCENE} Flash",
     f"{PREVIEW_SCENE} Image",
     f"{PREVIEW_SCENE} Media",
+    f"{PREVIEW_SCENE} Banner Bar",
+    f"{PREVIEW_SCENE} Banner Stripe",
     shake_scene=PREVIEW_SCENE,
 )
 # StreamFX's own scenes: never a program scene to nest StreamFX into.
@@ -66,11 +86,15 @@ OWN_SCENES = (SCENE, PREVIEW_SCENE)
 SOURCE_KINDS: dict[str, tuple[str, ...]] = {
     TEXT: ("text_ft2_source_v2", "text_gdiplus_v2", "text_gdiplus_v3", "text_ft2_source"),
     FLASH: ("color_source_v3", "color_source_v2", "color_source"),
+    BANNER_BAR: ("color_source_v3", "color_source_v2", "color_source"),
+    BANNER_STRIPE: ("color_source_v3", "color_source_v2", "color_source"),
     IMAGE: ("image_source",),
     MEDIA: ("ffmpeg_source", "vlc_source"),
 }
-# Bottom to top inside the StreamFX scene: a flash must not hide the banner.
-SOURCE_ORDER: tuple[str, ...] = (FLASH, MEDIA, IMAGE, TEXT)
+# Bottom to top inside the StreamFX scene: a flash must not hide the banner; the
+# banner's stripe is under its bar, the text on top.
+SOURCE_ORDER: tuple[str, ...] = (FLASH, MEDIA, IMAGE, BANNER_STRIPE, BANNER_BAR, TEXT)
+BANNER_ITEMS: tuple[str, ...] = (BANNER_STRIPE, BANNER_BAR, TEXT)
 
 _STATUS_NOT_FOUND = 600
 
@@ -86,6 +110,8 @@ class SetupResult:
     raised_in: list[str] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
     enabled_in: list[str] = field(default_factory=list)
+    reordered: bool = False  # the StreamFX sources were put back in SOURCE_ORDER
+    placed: list[str] = field(default_factory=list)  # banner items moved to their place
     # The BRB scene the built-in `brb` switches to: made now, or already there (the
     # streamer's, left alone); both False when setup was not asked to see to it.
     created_brb: list[str] = field(default_factory=list)  # the sources made for it
@@ -102,6 +128,8 @@ class SetupResult:
             or self.nested_in
             or self.raised_in
             or self.enabled_in
+            or self.reordered
+            or self.placed
         )
 
 
@@ -144,10 +172,12 @@ def _input_names(conn: ObsConnection) -> set[str]:
 def _initial_settings(source: str, width: int, height: int) -> dict[str, Any]:
     if source == FLASH:
         return {"color": 0xFFFFFFFF, "width": width, "height": height}
+    if source in (BANNER_BAR, BANNER_STRIPE):
+        return {"color": 0xFF000000, "width": 1, "height": 1}  # sized by each banner
     if source == TEXT:
         return {
             "text": "",
-            "font": {"face": "Sans Serif", "size": 48, "style": "Regular", "flags": 0},
+            "font": {"face": "Sans Serif", "size": 48, "style": "Bold", "flags": 1},
             "color1": 0xFFFFFFFF,
             "color2": 0xFFFFFFFF,
         }
@@ -158,17 +188,11 @@ def _initial_settings(source: str, width: int, height: int) -> dict[str, Any]:
 
 
 def _initial_transform(source: str, width: int, height: int) -> dict[str, Any] | None:
-    """Where a fresh item goes; never reapplied, so a streamer's layout stays."""
+    """Where a fresh item goes; never reapplied to the image and media, so a streamer's
+    layout of them stays. The banner's items are StreamFX's to place (`place_banner`)."""
+    if source in BANNER_ITEMS:
+        return _banner_transform(source, width, height)
     center = {"alignment": 0, "positionX": width / 2}
-    if source == TEXT:
-        # Long messages shrink to fit instead of running off the canvas.
-        return center | {
-            "positionY": height * 0.8,
-            "boundsType": "OBS_BOUNDS_MAX_ONLY",
-            "boundsAlignment": 0,
-            "boundsWidth": width * 0.9,
-            "boundsHeight": height * 0.3,
-        }
     if source in (IMAGE, MEDIA):
         return center | {
             "positionY": height / 2,
@@ -178,6 +202,70 @@ def _initial_transform(source: str, width: int, height: int) -> dict[str, Any] |
             "boundsHeight": height * 0.8,
         }
     return None
+
+
+def _banner_transform(source: str, width: int, height: int) -> dict[str, Any]:
+    home = banner_layout.home(width, height)
+    if source == TEXT:
+        return home.text_transform()
+    return home.bar_transform() if source == BANNER_BAR else home.stripe_transform()
+
+
+def _differs(have: dict[str, Any], want: dict[str, Any]) -> bool:
+    for key, value in want.items():
+        current = have.get(key)
+        if isinstance(value, float) and isinstance(current, (int, float)):
+            if abs(current - value) > 0.01:
+                return True
+        elif current != value:
+            return True
+    return False
+
+
+def place_banner(conn: ObsConnection, width: int, height: int, stage: Stage = ON_AIR) -> list[str]:
+    """Put a stage's banner items where a banner on this canvas goes, if they are not
+    there (a scene from an older version, or a canvas resized since); the items placed."""
+    roles = {stage.named(role): role for role in BANNER_ITEMS}
+    placed: list[str] = []
+    for item in _items(conn, stage.scene):
+        source = item["sourceName"]
+        if source not in roles:
+            continue
+        want = _banner_transform(roles[source], width, height)
+        if _differs(item.get("sceneItemTransform", {}), want):
+            conn.call(
+                "SetSceneItemTransform",
+                {
+                    "sceneName": stage.scene,
+                    "sceneItemId": item["sceneItemId"],
+                    "sceneItemTransform": want,
+                },
+            )
+            placed.append(source)
+    return placed
+
+
+def put_in_order(conn: ObsConnection, stage: Stage = ON_AIR, floor: int = 0) -> bool:
+    """Restack a stage's sources bottom to top as SOURCE_ORDER says, if they are not;
+    True if it did. They go right above the lowest `floor` items (the preview's
+    backdrop); anything else the streamer put in the scene stays above them."""
+    order = [stage.named(role) for role in SOURCE_ORDER]
+    items = sorted(_items(conn, stage.scene), key=lambda i: i["sceneItemIndex"])
+    mine = [i for i in items if i["sourceName"] in order]
+    want = sorted(mine, key=lambda i: order.index(i["sourceName"]))
+    have = [i["sceneItemId"] for i in items[floor : floor + len(mine)]]
+    if have == [i["sceneItemId"] for i in want]:
+        return False
+    for index, item in enumerate(want, start=floor):
+        conn.call(
+            "SetSceneItemIndex",
+            {
+                "sceneName": stage.scene,
+                "sceneItemId": item["sceneItemId"],
+                "sceneItemIndex": index,
+            },
+        )
+    return True
 
 
 def ensure_sources(
@@ -305,6 +393,8 @@ def setup(
         conn.call("CreateScene", {"sceneName": SCENE})
 
     created, added, unsupported = ensure_sources(conn, width, height, kinds)
+    reordered = put_in_order(conn)
+    placed = [s for s in place_banner(conn, width, height) if s not in created + added]
 
     if program_scenes is None:
         targets = [s for s in scenes if s not in OWN_SCENES]
@@ -323,6 +413,8 @@ def setup(
         created_brb=brb_sources,
         brb_created=brb_created,
         brb_existed=brb_existed,
+        reordered=reordered,
+        placed=placed,
     )
 
 

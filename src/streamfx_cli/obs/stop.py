@@ -14,10 +14,16 @@ from typing import Any
 
 from .connection import ObsConnection, request
 from .draw import _PERSIST_REALM, _SLOT_SCENE, _SLOT_SHAKE, end_now
-from .setup import FLASH, IMAGE, MEDIA, SCENE, TEXT
+from .setup import BANNER_BAR, BANNER_STRIPE, FLASH, IMAGE, MEDIA, SCENE, TEXT
 
-SOURCE_OF_KIND = {"text": TEXT, "flash": FLASH, "image": IMAGE, "media": MEDIA}
-KINDS = (*SOURCE_OF_KIND, "shake", "scene")
+# The StreamFX sources each kind shows (the banner is three).
+SOURCES_OF_KIND: dict[str, tuple[str, ...]] = {
+    "text": (TEXT, BANNER_BAR, BANNER_STRIPE),
+    "flash": (FLASH,),
+    "image": (IMAGE,),
+    "media": (MEDIA,),
+}
+KINDS = (*SOURCES_OF_KIND, "shake", "scene")
 
 
 def _slot(conn: ObsConnection, slot: str) -> dict[str, Any] | None:
@@ -37,9 +43,11 @@ def stop_kinds(conn: ObsConnection, kinds: tuple[str, ...] = KINDS) -> list[str]
         for i in conn.call("GetSceneItemList", {"sceneName": SCENE}).get("sceneItems", [])
     }
     requests: list[dict[str, Any]] = []
-    for kind, source in SOURCE_OF_KIND.items():
-        item = items.get(source)
-        if kind in kinds and item is not None and item.get("sceneItemEnabled"):
+    for kind, sources in SOURCES_OF_KIND.items():
+        if kind not in kinds:
+            continue
+        showing = [items[s] for s in sources if s in items and items[s].get("sceneItemEnabled")]
+        for item in showing:
             requests.append(
                 request(
                     "SetSceneItemEnabled",
@@ -50,6 +58,7 @@ def stop_kinds(conn: ObsConnection, kinds: tuple[str, ...] = KINDS) -> list[str]
                     },
                 )
             )
+        if showing:
             ended.append(kind)
     shake = _slot(conn, _SLOT_SHAKE) if "shake" in kinds else None
     if shake is not None:

@@ -26,7 +26,7 @@ On the hotkey path (`streamfx fire`): stdlib and this package's connection only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .connection import ObsConnection
@@ -50,8 +50,8 @@ class Visibility:
     """Whether the StreamFX scene is in the program output; if not, why and how to fix it."""
 
     visible: bool
-    # Plain words: why not, when not visible; when visible, what OBS made of the effect
-    # if there is something to say (a replay's "saved to <path>").
+    # Plain words: why not, when not visible; besides, what the effect's delivery must
+    # say even when shown (a banner's "font fallback: ...", a replay's "saved to <path>").
     reason: str | None = None
     hint: str | None = None  # what the streamer can do about it, one sentence
 
@@ -59,6 +59,12 @@ class Visibility:
     def status(self) -> str:
         """The delivery status this means once OBS has started an effect."""
         return "shown" if self.visible else "hidden"
+
+
+def joined_reason(reason: str | None, notes: Sequence[str]) -> str | None:
+    """A delivery's reason and the notes after it, "; " between; None if there is none."""
+    parts = [p for p in (reason, *notes) if p]
+    return "; ".join(parts) if parts else None
 
 
 VISIBLE = Visibility(True)
@@ -147,9 +153,10 @@ def delivery_for(kind: str, conn: ObsConnection, note: str | None = None) -> Vis
     """Once OBS has started an effect of `kind`: can viewers see it? (`.status` is the
     delivery's status, shown or hidden.) Only kinds drawn by the StreamFX scene ask OBS.
 
-    `note` is what OBS made of it (`draw.Drawn.note`): the reason of a shown delivery.
+    `note` is what the delivery's reason must say besides (`draw.Drawn.note`: a font
+    fallback, a replay's file): a shown delivery's whole reason, after a hidden one's why.
     """
     seen = check(conn) if kind in DRAWN_BY_STREAMFX_SCENE else VISIBLE
-    if seen.visible and note:
-        return Visibility(True, note)
+    if note:
+        return replace(seen, reason=joined_reason(seen.reason, [note]))
     return seen

@@ -260,7 +260,7 @@ class ObsLink:
             drawn = self._draw_held(render, asset_path)
             drawn_at = datetime.now(UTC).isoformat(timespec="milliseconds")
             assert self._conn is not None
-            note = drawn.note if drawn else None  # what OBS made of it: a replay's file
+            note = drawn.note if drawn else None  # a font fallback, a replay's file
             return Seen(delivery_for(str(render.get("kind", "")), self._conn, note), drawn_at)
 
     def _draw_held(self, render: Mapping[str, Any], asset_path: str | None) -> Drawn | None:

@@ -1,0 +1,363 @@
+"""The banner (kind `text`) in a real OBS: a bar in the background colour, an accent
+stripe under it and readable text on it, in the lower third, never off the canvas,
+and nothing left behind (docs/EFFECTS.md "Banner in OBS").
+
+Pixels are read from the program picture; each look is also saved under
+test-artifacts/ for a person to judge.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from streamfx_cli.obs import ObsConnection, ObsNotSetUp, preview
+from streamfx_cli.obs.banner_layout import home
+from streamfx_cli.obs.connection import request
+from streamfx_cli.obs.contrast import contrast_ratio
+from streamfx_cli.obs.draw import draw, end_now, obs_color, plan, start_now
+from streamfx_cli.obs.setup import (
+    BANNER_BAR,
+    BANNER_STRIPE,
+    PREVIEW,
+    SCENE,
+    SOURCE_ORDER,
+    TEXT,
+    setup,
+    status,
+)
+from tests.support.obs_studio import (
+    BACKDROP,
+    BACKDROP_RGB,
+    CANVAS,
+    Picture,
+    build_stage,
+    effects_idle,
+    hex_rgb,
+    item_enabled,
+    item_id,
+    item_transform,
+    near,
+    obs_rgb,
+    save_screenshot,
+    take_screenshot,
+)
+from tests.support.waiting import wait_until
+
+SHOW_MS = 2500
+SLACK_S = 1.0
+BANNER = (SCENE, (BANNER_STRIPE, BANNER_BAR, TEXT))
+KIT = {
+    "primary": "#7B2FF7",
+    "secondary": "#F107A3",
+    "accent": "#FFD166",
+    "background": "#0B0B0F",
+    "text": "#FFFFFF",
+}
+
+
+def banner_render(text: str, **fields: Any) -> dict[str, Any]:
+    colors = {**KIT, **fields.pop("colors", {})}
+    return {
+        "kind": "text",
+        "effect": {"id": "fx_banner", "slug": "banner", "name": "Banner", "category": "text"},
+        "durationMs": SHOW_MS,
+        "colors": colors,
+        "font": {"heading": "DejaVu Sans", "body": "DejaVu Sans", "size": 48},
+        "motionIntensity": 3,
+        "text": text,
+        "color": colors["text"],
+        "background": colors["primary"],
+        **fields,
+    }
+
+
+@pytest.fixture
+def stage(streamfx_conn: ObsConnection) -> ObsConnection:
+    conn = streamfx_conn
+    build_stage(conn)
+    setup(conn)
+    wait_until(lambda: effects_idle(conn), 10, "effects of earlier tests to end")
+    return conn
+
+
+def banner_shown(conn: ObsConnection) -> bool:
+    return all(item_enabled(conn, s) for s in BANNER[1])
+
+
+def banner_gone(conn: ObsConnection) -> bool:
+    return not any(item_enabled(conn, s) for s in BANNER[1])
+
+
+def bar_box(conn: ObsConnection) -> tuple[int, int, int, int]:
+    """The bar on the canvas: left, top, right, bottom (exclusive)."""
+    size = conn.call("GetInputSettings", {"inputName": BANNER_BAR})["inputSettings"]
+    where = item_transform(conn, SCENE, BANNER_BAR)
+    w, h = int(size["width"]), int(size["height"])
+    cx, bottom = float(str(where["positionX"])), float(str(where["positionY"]))
+    return round(cx - w / 2), round(bottom - h), round(cx + w / 2), round(bottom)
+
+
+def pixels_in(picture: Picture, box: tuple[int, int, int, int], want: tuple[int, int, int]) -> int:
+    left, top, right, bottom = box
+    return sum(
+        1
+        for y in range(max(0, top), min(picture.height, bottom))
+        for x in range(max(0, left), min(picture.width, right))
+        if near(picture.pixel(x, y), want, 8)
+    )
+
+
+def shot_with_banner(conn: ObsConnection, colour: tuple[int, int, int]) -> Picture:
+    """A program picture in which the bar shows in `colour` (the next frames after the
+    items turned on)."""
+
+    def look() -> Picture | None:
+        picture = take_screenshot(conn)
+        left, top, _, _ = bar_box(conn)
+        return picture if near(picture.pixel(left + 2, top + 2), colour, 3) else None
+
+    return wait_until(look, 2.0, "the banner's bar in the program picture")
+
+
+def placement(conn: ObsConnection) -> list[dict[str, Any]]:
+    """The StreamFX scene's items as a viewer could tell them apart: on or off, order,
+    place, alignment, scale, bounds (not the sizes of hidden sources' content)."""
+    content = {"width", "height", "sourceWidth", "sourceHeight"}
+    return [
+        {
+            **{k: v for k, v in item.items() if k != "sceneItemTransform"},
+            "transform": {k: v for k, v in item["sceneItemTransform"].items() if k not in content},
+        }
+        for item in conn.call("GetSceneItemList", {"sceneName": SCENE})["sceneItems"]
+    ]
+
+
+def test_banner_bar_stripe_and_text_then_exactly_as_before(stage: ObsConnection) -> None:
+    conn = stage
+    before = placement(conn)
+    render = banner_render("Thanks for the follow!")
+    started = time.monotonic()
+    assert draw(conn, render) is True
+    wait_until(lambda: banner_shown(conn), 1, "the banner to show")
+
+    purple, yellow, white = hex_rgb(KIT["primary"]), hex_rgb(KIT["accent"]), (255, 255, 255)
+    picture = shot_with_banner(conn, purple)
+    save_screenshot(conn, "banner-over-gameplay")
+    left, top, right, bottom = bar_box(conn)
+    width, height = CANVAS
+    # In the lower third, centred, inside the canvas.
+    assert 0 < left < right < width and height * 2 / 3 < top < bottom < height
+    assert abs((left + right) / 2 - width / 2) <= 1
+    # The bar's colour at its corners, the accent stripe under it, backdrop around it.
+    for x, y in ((left + 1, top + 1), (right - 2, top + 1), (left + 1, bottom - 2)):
+        assert near(picture.pixel(x, y), purple), (x, y, picture.pixel(x, y))
+    stripe = home(width, height).stripe
+    for x in (left + 1, (left + right) // 2, right - 2):
+        assert near(picture.pixel(x, bottom + stripe // 2), yellow), picture.pixel(x, bottom + 1)
+    assert near(picture.pixel(left - 3, (top + bottom) // 2), BACKDROP_RGB)
+    assert near(picture.pixel((left + right) // 2, top - 3), BACKDROP_RGB)
+    assert near(picture.pixel((left + right) // 2, bottom + stripe + 2), BACKDROP_RGB)
+    # White text on the bar, bold and in the kit's heading font.
+    assert pixels_in(picture, (left, top, right, bottom), white) > 150
+    settings = conn.call("GetInputSettings", {"inputName": TEXT})["inputSettings"]
+    assert settings["font"]["face"] == "DejaVu Sans"
+    assert settings["font"]["size"] == 16  # 48 px at 1080 lines, on a 360-line canvas
+    assert settings["color1"] == settings["color2"] == obs_color("#FFFFFF")
+
+    wait_until(lambda: banner_gone(conn), SHOW_MS / 1000 + SLACK_S, "the banner to go")
+    assert time.monotonic() - started > SHOW_MS / 1000 - 0.1
+    wait_until(
+        lambda: pixels_in(take_screenshot(conn), (left, top, right, bottom + stripe), purple) == 0,
+        2,
+        "the banner to leave the picture",
+    )
+    assert placement(conn) == before, "every StreamFX item is where and as it was"
+
+
+def test_unreadable_kit_pair_falls_back_to_a_palette_colour(stage: ObsConnection) -> None:
+    conn = stage
+    # White text on a pale yellow bar is 1.5:1; the kit's dark background passes.
+    pale = {"primary": "#FFE08A", "text": "#FFFFFF", "background": "#14141A"}
+    assert contrast_ratio(pale["text"], pale["primary"]) < 4.5
+    draw(conn, banner_render("Readable on any scene", colors=pale))
+    wait_until(lambda: banner_shown(conn), 1, "the banner to show")
+    settings = conn.call("GetInputSettings", {"inputName": TEXT})["inputSettings"]
+    assert settings["color1"] == obs_color(pale["background"])
+    picture = shot_with_banner(conn, hex_rgb(pale["primary"]))
+    save_screenshot(conn, "banner-contrast-fallback")
+    box = bar_box(conn)
+    assert pixels_in(picture, box, hex_rgb(pale["background"])) > 150
+    assert pixels_in(picture, box, (255, 255, 255)) == 0
+    wait_until(lambda: banner_gone(conn), SHOW_MS / 1000 + SLACK_S, "the banner to go")
+
+
+def test_long_text_wraps_and_stays_on_the_canvas(stage: ObsConnection) -> None:
+    conn = stage
+    words = "Huge thanks to everyone who raided tonight, you are all wonderful! "
+    draw(conn, banner_render(words * 12))
+    wait_until(lambda: banner_shown(conn), 1, "the banner to show")
+    width, height = (conn.call("GetVideoSettings")[k] for k in ("baseWidth", "baseHeight"))
+    settings = conn.call("GetInputSettings", {"inputName": TEXT})["inputSettings"]
+    assert settings["word_wrap"] is True and 0 < settings["custom_width"] < width
+
+    # The text's item: its bounds box (which it is shrunk into) lies inside the canvas.
+    text = item_transform(conn, SCENE, TEXT)
+    bounds_w, bounds_h = float(str(text["boundsWidth"])), float(str(text["boundsHeight"]))
+    x, y = float(str(text["positionX"])), float(str(text["positionY"]))
+    assert text["boundsType"] == "OBS_BOUNDS_MAX_ONLY"
+    assert x - bounds_w / 2 >= 0 and x + bounds_w / 2 <= width
+    assert y - bounds_h >= 0 and y <= height
+    left, top, right, bottom = bar_box(conn)
+    assert left >= 0 and right <= width and top >= 0 and bottom <= height
+
+    picture = shot_with_banner(conn, hex_rgb(KIT["primary"]))
+    save_screenshot(conn, "banner-long-text")
+    # The canvas's edges stay the backdrop, in the banner's rows too.
+    for y_ in range(0, height, 6):
+        for x_ in (0, 1, width - 2, width - 1):
+            assert near(picture.pixel(x_, y_), BACKDROP_RGB), (x_, y_, picture.pixel(x_, y_))
+    for x_ in range(0, width, 6):
+        assert near(picture.pixel(x_, 0), BACKDROP_RGB)
+        assert near(picture.pixel(x_, height - 1), BACKDROP_RGB)
+    # Text was drawn inside the bar, and none outside it.
+    assert pixels_in(picture, (left, top, right, bottom), (255, 255, 255)) > 500
+    assert pixels_in(picture, (0, 0, width, top - 1), (255, 255, 255)) == 0
+    wait_until(lambda: banner_gone(conn), SHOW_MS / 1000 + SLACK_S, "the banner to go")
+
+
+def test_banner_over_a_light_scene(stage: ObsConnection) -> None:
+    conn = stage
+    light = (0xE8, 0xE8, 0xE8)
+    conn.call(
+        "SetInputSettings", {"inputName": BACKDROP, "inputSettings": {"color": obs_rgb(light)}}
+    )
+    try:
+        draw(conn, banner_render("Thanks for the follow!"))
+        wait_until(lambda: banner_shown(conn), 1, "the banner to show")
+        picture = shot_with_banner(conn, hex_rgb(KIT["primary"]))
+        save_screenshot(conn, "banner-over-light-scene")
+        box = bar_box(conn)
+        assert pixels_in(picture, box, (255, 255, 255)) > 150
+        assert near(picture.pixel(box[0] - 3, box[1] + 2), light)
+        wait_until(lambda: banner_gone(conn), SHOW_MS / 1000 + SLACK_S, "the banner to go")
+    finally:
+        conn.call(
+            "SetInputSettings",
+            {"inputName": BACKDROP, "inputSettings": {"color": obs_rgb(BACKDROP_RGB)}},
+        )
+
+
+def test_a_missing_kit_font_is_drawn_in_a_fallback_and_said(stage: ObsConnection) -> None:
+    conn = stage
+    render = banner_render("Fonts never fail silently")
+    render["font"] = {"heading": "No Such Font Sans", "body": "DejaVu Serif", "size": 48}
+    drawing = plan(conn, render)
+    assert drawing is not None
+    assert drawing.notes == (
+        "font fallback: No Such Font Sans is not installed, using DejaVu Serif",
+    )
+    settings = conn.call("GetInputSettings", {"inputName": TEXT})["inputSettings"]
+    assert settings["font"]["face"] == "DejaVu Serif"
+    assert not any(r["requestType"] == "Sleep" for r in drawing.start)
+
+
+def test_setup_upgrades_a_scene_from_before_the_banner(stage: ObsConnection) -> None:
+    conn = stage
+    # What an older `streamfx obs setup` made: no bar, no stripe, the text at 80 %.
+    for source in (BANNER_BAR, BANNER_STRIPE):
+        conn.call("RemoveInput", {"inputName": source})
+    text_id = item_id(conn, SCENE, TEXT)
+    conn.call(
+        "SetSceneItemTransform",
+        {
+            "sceneName": SCENE,
+            "sceneItemId": text_id,
+            "sceneItemTransform": {"alignment": 0, "positionX": 320.0, "positionY": 288.0},
+        },
+    )
+    wait_until(lambda: not status(conn).setup_complete, 2, "the bar and stripe to go")
+    assert f"source {BANNER_BAR!r}" in status(conn).missing
+    with pytest.raises(ObsNotSetUp):
+        draw(conn, banner_render("hi"))
+
+    result = setup(conn)
+    assert result.created_sources == [BANNER_STRIPE, BANNER_BAR]
+    assert result.reordered and result.placed == [TEXT]
+    items = sorted(
+        conn.call("GetSceneItemList", {"sceneName": SCENE})["sceneItems"],
+        key=lambda i: i["sceneItemIndex"],
+    )
+    assert [i["sourceName"] for i in items] == list(SOURCE_ORDER)
+    assert not any(i["sceneItemEnabled"] for i in items)
+    assert not setup(conn).changed
+    assert status(conn).setup_complete
+
+    draw(conn, banner_render("Upgraded", durationMs=600))
+    wait_until(lambda: banner_shown(conn), 1, "the banner to show")
+    wait_until(lambda: banner_gone(conn), 0.6 + SLACK_S, "the banner to go")
+
+
+def test_banner_start_has_no_sleep_and_end_hides_only(stage: ObsConnection) -> None:
+    drawing = plan(stage, banner_render("plan"))
+    assert drawing is not None
+    assert {r["requestType"] for r in drawing.start} == {"SetSceneItemEnabled"}
+    assert {r["requestType"] for r in drawing.end} == {"SetSceneItemEnabled"}
+    assert all(r["requestData"]["sceneItemEnabled"] is False for r in drawing.end)
+    # Ending twice is harmless: the same hides again.
+    for _ in range(2):
+        for result in stage.batch(drawing.end):
+            result.raise_for_status()
+    assert banner_gone(stage)
+    assert request("GetVersion")  # the connection still answers
+
+
+def test_the_preview_stage_has_its_own_bar_and_stripe_even_from_before_the_banner(
+    stage: ObsConnection,
+) -> None:
+    """`streamfx preview banner` shows the produced banner off air: on the private
+    scene's own bar, stripe and text, never the StreamFX scene's (obs/preview.py)."""
+    conn = stage
+    preview.ensure_stage(conn)
+    # A preview scene from before the banner: no bar, no stripe in it (their inputs
+    # stay, as after a streamer deleted the items: they come back on top of the text).
+    for source in (PREVIEW.bar, PREVIEW.stripe):
+        conn.call(
+            "RemoveSceneItem",
+            {"sceneName": PREVIEW.scene, "sceneItemId": item_id(conn, PREVIEW.scene, source)},
+        )
+    preview.ensure_stage(conn)
+    items = sorted(
+        conn.call("GetSceneItemList", {"sceneName": PREVIEW.scene})["sceneItems"],
+        key=lambda i: i["sceneItemIndex"],
+    )
+    assert [i["sourceName"] for i in items] == [
+        preview.BACKDROP,
+        *(PREVIEW.named(s) for s in SOURCE_ORDER),
+    ]
+    on_air = placement(conn)
+
+    drawing = plan(conn, banner_render("Off air"), stage=PREVIEW)
+    assert drawing is not None
+    start_now(conn, drawing)
+    try:
+        assert all(item_enabled(conn, s, PREVIEW.scene) for s in (PREVIEW.bar, PREVIEW.stripe))
+        assert item_enabled(conn, PREVIEW.text, PREVIEW.scene)
+        assert placement(conn) == on_air  # the StreamFX scene is untouched
+
+        def private_banner() -> Picture | None:
+            picture = take_screenshot(conn, PREVIEW.scene)
+            whole = (0, 0, picture.width, picture.height)
+            return picture if pixels_in(picture, whole, hex_rgb(KIT["accent"])) > 100 else None
+
+        shot = wait_until(private_banner, 2.0, "the private banner's stripe")
+        save_screenshot(conn, "banner-preview-stage", PREVIEW.scene)
+        bar = pixels_in(shot, (0, 0, shot.width, shot.height), hex_rgb(KIT["primary"]))
+        assert bar > 1000, bar
+    finally:
+        end_now(conn, drawing.end)
+    assert not any(
+        item_enabled(conn, s, PREVIEW.scene) for s in (PREVIEW.text, PREVIEW.bar, PREVIEW.stripe)
+    )
