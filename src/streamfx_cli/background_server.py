@@ -64,7 +64,8 @@ def health(url: str, timeout: float = HEALTH_TIMEOUT_S) -> Health | None:
     return None
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie does not); shared with the agent's background process."""
     if pid <= 0:
         return False
     if os.name == "nt":  # pragma: no cover - Windows only
@@ -216,7 +217,7 @@ def stop() -> tuple[bool, str]:
             "in its terminal."
         )
     pid = int(info["pid"])
-    if not _alive(pid) or not _is_our_server(pid):
+    if not process_alive(pid) or not _is_our_server(pid):
         pid_path().unlink(missing_ok=True)
         return (
             False,
@@ -224,10 +225,10 @@ def stop() -> tuple[bool, str]:
         )
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT_S
-    while _alive(pid) and time.monotonic() < deadline:
+    while process_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     forced = False
-    if _alive(pid) and os.name != "nt":
+    if process_alive(pid) and os.name != "nt":
         os.kill(pid, signal.SIGKILL)
         forced = True
     pid_path().unlink(missing_ok=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import itertools
 import os
 import secrets
 import select
@@ -295,63 +294,13 @@ def encode_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     )
 
 
-def _unfilter(ftype: int, line: bytearray, prev: bytearray, bpp: int) -> None:
-    """Undo one row's PNG filter in place. One loop per filter type, with nothing else in
-    it: a screenshot is decoded while the effect it looks for is on screen, so the decode
-    has to stay well under a second even on a busy machine."""
-    stride = len(line)
-    if ftype == 1:  # each channel is a running sum along the row
-        for k in range(bpp):
-            line[k::bpp] = bytes(v & 0xFF for v in itertools.accumulate(line[k::bpp]))
-    elif ftype == 2:
-        line[:] = bytes((x + b) & 0xFF for x, b in zip(line, prev, strict=True))
-    elif ftype in (3, 4):
-        # The first pixel has no left neighbour (a = c = 0): both filters then add b, halved
-        # for Average.
-        for i in range(bpp):
-            line[i] = (line[i] + (prev[i] // 2 if ftype == 3 else prev[i])) & 0xFF
-        if ftype == 3:
-            for i in range(bpp, stride):
-                line[i] = (line[i] + (line[i - bpp] + prev[i]) // 2) & 0xFF
-            return
-        for i in range(bpp, stride):
-            a, b, c = line[i - bpp], prev[i], prev[i - bpp]
-            pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
-            line[i] = (line[i] + (a if pa <= pb and pa <= pc else (b if pb <= pc else c))) & 0xFF
-
-
 def decode_png(data: bytes) -> Picture:
-    """Decode the 8-bit RGB/RGBA, non-interlaced PNGs that OBS produces."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat = 8, b""
-    width = height = color_type = 0
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-        pos += 12 + length
-        if kind == b"IHDR":
-            width, height, depth, color_type, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            assert depth == 8 and color_type in (2, 6) and interlace == 0, "unsupported PNG"
-        elif kind == b"IDAT":
-            idat += body
-        elif kind == b"IEND":
-            break
-    bpp = 4 if color_type == 6 else 3
-    stride = width * bpp
-    raw = zlib.decompress(idat)
-    out = bytearray()
-    prev = bytearray(stride)
-    for y in range(height):
-        start = y * (stride + 1)
-        ftype, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        _unfilter(ftype, line, prev, bpp)
-        if bpp == 4:
-            out += line
-        else:
-            for i in range(0, stride, 3):
-                out += line[i : i + 3] + b"\xff"
-        prev = line
-    return Picture(width, height, bytes(out))
+    """Decode the 8-bit RGB/RGBA, non-interlaced PNGs that OBS produces (the CLI's own
+    reader, which `streamfx preview` uses too)."""
+    from streamfx_cli.png import decode
+
+    picture = decode(data)
+    return Picture(picture.width, picture.height, picture.pixels)
 
 
 def write_wav(path: Path, seconds: float) -> Path:

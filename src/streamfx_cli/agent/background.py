@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..background_server import process_alive
 from ..errors import StreamFXError
 from ..locks import file_lock
 from ..paths import data_dir, private_dir
@@ -101,7 +102,7 @@ def stop() -> int | None:
         return pid
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while time.monotonic() < deadline:
-        if status(timeout=0.3) is None and not _alive(pid):
+        if status(timeout=0.3) is None and not process_alive(pid):
             break
         time.sleep(0.1)
     else:
@@ -110,17 +111,3 @@ def stop() -> int | None:
         )
     pid_path().unlink(missing_ok=True)
     return pid
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
