@@ -202,13 +202,16 @@ def test_a_shake_and_a_kit_flash_stay_private(live: Live, server, tmp_path: Path
     )
     flash = tmp_path / "flash.png"
     code = live.cli.run(
-        "preview", "flash", "--kit", other["id"], "-p", "opacity=1", "-n", "2", "-o", str(flash)
+        "preview", "flash", "--kit", other["id"], "-p", "opacity=1", "-n", "3", "-o", str(flash)
     )
     assert code.returncode == 0, code.stderr
     picture = decode_png(keep(flash, "flash.png").read_bytes())
-    for i in range(2):
-        shot = frame(picture, i, 2)
-        assert near(shot.pixel(240, 135), (0x20, 0x40, 0xE0), 2), shot.pixel(240, 135)
+    # In its full colour in the middle; fading in, then out, at either side (motion 3).
+    middle = frame(picture, 1, 3).pixel(240, 135)
+    assert near(middle, (0x20, 0x40, 0xE0), 2), middle
+    sides = [frame(picture, i, 3).pixel(240, 135) for i in (0, 2)]
+    assert not any(near(side, (0x20, 0x40, 0xE0), 8) for side in sides), sides
+    assert any(side[2] - side[0] > 40 for side in sides), ("part-way, in the kit's blue", sides)
     assert live.metrics()["effectsTriggered"] == 0
 
 

@@ -193,7 +193,9 @@ def test_killed_mid_effect_the_next_agent_ends_what_is_overdue_at_once(
             "brb": render("scene", scene=BRB, returnAfterMs=1000),
         },
     )
-    assert item_enabled(conn, TEXT) and program_scene(conn) == BRB
+    # The banner's entrance is a frame batch OBS runs on by itself.
+    wait_until(lambda: item_enabled(conn, TEXT), 2, "the banner to show")
+    assert program_scene(conn) == BRB
     # The agent keeps the time, and it is gone: nothing ends by itself...
     time.sleep(1.5)
     assert item_enabled(conn, TEXT) and program_scene(conn) == BRB
@@ -224,6 +226,7 @@ def test_killed_mid_effect_the_next_agent_ends_the_rest_on_time(
     conn = stage
     start_and_kill(obs_endpoint, {"banner": render("text", durationMs=4000, text="on time")})
     killed_at = time.monotonic()
+    wait_until(lambda: item_enabled(conn, TEXT), 2, "the banner's entrance to run in OBS")
 
     async def restart() -> float:
         obs = Stage(connector(obs_endpoint))

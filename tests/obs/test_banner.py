@@ -15,12 +15,13 @@ import pytest
 
 from streamfx_cli.obs import ObsConnection, ObsNotSetUp, preview
 from streamfx_cli.obs.banner_layout import home
-from streamfx_cli.obs.connection import request
+from streamfx_cli.obs.connection import ExecutionType
 from streamfx_cli.obs.contrast import contrast_ratio
 from streamfx_cli.obs.draw import draw, end_now, obs_color, plan, start_now
 from streamfx_cli.obs.setup import (
     BANNER_BAR,
     BANNER_STRIPE,
+    FADE,
     PREVIEW,
     SCENE,
     SOURCE_ORDER,
@@ -33,8 +34,9 @@ from tests.support.obs_studio import (
     BACKDROP_RGB,
     CANVAS,
     Picture,
-    build_stage,
     effects_idle,
+    fade_opacity,
+    first_frames,
     hex_rgb,
     item_enabled,
     item_id,
@@ -74,15 +76,6 @@ def banner_render(text: str, **fields: Any) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def stage(streamfx_conn: ObsConnection) -> ObsConnection:
-    conn = streamfx_conn
-    build_stage(conn)
-    setup(conn)
-    wait_until(lambda: effects_idle(conn), 10, "effects of earlier tests to end")
-    return conn
-
-
 def banner_shown(conn: ObsConnection) -> bool:
     return all(item_enabled(conn, s) for s in BANNER[1])
 
@@ -110,9 +103,24 @@ def pixels_in(picture: Picture, box: tuple[int, int, int, int], want: tuple[int,
     )
 
 
+def banner_at_rest(conn: ObsConnection) -> bool:
+    """The banner has come in: shown, every item opaque and at its place (banner_layout)."""
+    where = home(*CANVAS)
+    places = {
+        BANNER_BAR: where.bar_transform(),
+        BANNER_STRIPE: where.stripe_transform(),
+        TEXT: where.text_transform(),
+    }
+    return banner_shown(conn) and all(
+        fade_opacity(conn, source) == 1.0
+        and item_transform(conn, SCENE, source)["positionY"] == rest["positionY"]
+        for source, rest in places.items()
+    )
+
+
 def shot_with_banner(conn: ObsConnection, colour: tuple[int, int, int]) -> Picture:
-    """A program picture in which the bar shows in `colour` (the next frames after the
-    items turned on)."""
+    """A program picture in which the bar shows in `colour`, once it has come in."""
+    wait_until(lambda: banner_at_rest(conn), 2.0, "the banner to come in")
 
     def look() -> Picture | None:
         picture = take_screenshot(conn)
@@ -175,6 +183,7 @@ def test_banner_bar_stripe_and_text_then_exactly_as_before(stage: ObsConnection)
         "the banner to leave the picture",
     )
     assert placement(conn) == before, "every StreamFX item is where and as it was"
+    assert all(fade_opacity(conn, s) == 1.0 for s in BANNER[1]), "every fade back at rest"
 
 
 def test_unreadable_kit_pair_falls_back_to_a_palette_colour(stage: ObsConnection) -> None:
@@ -198,7 +207,8 @@ def test_long_text_wraps_and_stays_on_the_canvas(stage: ObsConnection) -> None:
     conn = stage
     words = "Huge thanks to everyone who raided tonight, you are all wonderful! "
     draw(conn, banner_render(words * 12))
-    wait_until(lambda: banner_shown(conn), 1, "the banner to show")
+    picture = shot_with_banner(conn, hex_rgb(KIT["primary"]))
+    save_screenshot(conn, "banner-long-text")
     width, height = (conn.call("GetVideoSettings")[k] for k in ("baseWidth", "baseHeight"))
     settings = conn.call("GetInputSettings", {"inputName": TEXT})["inputSettings"]
     assert settings["word_wrap"] is True and 0 < settings["custom_width"] < width
@@ -213,8 +223,6 @@ def test_long_text_wraps_and_stays_on_the_canvas(stage: ObsConnection) -> None:
     left, top, right, bottom = bar_box(conn)
     assert left >= 0 and right <= width and top >= 0 and bottom <= height
 
-    picture = shot_with_banner(conn, hex_rgb(KIT["primary"]))
-    save_screenshot(conn, "banner-long-text")
     # The canvas's edges stay the backdrop, in the banner's rows too.
     for y_ in range(0, height, 6):
         for x_ in (0, 1, width - 2, width - 1):
@@ -261,7 +269,6 @@ def test_a_missing_kit_font_is_drawn_in_a_fallback_and_said(stage: ObsConnection
     )
     settings = conn.call("GetInputSettings", {"inputName": TEXT})["inputSettings"]
     assert settings["font"]["face"] == "DejaVu Serif"
-    assert not any(r["requestType"] == "Sleep" for r in drawing.start)
 
 
 def test_setup_upgrades_a_scene_from_before_the_banner(stage: ObsConnection) -> None:
@@ -300,18 +307,112 @@ def test_setup_upgrades_a_scene_from_before_the_banner(stage: ObsConnection) -> 
     wait_until(lambda: banner_gone(conn), 0.6 + SLACK_S, "the banner to go")
 
 
-def test_banner_start_has_no_sleep_and_end_hides_only(stage: ObsConnection) -> None:
+def test_banner_enters_in_frames_and_end_alone_puts_everything_back(stage: ObsConnection) -> None:
     drawing = plan(stage, banner_render("plan"))
     assert drawing is not None
-    assert {r["requestType"] for r in drawing.start} == {"SetSceneItemEnabled"}
-    assert {r["requestType"] for r in drawing.end} == {"SetSceneItemEnabled"}
-    assert all(r["requestData"]["sceneItemEnabled"] is False for r in drawing.end)
-    # Ending twice is harmless: the same hides again.
+    # One SerialFrame batch: the first frame hides it (opacity 0) before turning it on.
+    kinds = [r["requestType"] for r in drawing.start]
+    assert kinds.index("SetSourceFilterSettings") < kinds.index("SetSceneItemEnabled")
+    assert kinds.count("Sleep") >= 2 and drawing.back and drawing.settle_ms > 0
+    # The end (a stop, a replace) hides and puts fades and places back; twice is harmless.
+    start_now(stage, drawing)
+    wait_until(lambda: banner_shown(stage), 1, "the banner to show")
+    time.sleep(drawing.settle_ms / 1000 + 0.1)
     for _ in range(2):
-        for result in stage.batch(drawing.end):
-            result.raise_for_status()
+        end_now(stage, drawing.end)
     assert banner_gone(stage)
-    assert request("GetVersion")  # the connection still answers
+    wait_until(lambda: effects_idle(stage), 1, "every fade and place back at rest")
+
+
+def bar_rows(picture: Picture, x: int) -> list[int]:
+    """The rows of column `x` (lower half) where something is drawn over the backdrop."""
+    return [
+        y
+        for y in range(picture.height // 2, picture.height)
+        if not near(picture.pixel(x, y), BACKDROP_RGB, 6)
+    ]
+
+
+def opacity_seen(pixel: tuple[int, ...], colour: tuple[int, int, int]) -> float:
+    """How opaque `colour` looks in `pixel` over the backdrop (0: not there, 1: solid),
+    from the channels where the two differ most."""
+    pairs = sorted(
+        zip(pixel[:3], colour, BACKDROP_RGB, strict=True), key=lambda c: -abs(c[1] - c[2])
+    )
+    return sum((seen - under) / (want - under) for seen, want, under in pairs[:2]) / 2
+
+
+def test_banner_slides_in_fading_and_leaves_fading_frame_by_frame(stage: ObsConnection) -> None:
+    """Frames of a bold kit's banner (motion 5), each held in OBS to look at: it rises
+    from below, part-transparent, to its place, and fades out sinking."""
+    conn = stage
+    drawing = plan(conn, banner_render("Frames of a banner in motion", motionIntensity=5))
+    assert drawing is not None
+    purple = hex_rgb(KIT["primary"])
+    x = CANVAS[0] // 2 - 60  # through the bar, clear of the text
+    try:
+        conn.batch(first_frames(drawing.start, 1), execution_type=ExecutionType.SERIAL_FRAME)
+        assert banner_shown(conn)
+        assert bar_rows(take_screenshot(conn), x) == [], "the first frame shows nothing yet"
+
+        conn.batch(first_frames(drawing.start, 2), execution_type=ExecutionType.SERIAL_FRAME)
+        rising = take_screenshot(conn)
+        save_screenshot(conn, "banner-frame-rising")
+        conn.batch(drawing.start, execution_type=ExecutionType.SERIAL_FRAME)
+        assert banner_at_rest(conn)
+        rest = take_screenshot(conn)
+        save_screenshot(conn, "banner-frame-at-rest")
+        rising_rows, rest_rows = bar_rows(rising, x), bar_rows(rest, x)
+        assert rising_rows and rest_rows
+        assert rising_rows[0] > rest_rows[0] + 5, "rising from below its place"
+        inside = rest_rows[len(rest_rows) // 3]
+        assert near(rest.pixel(x, inside), purple)
+        middle = rising.pixel(x, rising_rows[len(rising_rows) // 3])
+        assert 0.15 < opacity_seen(middle, purple) < 0.9, ("part-transparent", middle)
+
+        # Three quarters out: an exit speeds up (eased in), so most of the fade is late.
+        late = max(1, sum(r["requestType"] == "Sleep" for r in drawing.back) * 3 // 4)
+        conn.batch(first_frames(drawing.back, late), execution_type=ExecutionType.SERIAL_FRAME)
+        leaving = take_screenshot(conn)
+        save_screenshot(conn, "banner-frame-leaving")
+        leaving_rows = bar_rows(leaving, x)
+        assert leaving_rows and leaving_rows[0] > rest_rows[0], "sinking as it goes"
+        faded = leaving.pixel(x, leaving_rows[len(leaving_rows) // 3])
+        assert 0.1 < opacity_seen(faded, purple) < 0.9, ("fading", faded)
+    finally:
+        end_now(conn, drawing.end)
+    assert banner_gone(conn) and effects_idle(conn)
+
+
+def test_a_calm_kit_only_fades(stage: ObsConnection) -> None:
+    """Motion 1: no travel at all, a quick fade in and out."""
+    drawing = plan(stage, banner_render("Calm", motionIntensity=1))
+    assert drawing is not None
+    transforms = [r for r in drawing.start if r["requestType"] == "SetSceneItemTransform"]
+    rest = home(*CANVAS)
+    assert {r["requestData"]["sceneItemTransform"]["positionY"] for r in transforms} <= {
+        rest.bar_transform()["positionY"],
+        rest.stripe_transform()["positionY"],
+        rest.text_transform()["positionY"],
+    }
+    assert 0 < drawing.settle_ms <= 450
+
+
+def test_an_obs_set_up_before_motion_still_shows_the_banner_and_says_so(
+    stage: ObsConnection,
+) -> None:
+    conn = stage
+    for source in BANNER[1]:
+        conn.call("RemoveSourceFilter", {"sourceName": source, "filterName": FADE})
+    assert "the fade filter of 'StreamFX Text'" in status(conn).missing
+    drawing = plan(conn, banner_render("Old"))
+    assert drawing is not None and not drawing.back
+    assert any("streamfx obs setup" in n for n in drawing.notes)
+
+    result = setup(conn)
+    assert sorted(result.faded) == sorted(BANNER[1]) and result.changed
+    assert not setup(conn).changed and status(conn).setup_complete
+    assert all(fade_opacity(conn, s) == 1.0 for s in BANNER[1])
 
 
 def test_the_preview_stage_has_its_own_bar_and_stripe_even_from_before_the_banner(
@@ -343,7 +444,13 @@ def test_the_preview_stage_has_its_own_bar_and_stripe_even_from_before_the_banne
     assert drawing is not None
     start_now(conn, drawing)
     try:
-        assert all(item_enabled(conn, s, PREVIEW.scene) for s in (PREVIEW.bar, PREVIEW.stripe))
+        wait_until(
+            lambda: all(
+                item_enabled(conn, s, PREVIEW.scene) for s in (PREVIEW.bar, PREVIEW.stripe)
+            ),
+            1,
+            "the private banner to show",
+        )
         assert item_enabled(conn, PREVIEW.text, PREVIEW.scene)
         assert placement(conn) == on_air  # the StreamFX scene is untouched
 
@@ -357,6 +464,7 @@ def test_the_preview_stage_has_its_own_bar_and_stripe_even_from_before_the_banne
         bar = pixels_in(shot, (0, 0, shot.width, shot.height), hex_rgb(KIT["primary"]))
         assert bar > 1000, bar
     finally:
+        time.sleep(drawing.settle_ms / 1000)  # its entrance's last frames
         end_now(conn, drawing.end)
     assert not any(
         item_enabled(conn, s, PREVIEW.scene) for s in (PREVIEW.text, PREVIEW.bar, PREVIEW.stripe)

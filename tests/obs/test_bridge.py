@@ -46,9 +46,7 @@ from tests.support.obs_studio import (
     CANVAS,
     FPS,
     GAMEPLAY,
-    build_stage,
     center,
-    effects_idle,
     item_enabled,
     item_transform,
     near,
@@ -127,16 +125,6 @@ def settled_snapshot(conn: ObsConnection) -> dict[str, Any]:
             return current
         previous = current
     raise AssertionError("OBS kept changing for 5 s")
-
-
-@pytest.fixture
-def stage(streamfx_conn: ObsConnection) -> ObsConnection:
-    """OBS with a Gameplay scene (a dark backdrop) live and a BRB scene, set up."""
-    conn = streamfx_conn
-    build_stage(conn)
-    setup(conn)  # nests StreamFX on top of the new scenes
-    wait_until(lambda: effects_idle(conn), 10, "effects of earlier tests to end")
-    return conn
 
 
 # -- connection ---------------------------------------------------------------

@@ -169,6 +169,7 @@ def test_effects_in_different_areas_play_together(open_overlay, artifacts):
 
 
 def test_motion_intensity_sets_how_far_and_how_fast_a_banner_moves(open_overlay):
+    # docs/EFFECTS.md "Motion": 1 only fades; 5 travels far, overshoots and is quick.
     overlay = open_overlay()  # KIT is at motion 5, the wildest
     page = overlay.page
     page.evaluate(WATCH_BANNERS_JS)
@@ -199,9 +200,26 @@ def test_motion_intensity_sets_how_far_and_how_fast_a_banner_moves(open_overlay)
     wild, calm = page.evaluate("window.__banners")
     wild_drop, wild_settled = entrance(wild)
     calm_drop, calm_settled = entrance(calm)
-    assert wild_drop > 3 * calm_drop, (wild_drop, calm_drop)
-    assert calm_settled > wild_settled + 200, (calm_settled, wild_settled)
-    assert wild_settled < 450
+    # A bold kit rises from far below; a calm one only fades in, quickly.
+    assert wild_drop > 100 and calm_drop < 1, (wild_drop, calm_drop)
+    assert wild_settled < 450 and calm_settled < 700, (wild_settled, calm_settled)
+
+
+def test_the_overlay_moves_by_the_same_numbers_as_obs(open_overlay):
+    """One effect looks alike in OBS and on the overlay: the page's timing is OBS's."""
+    from streamfx_cli.obs.motion import timing
+
+    page = open_overlay().page
+    for duration in (300, 1500, 5000):
+        for intensity in range(1, 6):
+            seen = page.evaluate(
+                "([d, m]) => window.streamfxOverlay.timing(d, m)", [duration, intensity]
+            )
+            want = timing(duration, intensity)
+            assert abs(seen["enter"] - want.enter_ms) <= 1, (duration, intensity, seen)
+            assert abs(seen["exit"] - want.exit_ms) <= 1, (duration, intensity, seen)
+            assert seen["distance"] == want.distance
+            assert abs(seen["overshoot"] - want.overshoot) < 1e-9
 
 
 def test_flash_fills_the_frame_in_the_brand_colour_then_clears(open_overlay, artifacts):

@@ -25,10 +25,11 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from streamfx_cli.obs.connection import ObsConnection
-from streamfx_cli.obs.errors import ObsError
+from streamfx_cli.obs.errors import ObsError, ObsRequestFailed
+from streamfx_cli.obs.setup import FADE, FADED
 
 from .live_server import free_port
 from .waiting import wait_until
@@ -476,9 +477,33 @@ def build_stage(conn: ObsConnection) -> None:
 
 
 def effects_idle(conn: ObsConnection) -> bool:
-    """No StreamFX source is showing (earlier tests' effects have ended)."""
+    """No StreamFX source is showing and every fade is back at rest (earlier tests'
+    effects have ended, their exits too)."""
     names = {i["inputName"] for i in conn.call("GetInputList")["inputs"]}
-    return not any(item_enabled(conn, s) for s in STREAMFX_SOURCES if s in names)
+    showing = any(item_enabled(conn, s) for s in STREAMFX_SOURCES if s in names)
+    return not showing and all(fade_opacity(conn, s) == 1.0 for s in FADED if s in names)
+
+
+def fade_opacity(conn: ObsConnection, source: str) -> float | None:
+    """The opacity of a StreamFX source's fade filter; None if it has none."""
+    try:
+        found = conn.call("GetSourceFilter", {"sourceName": source, "filterName": FADE})
+    except ObsRequestFailed:
+        return None
+    return float(found["filterSettings"].get("opacity", 1.0))
+
+
+def first_frames(requests: list[dict[str, Any]], frames: int) -> list[dict[str, Any]]:
+    """A SerialFrame animation cut after its `frames`-th frame: sent on its own (and
+    waited for) it leaves OBS showing that frame, for a picture to check."""
+    out: list[dict[str, Any]] = []
+    for entry in requests:
+        out.append(entry)
+        if entry["requestType"] == "Sleep":
+            frames -= 1
+            if frames == 0:
+                break
+    return out
 
 
 def missing_tools() -> list[str]:

@@ -73,7 +73,7 @@ def test_the_bar_stays_on_the_canvas_in_the_lower_third(width: int, height: int)
         assert top >= 0 and where.bar_bottom + where.stripe <= height
         assert where.bar_bottom > height * 2 / 3
         assert size.stripe_width == size.bar_width
-        assert size.stripe_height == size.bar_height + where.stripe
+        assert size.stripe_height == where.stripe  # a band right under the bar
 
 
 def test_places_depend_on_the_canvas_only() -> None:

@@ -38,6 +38,10 @@ class RunningEffect:
     # only: `end` alone puts everything back, which is all a stop or a successor needs.
     back: list[dict[str, Any]] = field(default_factory=list)
     back_ms: int = 0
+    # Wall clock: until when the start's frames (an entrance) run on in OBS. An end sent
+    # sooner would be undone by them, so a stop or a replace waits for it. This
+    # process's own: a successor finds the frames long over.
+    settles_at_ms: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -160,6 +160,7 @@ class Stage:
                 end=drawing.end,
                 back=drawing.back,
                 back_ms=drawing.back_ms,
+                settles_at_ms=now_ms() + drawing.settle_ms,
             )
             before = [running.set_request([*self._running.values(), entry])]
         start_now(conn, drawing, before=before)
@@ -175,8 +176,15 @@ class Stage:
         """End the running effect `key` and put back what it changed; False if unknown.
 
         `on_time`: a move or a filter ramp eases back first, and this returns once it is
-        home (its lane stays busy meanwhile); otherwise everything snaps back at once.
+        home (its lane stays busy meanwhile); otherwise everything snaps back at once,
+        after the entrance if it is still playing (an end sent during it would be undone
+        by its remaining frames).
         """
+        entry = self._running.get(key)  # a read: the OBS thread is the only writer
+        if entry is not None and not on_time:
+            wait_ms = entry.settles_at_ms - now_ms()
+            if wait_ms > 0:
+                await asyncio.sleep(wait_ms / 1000)
         took = await self._run(lambda conn: self._end(conn, key, animate=on_time))
         if took:
             await asyncio.sleep(took / 1000)
@@ -187,19 +195,21 @@ class Stage:
         entry = self._running.get(key)
         if entry is None:
             return None
-        rest = [e for e in self._running.values() if e.key != key]
-        ending = [*entry.end, running.set_request(rest)]
+        rest = running.set_request([e for e in self._running.values() if e.key != key])
         took = 0
         if animate and entry.back:
-            # One SerialFrame batch, left to run: OBS has it once `sync` returns, and it
-            # ends with the exact `end` and the record without this entry.
+            # The record first, now: a frame batch runs later than requests sent after it,
+            # and it must not write back a record that other lanes have changed since.
+            # Then one SerialFrame batch, left to run (OBS has it once `sync` returns),
+            # that ends with the exact `end`: it finishes even if this process is killed.
+            end_now(conn, [rest])
             conn.batch(
-                [*entry.back, *ending], execution_type=ExecutionType.SERIAL_FRAME, wait=False
+                [*entry.back, *entry.end], execution_type=ExecutionType.SERIAL_FRAME, wait=False
             )
             conn.sync()
             took = entry.back_ms
         else:
-            end_now(conn, ending)
+            end_now(conn, [*entry.end, rest])
         self._running.pop(key, None)
         return took
 

@@ -295,6 +295,8 @@ def _say_setup(result: SetupResult, look_from: str) -> None:
         say(f"Put the sources of the {SCENE} scene back in their order.")
     if result.placed:
         say(f"Moved the banner back to its place: {_names(result.placed)}.")
+    if result.faded:
+        say(f"Gave these sources their fade for motion: {_names(result.faded)}.")
     if result.brb_created:
         say(f"Created the {BRB_SCENE!r} scene for the brb effect, in {look_from}.")
     else:
@@ -341,6 +343,7 @@ def setup(
                 "enabledIn": result.enabled_in,
                 "reordered": result.reordered,
                 "placed": result.placed,
+                "faded": result.faded,
                 "unsupported": result.unsupported,
                 "brbScene": {
                     "name": brb.BRB_SCENE,

@@ -9,8 +9,8 @@ canvas only (`home`; the padding too, from the kit's default 48 px): a banner ch
 the sizes of the bar and stripe, never where an item is, so ending it only has to hide
 them again (docs/EFFECTS.md "Banner in OBS").
 
-The stripe is the bar's width and a little taller, drawn behind it and anchored
-lower: only a band below the bar shows.
+The stripe is a band of the bar's width right under it, touching and not overlapping:
+while the banner fades (docs/EFFECTS.md "Motion") nothing shows through the bar.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def fitted(where: BannerHome, source_width: float, source_height: float) -> Bann
     text_w, text_h = source_width * scale, source_height * scale
     bar_w = min(where.canvas_width, round(text_w) + 2 * where.pad_x)
     bar_h = round(text_h) + 2 * where.pad_y
-    return BannerSize(text_w, text_h, bar_w, bar_h, bar_w, bar_h + where.stripe)
+    return BannerSize(text_w, text_h, bar_w, bar_h, bar_w, where.stripe)
 
 
 __all__ = ["BannerHome", "BannerSize", "fitted", "font_px", "home"]

@@ -24,15 +24,18 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from streamfx_wire.kinds import KIND_SPECS, KindTable
 
-from . import banner_layout, fonts
-from .connection import ExecutionType, ObsConnection, request, sleep_frames, sleep_ms
+from . import banner_layout, draw_motion, fonts, motion
+from .connection import ExecutionType, ObsConnection, request, sleep_frames
 from .contrast import readable_text_color
+from .draw_motion import Actor
+from .easing import video_fps
 from .errors import ObsError, ObsNotSetUp, ObsRequestFailed
+from .plan import Outcome, Plan, wait_frames
 from .setup import ON_AIR, SCENE, Stage
 from .visibility import joined_reason
 
@@ -63,74 +66,12 @@ def obs_color(hex_rgb: str, opacity: float = 1.0) -> int:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What a start produced that only OBS can tell, asked for after it (a replay's file).
-
-    `poll` asks once (one round trip) and returns the delivery's reason when OBS has an
-    answer, None while it has not yet; callers ask again every `every_s`, for `within_s`
-    at most, then fail with `late`.
-    """
-
-    poll: Callable[[ObsConnection], str | None]
-    late: str
-    within_s: float = 10.0
-    every_s: float = 0.05
-
-
-@dataclass(frozen=True)
-class Plan:
-    """One effect as OBS requests: start it, and (after `duration_ms`) end it.
-
-    `end` puts back everything `start` changed, so sending it twice, or after
-    the effect already ended, is harmless. `duration_ms` 0 means there is
-    nothing to end (a hotkey, a scene switch that stays, a filter left on).
-    """
-
-    start: list[dict[str, Any]]
-    end: list[dict[str, Any]] = field(default_factory=list)
-    duration_ms: int = 0
-    # SERIAL_FRAME for a frame-by-frame animation (shake, move, filter-ramp).
-    execution_type: ExecutionType = ExecutionType.SERIAL_REALTIME
-    # What the delivery's reason says even when it is shown ("font fallback: ..."),
-    # known when planning; what only OBS can tell after the start is `outcome`.
-    notes: tuple[str, ...] = ()
-    # SerialFrame plans that animate back (move, filter-ramp): the frames that lead into
-    # `end` when the effect ends on time, and how long they take. `end` alone still puts
-    # back exactly what `start` changed (a stop, a replace, an agent that was killed).
-    back: list[dict[str, Any]] = field(default_factory=list)
-    back_ms: int = 0
-    # In a self-timed SerialFrame batch: the frames to wait between start and back (a
-    # shake has none: its animation is the wait).
-    hold_frames: int = 0
-    outcome: Outcome | None = None
-
-    def self_timed(self) -> list[dict[str, Any]]:
-        """Start, wait and end as one batch OBS runs to the end by itself."""
-        if not self.end:
-            return list(self.start)
-        if self.execution_type == ExecutionType.SERIAL_FRAME:
-            return [*self.start, *wait_frames(self.hold_frames), *self.back, *self.end]
-        return [*self.start, *sleep_ms(self.duration_ms), *self.end]
-
-
-@dataclass(frozen=True)
 class Drawn:
     """An effect OBS started, and what its delivery's reason must say even when it is
     shown: the plan's notes (a banner's font fallback) and what OBS made of it (the file
     a replay was saved to), "; " between; None when there is nothing to say."""
 
     note: str | None = None
-
-
-def wait_frames(frames: int) -> list[dict[str, Any]]:
-    """`Sleep` entries for `frames` frames of a SerialFrame batch (OBS caps one Sleep)."""
-    out: list[dict[str, Any]] = []
-    remaining = max(0, frames)
-    while remaining > 0:
-        step = min(remaining, 10_000)
-        out.append(sleep_frames(step))
-        remaining -= step
-    return out
 
 
 def await_outcome(conn: ObsConnection, outcome: Outcome | None) -> str | None:
@@ -211,16 +152,25 @@ def draw_noted(
 def start_now(conn: ObsConnection, drawing: Plan, *, before: Sequence[dict[str, Any]] = ()) -> None:
     """Send `before` and the plan's start, waiting only until OBS has started them.
 
-    A frame animation (shake, move, filter-ramp) runs on after this returns (OBS has
-    taken it); anything else has run. Raises ObsRequestFailed for the first refused request.
+    A frame animation (an entrance, a shake, a move, a filter ramp) has shown its first
+    frame when this returns and runs on in OBS; anything else has run. Raises
+    ObsRequestFailed for the first refused request.
     """
-    requests = [*before, *drawing.start]
+    first, frames = list(drawing.start), []
     if drawing.execution_type == ExecutionType.SERIAL_FRAME:
-        conn.batch(requests, execution_type=drawing.execution_type, wait=False)
-        conn.sync()
-        return
-    for result in conn.batch(requests, halt_on_failure=True):
+        # The first frame (with `before`, the agent's record of what runs) is sent and
+        # waited for: a refused request is reported, and nothing sent later can run
+        # before it. The other frames follow one per frame, left to run in OBS.
+        cut = next(
+            (i for i, r in enumerate(drawing.start) if r["requestType"] == "Sleep"),
+            len(drawing.start),
+        )
+        first, frames = first[:cut], first[cut:]
+    for result in conn.batch([*before, *first], halt_on_failure=True):
         result.raise_for_status()
+    if frames:
+        conn.batch(frames, execution_type=ExecutionType.SERIAL_FRAME, wait=False)
+        conn.sync()
 
 
 def end_now(conn: ObsConnection, requests: Sequence[dict[str, Any]]) -> None:
@@ -471,20 +421,32 @@ def _text(
     ):
         result.raise_for_status()
     note = face.note
-    return Plan(
-        start=[
-            _enable(stripe_id, True, stage.scene),
-            _enable(bar_id, True, stage.scene),
-            _enable(text_id, True, stage.scene),
-        ],
-        end=[
-            _enable(text_id, False, stage.scene),
-            _enable(bar_id, False, stage.scene),
-            _enable(stripe_id, False, stage.scene),
-        ],
-        duration_ms=_duration(render),
-        notes=(note,) if note else (),
+    notes = (note,) if note else ()
+    duration = _duration(render)
+    if not draw_motion.has_fades(conn, [stage.stripe, stage.bar, stage.text]):
+        return draw_motion.still_plan(
+            stage,
+            [Actor(stage.stripe, stripe_id), Actor(stage.bar, bar_id), Actor(stage.text, text_id)],
+            duration,
+            notes=notes,
+        )
+    # Every item slides by the same amount from its own resting place (banner_layout).
+    scale = where.canvas_height / banner_layout.REFERENCE_HEIGHT
+    actors = [
+        _sliding(stage.stripe, stripe_id, where.stripe_transform(), scale),
+        _sliding(stage.bar, bar_id, where.bar_transform(), scale),
+        _sliding(stage.text, text_id, where.text_transform(), scale),
+    ]
+    timing = motion.timing(duration, motion.intensity(render.get("motionIntensity")))
+    moves = draw_motion.entrance(
+        motion.banner_enter(timing), motion.banner_leave(timing), timing, duration, video_fps(video)
     )
+    return draw_motion.moving_plan(stage, actors, moves, video_fps(video), notes=notes)
+
+
+def _sliding(source: str, item_id: int, rest: Mapping[str, Any], px: float) -> Actor:
+    rest_y = float(rest["positionY"])
+    return Actor(source, item_id, draw_motion.slide(rest_y, px), {"positionY": rest_y})
 
 
 @DRAWERS.register("flash")
@@ -503,12 +465,14 @@ def _flash(
         "width": int(video["baseWidth"]),
         "height": int(video["baseHeight"]),
     }
-    return _shown_for(
-        stage,
-        item["sceneItemId"],
-        _duration(render),
-        before=[request("SetInputSettings", {"inputName": stage.flash, "inputSettings": settings})],
-    )
+    before = [request("SetInputSettings", {"inputName": stage.flash, "inputSettings": settings})]
+    actors = [Actor(stage.flash, int(item["sceneItemId"]))]
+    duration = _duration(render)
+    if not draw_motion.has_fades(conn, [stage.flash]):
+        return draw_motion.still_plan(stage, actors, duration, before=before)
+    fps = video_fps(video)
+    moves = draw_motion.flash_motion(render, duration, fps)
+    return draw_motion.moving_plan(stage, actors, moves, fps, before=before)
 
 
 def _need_file(render: Mapping[str, Any], asset_path: str | None) -> str:
@@ -526,18 +490,77 @@ def _image(
     conn: ObsConnection,
     render: Mapping[str, Any],
     asset_path: str | None,
-    _st: bool,
+    self_timed: bool,
     stage: Stage,
 ) -> Plan:
+    """The image grows in and fades in, shows, and fades out shrinking a little: about
+    its centre, wherever the streamer has placed and sized the item."""
     path = _need_file(render, asset_path)
-    (item,) = _lookup(conn, [_item_id(stage, stage.image)])
-    settings = {"inputName": stage.image, "inputSettings": {"file": path}}
-    return _shown_for(
-        stage,
-        item["sceneItemId"],
-        _duration(render),
-        before=[request("SetInputSettings", settings)],
+    item, video = _lookup(conn, [_item_id(stage, stage.image), request("GetVideoSettings")])
+    item_id = int(item["sceneItemId"])
+    set_file = request(
+        "SetInputSettings", {"inputName": stage.image, "inputSettings": {"file": path}}
     )
+    duration = _duration(render)
+    if not draw_motion.has_fades(conn, [stage.image]):
+        return draw_motion.still_plan(
+            stage, [Actor(stage.image, item_id)], duration, before=[set_file]
+        )
+    timing = motion.timing(duration, motion.intensity(render.get("motionIntensity")))
+    actor = Actor(stage.image, item_id)
+    before = [set_file]
+    if timing.overshoot > 0:
+        # The image's size is known on the frame after its file is set: set it now.
+        rest = _image_rest(conn, stage, item_id, set_file, self_timed, timing, duration)
+        grown = draw_motion.grow(rest)
+        if grown is not None:
+            actor = Actor(stage.image, item_id, grown[0], grown[1])
+            before = []
+    fps = video_fps(video)
+    moves = draw_motion.entrance(
+        motion.image_enter(timing), motion.image_leave(timing), timing, duration, fps
+    )
+    return draw_motion.moving_plan(stage, [actor], moves, fps, before=before)
+
+
+def _image_rest(
+    conn: ObsConnection,
+    stage: Stage,
+    item_id: int,
+    set_file: dict[str, Any],
+    self_timed: bool,
+    timing: motion.Timing,
+    duration: int,
+) -> dict[str, Any]:
+    """The image item's transform at rest, with the new file's size: set the file, wait
+    a frame, read it. Fired again while an earlier image still moves (`draw`), its place
+    is the one from before the first."""
+    results = conn.batch(
+        [
+            set_file,
+            sleep_frames(1),
+            request("GetSceneItemTransform", {"sceneName": stage.scene, "sceneItemId": item_id}),
+        ],
+        halt_on_failure=True,
+        execution_type=ExecutionType.SERIAL_FRAME,
+    )
+    for result in results:
+        result.raise_for_status()
+    if len(results) < 3:
+        raise ObsRequestFailed("GetSceneItemTransform", None, "not run")
+    found = dict(results[-1].data["sceneItemTransform"])
+    if not self_timed:
+        return found
+    size = ("sourceWidth", "sourceHeight", "cropLeft", "cropRight", "cropTop", "cropBottom")
+    placed = {k: v for k, v in found.items() if k not in size}
+    kept = _remember(
+        conn,
+        f"streamfx.image:{stage.scene}:{item_id}",
+        placed,
+        {"scene": stage.scene, "item": item_id},
+        duration + timing.exit_ms + 1000,
+    )
+    return {**found, **kept}
 
 
 @DRAWERS.register("media")
@@ -671,6 +694,7 @@ def _shake(
         end=move_all(0, 0),  # x + 0.0 is x: each item ends exactly where it was
         duration_ms=duration,
         execution_type=ExecutionType.SERIAL_FRAME,
+        settle_ms=duration,
     )
 
 

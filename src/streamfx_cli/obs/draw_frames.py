@@ -65,6 +65,7 @@ def _animated(
         back=tween(target, {k: home[k] for k in target}, frames, easing, put),
         back_ms=animate_ms,
         hold_frames=frames_for(hold_ms, fps),
+        settle_ms=animate_ms,
     )
 
 

@@ -19,10 +19,18 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .connection import ObsConnection
+from .connection import ExecutionType, ObsConnection
 from .draw import DEFAULT_DURATION_MS, end_now, obs_color, plan, start_now
 from .errors import ObsError
-from .setup import FLASH, PREVIEW, ensure_sources, pick_kind, place_banner, put_in_order
+from .setup import (
+    FLASH,
+    PREVIEW,
+    ensure_fades,
+    ensure_sources,
+    pick_kind,
+    place_banner,
+    put_in_order,
+)
 
 BACKDROP = "StreamFX Preview Backdrop"
 BACKDROP_RGB = "#24262E"  # a dark slate, so white text and bright flashes both show
@@ -79,6 +87,7 @@ def ensure_stage(conn: ObsConnection) -> None:
     # them under the text, and the banner where it goes on this canvas (as on air).
     put_in_order(conn, PREVIEW, floor=1 if backdrop else 0)
     place_banner(conn, width, height, PREVIEW)
+    ensure_fades(conn, PREVIEW)
 
 
 def _add_backdrop(conn: ObsConnection, width: int, height: int, kinds: list[str]) -> bool:
@@ -129,12 +138,22 @@ def _shoot(
     width: int,
     clock: Clock,
     sleep: Sleep,
+    *,
+    ending: tuple[int, Callable[[], None]] | None = None,
 ) -> list[bytes]:
-    """`frames` PNG pictures of `source`, at the middle of each equal slice of `span` ms."""
+    """`frames` PNG pictures of `source`, at the middle of each equal slice of `span` ms.
+
+    `ending` (ms after the start, what to do): the effect's exit is started then, between
+    two pictures, as the agent would start it.
+    """
     started = clock()
     shots: list[bytes] = []
     for i in range(frames):
         due = started + span * (i + 0.5) / frames / 1000
+        if ending is not None and started + ending[0] / 1000 <= due:
+            sleep(max(0.0, started + ending[0] / 1000 - clock()))
+            ending[1]()
+            ending = None
         sleep(max(0.0, due - clock()))
         shots.append(_screenshot(conn, source, width))
     return shots
@@ -175,11 +194,26 @@ def capture(
         raise ObsError(f"A {kind} effect has nothing to draw in OBS.")
     started = clock()
     start_now(conn, drawing)
+    exited = False
+
+    def leave() -> None:
+        # The exit as it plays on air: its frames, then the end (one SerialFrame batch).
+        nonlocal exited
+        conn.batch(
+            [*drawing.back, *drawing.end], execution_type=ExecutionType.SERIAL_FRAME, wait=False
+        )
+        conn.sync()
+        exited = True
+
+    ending = (drawing.duration_ms, leave) if drawing.back and drawing.end else None
     try:
-        shots = _shoot(conn, PREVIEW.scene, frames, span, width, clock, sleep)
-        # A shake's frames run on in OBS: let them finish before putting things back.
-        sleep(max(0.0, started + min(drawing.duration_ms, MAX_SPAN_MS) / 1000 - clock()))
+        shots = _shoot(conn, PREVIEW.scene, frames, span, width, clock, sleep, ending=ending)
+        # A shake's, an entrance's or the exit's frames run on in OBS: let them finish.
+        settle = max(drawing.settle_ms, min(drawing.duration_ms, MAX_SPAN_MS))
+        if exited:
+            settle = drawing.duration_ms + drawing.back_ms
+        sleep(max(0.0, started + settle / 1000 - clock()))
     finally:
-        if drawing.end:
+        if drawing.end and not exited:
             end_now(conn, drawing.end)
     return shots

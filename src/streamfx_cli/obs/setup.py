@@ -6,8 +6,9 @@ the words of `visibility` (docs/AGENT.md "Delivery record").
 
 It also brings a StreamFX scene made by an older version up to date: missing
 sources are added (the banner's bar and stripe came later), the StreamFX sources
-are put back in their order, and the banner's items in their place on the canvas
-(banner_layout), each only if it is not so already.
+are put back in their order, the banner's items in their place on the canvas
+(banner_layout), and the sources that fade in and out get their fade filter
+(docs/EFFECTS.md "Motion"), each only if it is not so already.
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ SOURCE_KINDS: dict[str, tuple[str, ...]] = {
 # banner's stripe is under its bar, the text on top.
 SOURCE_ORDER: tuple[str, ...] = (FLASH, MEDIA, IMAGE, BANNER_STRIPE, BANNER_BAR, TEXT)
 BANNER_ITEMS: tuple[str, ...] = (BANNER_STRIPE, BANNER_BAR, TEXT)
+# The sources whose effects fade in and out: each has a colour-correction filter whose
+# opacity the effect moves frame by frame (obs/draw_motion.py), 1.0 at rest.
+FADE = "StreamFX Fade"
+FADE_KIND = "color_filter_v2"
+FADED: tuple[str, ...] = (FLASH, IMAGE, BANNER_STRIPE, BANNER_BAR, TEXT)
 
 _STATUS_NOT_FOUND = 600
 
@@ -112,6 +118,7 @@ class SetupResult:
     enabled_in: list[str] = field(default_factory=list)
     reordered: bool = False  # the StreamFX sources were put back in SOURCE_ORDER
     placed: list[str] = field(default_factory=list)  # banner items moved to their place
+    faded: list[str] = field(default_factory=list)  # sources given their fade filter
     # The BRB scene the built-in `brb` switches to: made now, or already there (the
     # streamer's, left alone); both False when setup was not asked to see to it.
     created_brb: list[str] = field(default_factory=list)  # the sources made for it
@@ -130,6 +137,7 @@ class SetupResult:
             or self.enabled_in
             or self.reordered
             or self.placed
+            or self.faded
         )
 
 
@@ -314,6 +322,51 @@ def ensure_sources(
     return created, added, unsupported
 
 
+def _fade_filters(conn: ObsConnection, source: str) -> dict[str, dict[str, Any]]:
+    listed = conn.call("GetSourceFilterList", {"sourceName": source}).get("filters", [])
+    return {str(f["filterName"]): f for f in listed}
+
+
+def ensure_fades(conn: ObsConnection, stage: Stage = ON_AIR) -> list[str]:
+    """Give each of a stage's fading sources its fade filter at full opacity, if it has
+    not; the sources changed. A source this OBS could not make is left out."""
+    changed: list[str] = []
+    for role in FADED:
+        source = stage.named(role)
+        try:
+            have = _fade_filters(conn, source).get(FADE)
+        except ObsRequestFailed as exc:
+            if exc.code != _STATUS_NOT_FOUND:
+                raise
+            continue
+        if have is None:
+            conn.call(
+                "CreateSourceFilter",
+                {
+                    "sourceName": source,
+                    "filterName": FADE,
+                    "filterKind": FADE_KIND,
+                    "filterSettings": {"opacity": 1.0},
+                },
+            )
+        elif have.get("filterSettings", {}).get("opacity", 1.0) != 1.0 or not have.get(
+            "filterEnabled", True
+        ):
+            # Left part-way by something that did not finish: at rest it is opaque.
+            conn.call(
+                "SetSourceFilterSettings",
+                {"sourceName": source, "filterName": FADE, "filterSettings": {"opacity": 1.0}},
+            )
+            conn.call(
+                "SetSourceFilterEnabled",
+                {"sourceName": source, "filterName": FADE, "filterEnabled": True},
+            )
+        else:
+            continue
+        changed.append(source)
+    return changed
+
+
 def _nest_on_top(
     conn: ObsConnection, targets: Sequence[str]
 ) -> tuple[list[str], list[str], list[str]]:
@@ -395,6 +448,7 @@ def setup(
     created, added, unsupported = ensure_sources(conn, width, height, kinds)
     reordered = put_in_order(conn)
     placed = [s for s in place_banner(conn, width, height) if s not in created + added]
+    faded = [s for s in ensure_fades(conn) if s not in created]
 
     if program_scenes is None:
         targets = [s for s in scenes if s not in OWN_SCENES]
@@ -415,6 +469,7 @@ def setup(
         brb_existed=brb_existed,
         reordered=reordered,
         placed=placed,
+        faded=faded,
     )
 
 
@@ -437,6 +492,11 @@ def status(conn: ObsConnection) -> ObsStatus:
             f"source {s!r}"
             for s in SOURCE_ORDER
             if s not in in_scene and pick_kind(s, kinds) is not None
+        ]
+        missing += [
+            f"the fade filter of {s!r}"
+            for s in FADED
+            if s in in_scene and FADE not in _fade_filters(conn, s)
         ]
     for scene in scenes:
         if scene in OWN_SCENES:

@@ -138,18 +138,25 @@
     return { type, url: `/api/assets/${a.sha256}?key=${encodeURIComponent(key || "")}` };
   }
 
-  // Motion intensity 1 (calm) .. 5 (wild): shorter entrances, longer travel, more bounce.
+  // Motion intensity 1 (calm) .. 5 (bold): at 1 an effect only fades, quickly; each step
+  // up travels further, overshoots more and arrives sooner. OBS draws with the same
+  // numbers (streamfx_cli/obs/motion.py; docs/EFFECTS.md "Motion").
   function timing(r) {
-    const m = r.motion;
-    let enter = 700 - 110 * (m - 1);
-    let exit = 500 - 60 * (m - 1);
+    const step = r.motion - 1;
+    let enter = 450 - 50 * step;
+    let exit = 400 - 40 * step;
     const budget = r.duration * 0.8;
     if (enter + exit > budget) {
       const k = budget / (enter + exit);
       enter *= k;
       exit *= k;
     }
-    return { enter, exit, distance: 40 * m, overshoot: 0.03 * m };
+    return {
+      enter: Math.round(enter),
+      exit: Math.round(exit),
+      distance: 50 * step,
+      overshoot: 0.0375 * step,
+    };
   }
 
   const EXIT = (t) => ({ duration: t.exit, easing: "ease-in", fill: "forwards" });
@@ -281,7 +288,7 @@
       [
         { opacity: 0 },
         { opacity: peak, offset: rise },
-        { opacity: peak * 0.9, offset: Math.min(0.9, rise + 0.25) },
+        { opacity: peak, offset: Math.min(0.9, rise + 0.25) },
         { opacity: 0 },
       ],
       { duration: r.duration, easing: "linear", fill: "forwards" },
@@ -826,6 +833,11 @@
       const out = {};
       for (const [kind, play] of KINDS) out[kind] = play !== null;
       return Object.freeze(out);
+    },
+    // How an effect shown for `durationMs` moves at `motionIntensity` (the OBS side
+    // checks it draws with the same numbers).
+    timing(durationMs, motionIntensity) {
+      return Object.freeze(timing({ duration: durationMs, motion: motionIntensity }));
     },
     get defaults() {
       return Object.freeze({
