@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from streamfx_wire.vocabulary import DEFAULT_PALETTE
+from streamfx_wire.vocabulary import DEFAULT_PALETTE, DELIVERED_STATUSES, MISSED_STATUSES
 
 from . import brand_kits, session_pauses, sessions
 from .infra.ids import iso, parse_iso
@@ -27,12 +27,6 @@ BUCKET_SECONDS = 600
 # A session left live for weeks would otherwise answer thousands of buckets: beyond a
 # week of 10-minute buckets, each bucket is a whole number of 10 minutes wide instead.
 MAX_BUCKETS = 7 * 24 * 6
-# Delivered: viewers saw it (OBS had it in the program output, or an overlay page drew
-# it). Meant to be drawn: delivered, or one of the outcomes where it should have been
-# seen and was not. `skipped` (the effect's own queue mode, or `--no-obs`) and `pending`
-# (no outcome yet) count in neither.
-DELIVERED = ("shown", "overlay")
-MISSED = ("hidden", "failed", "expired")
 UNKNOWN = "unknown"  # an activation whose render names no effect (none is written so)
 # The lowest and highest triggered_ms there can be: the first and last buckets reach
 # them, so an activation outside the session's span (none should be) still counts once.
@@ -186,8 +180,9 @@ def _sum(groups: Iterable[Group], key: int) -> dict[str, int]:
 
 
 def _delivery_rate(by_delivery: dict[str, int]) -> float | None:
-    delivered = sum(by_delivery.get(s, 0) for s in DELIVERED)
-    meant = delivered + sum(by_delivery.get(s, 0) for s in MISSED)
+    """Delivered over meant to be seen (streamfx_wire.vocabulary says which statuses)."""
+    delivered = sum(by_delivery.get(s, 0) for s in DELIVERED_STATUSES)
+    meant = delivered + sum(by_delivery.get(s, 0) for s in MISSED_STATUSES)
     return round(delivered / meant, 4) if meant else None
 
 
