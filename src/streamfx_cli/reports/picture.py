@@ -63,8 +63,9 @@ def _subtitle(report: SessionReport) -> str:
         f"{report['total']} effects",
         f"{duration(report['liveSeconds'])} live",
         f"{duration(report['pausedSeconds'])} paused",
-        f"{percent(report['deliveryRate'])} delivered",
     ]
+    if report["deliveryRate"] is not None:
+        parts.append(f"{percent(report['deliveryRate'])} delivered")
     if report["latencyMs"]["p50"] is not None:
         parts.append(f"median latency {report['latencyMs']['p50']} ms")
     return "  ·  ".join(parts)
@@ -86,7 +87,8 @@ def render_png(report: SessionReport) -> bytes:
     colors = category_colors(order, palette)
     all_slots = slots(report)
     start = all_slots[0].start
-    until = max(all_slots[-1].end, start + timedelta(minutes=1))
+    # At least one bucket's width: a session a minute old is not drawn as a minute's span.
+    until = max(all_slots[-1].end, start + timedelta(seconds=report["bucketSeconds"]))
     width_days = report["bucketSeconds"] / 86400
     zone = start.tzinfo
 
@@ -103,7 +105,8 @@ def render_png(report: SessionReport) -> bytes:
         ax.spines["bottom"].set_color(faint)
         ax.tick_params(colors=soft, labelsize=12, length=0)
 
-    # Paused spans first, under everything.
+    px_per_day = WIDTH_PX * PLOT_SHARE / (until - start).total_seconds() * 86400
+    # Paused spans first, under everything; labelled where there is room for the words.
     for span in pauses(report):
         for ax in (bars, strip):
             ax.axvspan(
@@ -113,6 +116,8 @@ def render_png(report: SessionReport) -> bytes:
                 zorder=0,
                 linewidth=0,
             )
+        if (span.end - span.start).total_seconds() / 86400 * px_per_day < 60:
+            continue
         middle = span.start + (span.end - span.start) / 2
         bars.text(
             mdates.date2num(middle),
@@ -129,11 +134,12 @@ def render_png(report: SessionReport) -> bytes:
     # Stacked bars, the most fired category at the bottom, each bar as wide as its bucket
     # (the last one ends at `until`) less a gap; a thin line of background between the
     # segments keeps them apart. Narrow buckets (a long session) get neither.
-    px_per_day = WIDTH_PX * PLOT_SHARE / (until - start).total_seconds() * 86400
     cell_px = width_days * px_per_day
     gap = GAP_SHARE if cell_px >= 12 else 0.0
     lefts = [mdates.date2num(s.start) + width_days * gap / 2 for s in all_slots]
-    widths = [(s.end - s.start).total_seconds() / 86400 - width_days * gap for s in all_slots]
+    widths = [
+        max(0.0, (s.end - s.start).total_seconds() / 86400 - width_days * gap) for s in all_slots
+    ]
     centres = [left + width / 2 for left, width in zip(lefts, widths, strict=True)]
     bottoms = [0] * len(all_slots)
     for category in order:
@@ -151,6 +157,17 @@ def render_png(report: SessionReport) -> bytes:
         )
         bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
     biggest = max(bottoms, default=0)
+    if not biggest:
+        bars.text(
+            0.5,
+            0.5,
+            "Nothing fired yet" if report["endTime"] is None else "Nothing fired",
+            transform=bars.transAxes,
+            ha="center",
+            va="center",
+            fontsize=16,
+            color=soft,
+        )
     bars.set_ylim(0, max(4, biggest * 1.25))
     bars.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
     bars.grid(axis="y", color=faint, linewidth=0.8, zorder=0)
@@ -191,7 +208,7 @@ def render_png(report: SessionReport) -> bytes:
             )
     strip.set_ylim(0, 1)
     strip.set_yticks([])
-    strip.set_ylabel("seen", color=soft, fontsize=12, rotation=0, ha="right", va="center")
+    strip.set_ylabel("delivered", color=soft, fontsize=12, rotation=0, ha="right", va="center")
     strip.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=zone))
     strip.xaxis.set_major_locator(mdates.AutoDateLocator(tz=zone, minticks=4, maxticks=12))
     strip.set_xlim(mdates.date2num(start), mdates.date2num(until))
@@ -212,7 +229,7 @@ def render_png(report: SessionReport) -> bytes:
             columnspacing=1.4,
         )
     notes = [
-        "seen: shown in OBS or drawn by an overlay page, out of those meant to be seen",
+        "delivered: shown in OBS or drawn by an overlay page, out of those meant to be seen",
         f"times in {_zone_name(start)}",
     ]
     if report["unplacedPausedSeconds"]:
