@@ -3,6 +3,11 @@
 Two servers run side by side, one per history size, and every round asks each in turn,
 so both see the same machine load. The history includes the effect whose cooldown the
 last request checks (a custom flash with a 1 ms cooldown), so that check runs over it.
+
+The history is one ended 24-hour session, its activations spread evenly over it with
+renders naming their effect and category, deliveries of every status and latencies, so
+that its report (`GET /api/sessions/{id}/report`, docs/REPORTS.md) counts a million
+activations into 144 buckets: that is the last case, timed over fewer rounds.
 """
 
 from __future__ import annotations
@@ -15,7 +20,38 @@ import httpx
 from common import BenchServer, median
 
 ROUNDS = 300
+REPORT_ROUNDS = 15
 SIZES = (1_000, 1_000_000)
+DAY_MS = 86_400_000
+START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z, the history session's start
+_CATEGORY = {"fx_flash": "alert", "fx_banner": "text", "fx_confetti": "celebration"}
+# Delivery statuses in a plausible mix, and a latency for those drawn.
+_STATUSES = ("shown",) * 14 + ("overlay",) * 3 + ("hidden", "failed", "expired", "skipped")
+
+
+def _render(effect_id: str) -> str:
+    slug = effect_id.removeprefix("fx_") if effect_id in _CATEGORY else "pulse"
+    category = _CATEGORY.get(effect_id, "alert")
+    effect = {"id": effect_id, "slug": slug, "name": slug.title(), "category": category}
+    return json.dumps({"kind": "flash", "effect": effect, "durationMs": 250})
+
+
+def _row(
+    i: int, count: int, effects: tuple[str, ...], renders: dict[str, str], creator: str
+) -> tuple:
+    effect = effects[i % len(effects)]
+    status = _STATUSES[i % len(_STATUSES)]
+    drawn = status in ("shown", "overlay", "hidden")
+    at_ms = START_MS + i * DAY_MS // count
+    return (
+        f"act_h{i}",
+        effect,
+        creator,
+        at_ms,
+        renders[effect],
+        status,
+        (i * 37) % 500 + 20 if drawn else None,
+    )
 
 
 def _fill(server: BenchServer, count: int, effects: tuple[str, ...]) -> None:
@@ -27,14 +63,15 @@ def _fill(server: BenchServer, count: int, effects: tuple[str, ...]) -> None:
         "VALUES ('ss_history', ?, 'twitch', 'ended', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', '{}')",
         (creator,),
     )
-    render = json.dumps({"kind": "flash"})
+    renders = {effect: _render(effect) for effect in effects}
     batch = 50_000
     for start in range(0, count, batch):
         db.executemany(
             "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
-            "triggered_ms, source, render) VALUES (?, ?, 'ss_history', ?, '2026-01-01T00:00:00Z', ?, 'api', ?)",
+            "triggered_ms, source, render, delivery_status, latency_ms, expires_ms) "
+            "VALUES (?, ?, 'ss_history', ?, '2026-01-01T00:00:00Z', ?, 'api', ?, ?, ?, 0)",
             (
-                (f"act_h{i}", effects[i % len(effects)], creator, 1_767_225_600_000 + i, render)
+                _row(i, count, effects, renders, creator)
                 for i in range(start, min(count, start + batch))
             ),
         )
@@ -70,6 +107,19 @@ def _requests(server: BenchServer, pulse: str) -> dict:
     }
 
 
+def _report_times(clients: list) -> list[list[float]]:
+    """Milliseconds per report of the history session, each server in turn per round."""
+    times: list[list[float]] = [[] for _ in clients]
+    for _ in range(REPORT_ROUNDS):
+        for index, (http, _) in enumerate(clients):
+            started = time.perf_counter()
+            response = http.get("/api/sessions/ss_history/report")
+            times[index].append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+            assert response.json()["total"] == SIZES[index]
+    return times
+
+
 def run() -> list[tuple[str, str, str, str]]:
     servers = []
     try:
@@ -91,6 +141,7 @@ def run() -> list[tuple[str, str, str, str]]:
                     response = http.request(method, path, json=body)
                     times[index][name].append((time.perf_counter() - started) * 1000)
                     response.raise_for_status()
+        report_small, report_large = _report_times(clients)
         for http, _ in clients:
             http.close()
     finally:
@@ -98,11 +149,19 @@ def run() -> list[tuple[str, str, str, str]]:
             server.stop()
     small, large = ({name: median(v) for name, v in t.items()} for t in times)
     return [
+        *(
+            (
+                f"{name}, median of {ROUNDS} (1M activations)",
+                f"{large[name]:.2f} ms",
+                f"1k activations: {small[name]:.2f} ms",
+                f"ratio {large[name] / small[name]:.2f} (target <= 1.2)",
+            )
+            for name in small
+        ),
         (
-            f"{name}, median of {ROUNDS} (1M activations)",
-            f"{large[name]:.2f} ms",
-            f"1k activations: {small[name]:.2f} ms",
-            f"ratio {large[name] / small[name]:.2f} (target <= 1.2)",
-        )
-        for name in small
+            f"session report, 1M activations in the session, median of {REPORT_ROUNDS}",
+            f"{median(report_large):.0f} ms (max {max(report_large):.0f} ms)",
+            f"1k activations: {median(report_small):.1f} ms",
+            f"max {'<=' if max(report_large) <= 2000 else '>'} 2 s (target <= 2 s)",
+        ),
     ]

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         PreviewDraft,
         Session,
         SessionAction,
+        SessionReport,
         Triggered,
     )
 
@@ -282,6 +283,10 @@ class Api:
     def session_status(self, session_id: str) -> Session:
         """Status, live duration and metrics of one session."""
         return cast("Session", self.http.get(f"/api/sessions/{session_id}/status"))
+
+    def session_report(self, session_id: str) -> SessionReport:
+        """Live and paused time, counts, delivery and a 10-minute timeline of one session."""
+        return cast("SessionReport", self.http.get(f"/api/sessions/{session_id}/report"))
 
     def start_session(
         self, platform: str, brand_kit_id: str | None = None, title: str | None = None

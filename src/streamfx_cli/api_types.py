@@ -146,6 +146,52 @@ class Session(TypedDict):
     metrics: Metrics
 
 
+class PausedSpan(TypedDict):
+    start: str
+    end: str | None  # None: paused now
+
+
+class Latency(TypedDict):
+    """Nearest-rank percentiles, ms, over delivered activations; None when there are none."""
+
+    p50: int | None
+    p95: int | None
+    max: int | None
+
+
+class ReportBucket(TypedDict):
+    start: str  # covers [start, start + bucketSeconds)
+    total: int
+    byCategory: dict[str, int]
+    byDelivery: dict[str, int]
+
+
+class SessionReport(TypedDict):
+    """`GET /api/sessions/{id}/report` (docs/REPORTS.md)."""
+
+    sessionId: str
+    title: str | None
+    platform: str
+    status: str
+    startTime: str
+    endTime: str | None
+    until: str  # endTime, or the moment of the report while live
+    liveSeconds: float
+    pausedSeconds: float
+    unplacedPausedSeconds: float  # paused before pauses were recorded one by one
+    pausedSpans: list[PausedSpan]
+    total: int
+    byEffect: dict[str, int]
+    byCategory: dict[str, int]
+    bySource: dict[str, int]
+    byDelivery: dict[str, int]
+    deliveryRate: float | None
+    latencyMs: Latency
+    bucketSeconds: int
+    buckets: list[ReportBucket]
+    colors: Palette  # the session's brand kit palette
+
+
 class Delivery(TypedDict):
     """What viewers saw of an activation (docs/AGENT.md "Delivery record")."""
 

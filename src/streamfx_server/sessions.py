@@ -12,7 +12,7 @@ from pydantic import Field
 
 from streamfx_wire.live import SESSION_UPDATED
 
-from . import brand_kits
+from . import brand_kits, session_pauses
 from .errors import APIError, not_found
 from .infra.ids import iso, new_id, now, parse_iso
 from .schemas import ApiModel
@@ -167,18 +167,21 @@ def transition(
             "UPDATE stream_sessions SET status = 'paused', paused_at = ? WHERE id = ?",
             (stamp, session_id),
         )
+        session_pauses.begin(conn, session_id, stamp)
     elif action == "resume" and status == "paused":
         conn.execute(
             "UPDATE stream_sessions SET status = 'active', paused_at = NULL, "
             "paused_seconds = paused_seconds + ? WHERE id = ?",
             (paused_for, session_id),
         )
+        session_pauses.finish(conn, session_id, stamp)
     elif action == "end" and status != "ended":
         conn.execute(
             "UPDATE stream_sessions SET status = 'ended', end_time = ?, paused_at = NULL, "
             "paused_seconds = paused_seconds + ? WHERE id = ?",
             (stamp, paused_for, session_id),
         )
+        session_pauses.finish(conn, session_id, stamp)
     else:
         _refuse(row, action)
     return session_out(own(conn, creator_id, session_id), moment)

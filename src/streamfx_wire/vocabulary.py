@@ -38,6 +38,12 @@ DELIVERY_STATUSES: Final[tuple[DeliveryStatus, ...]] = get_args(DeliveryStatus)
 ReportedStatus = Literal["shown", "hidden", "failed", "expired", "skipped"]
 REPORTED_STATUSES: Final[tuple[ReportedStatus, ...]] = get_args(ReportedStatus)
 
+# A session report's delivery rate (docs/REPORTS.md): delivered (viewers saw it) over
+# delivered and missed (it was meant to be seen and was not). Neither: `skipped` (the
+# effect's own queue mode, or `--no-obs`) and `pending` (no outcome yet).
+DELIVERED_STATUSES: Final[tuple[DeliveryStatus, ...]] = ("shown", "overlay")
+MISSED_STATUSES: Final[tuple[DeliveryStatus, ...]] = ("hidden", "failed", "expired")
+
 SessionStatus = Literal["active", "paused", "ended"]
 SESSION_STATUSES: Final[tuple[SessionStatus, ...]] = get_args(SessionStatus)
 

@@ -125,6 +125,8 @@ def test_bob_gets_404_for_every_route_that_namesalices_things(
         }
         probes = _probes(alice_ids, bobs_ids)
         assert len(probes) >= 10, probes  # the walk found the routes
+        # Among them the session report (docs/REPORTS.md): a report of her stream is hers.
+        assert ("GET", f"/api/sessions/{alice_ids['session']}/report", None) in probes
 
         answers = []
         for method, url, body in probes:

@@ -1,7 +1,8 @@
-"""`streamfx session start|pause|resume|end|status|list`."""
+"""`streamfx session start|pause|resume|end|status|list|report`."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -119,3 +120,24 @@ def list_sessions(
         say("No sessions yet.")
     for session in sessions:
         say(_line(session))
+
+
+@app.command()
+def report(
+    session_id: Annotated[
+        str | None,
+        typer.Argument(metavar="[ID]", help="Default: the live session, else the most recent."),
+    ] = None,
+    json_out: JsonFlag = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="One CSV row per bucket.")] = False,
+    md_out: Annotated[bool, typer.Option("--md", help="A Markdown report.")] = False,
+    png: Annotated[
+        Path | None,
+        typer.Option("--png", metavar="FILE", help="Also save a picture of the timeline."),
+    ] = None,
+) -> None:
+    """What a session fired and what viewers saw: time live and paused, counts by effect,
+    category, source and delivery, latency, and a timeline in 10-minute buckets."""
+    from ..reports.command import show_report
+
+    show_report(session_id, json_out=json_out, csv_out=csv_out, md_out=md_out, png=png)

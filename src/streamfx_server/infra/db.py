@@ -112,6 +112,17 @@ class Database:
                 writer = self._loop_writer = _LoopWriter(self, loop)
         return await writer.run(job, after)
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Reads that all see one committed state: a read transaction (WAL lets writers go
+        on meanwhile), for an answer made of several queries that must agree."""
+        conn = self.conn()
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
     def one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
         return self.conn().execute(sql, params).fetchone()
 

@@ -280,6 +280,64 @@ def m006_delivery_expiry(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m007_session_pauses(db: sqlite_utils.Database) -> None:
+    """Each pause of a session, for the report's timeline (docs/REPORTS.md).
+
+    Until now a session kept only the sum of its pauses (`paused_seconds`) and the start
+    of the current one (`paused_at`). A session paused right now gets its open pause
+    here; pauses that ended before this migration cannot be placed on a timeline, and
+    the report says how many seconds of them there are (`unplacedPausedSeconds`).
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE session_pauses (
+            session_id TEXT NOT NULL REFERENCES stream_sessions(id) ON DELETE CASCADE,
+            paused_at TEXT NOT NULL,
+            resumed_at TEXT
+        );
+        CREATE INDEX idx_session_pauses_session ON session_pauses(session_id, paused_at);
+        INSERT INTO session_pauses (session_id, paused_at)
+            SELECT id, paused_at FROM stream_sessions WHERE paused_at IS NOT NULL
+        """,
+    )
+
+
+@migrations()
+def m008_activation_report_indexes(db: sqlite_utils.Database) -> None:
+    """What a session report groups by, answered from indexes (docs/REPORTS.md).
+
+    An activation's effect slug and category are the ones it was fired with, kept in its
+    render (an effect renamed later keeps its old slug in the history). They become
+    virtual columns, computed from the render, so no writer changes and every row, old
+    or new, has them; the indexes store the values, so a report over a million rows
+    reads them from the index without parsing one render. A render that is not JSON
+    (none is written so) gives NULL rather than failing the write.
+
+    The latency index holds only delivered activations with a latency: the report's
+    percentiles step through it in order.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE effect_activations ADD COLUMN effect_slug TEXT GENERATED ALWAYS AS
+            (CASE WHEN json_valid(render) THEN json_extract(render, '$.effect.slug') END)
+            VIRTUAL;
+        ALTER TABLE effect_activations ADD COLUMN category TEXT GENERATED ALWAYS AS
+            (CASE WHEN json_valid(render) THEN json_extract(render, '$.effect.category') END)
+            VIRTUAL;
+        CREATE INDEX idx_activations_report_time
+            ON effect_activations(session_id, category, delivery_status, triggered_ms);
+        CREATE INDEX idx_activations_report_effect
+            ON effect_activations(session_id, effect_slug, source);
+        CREATE INDEX idx_activations_report_latency
+            ON effect_activations(session_id, latency_ms)
+            WHERE latency_ms IS NOT NULL AND delivery_status IN ('shown', 'overlay')
+        """,
+    )
+
+
 def apply_migrations(path: Path) -> None:
     db = sqlite_utils.Database(path)
     try:

@@ -9,9 +9,11 @@ from pydantic import Field
 
 from streamfx_wire.vocabulary import Platform
 
-from .. import event_log, sessions
+from .. import event_log, session_reports, sessions
 from ..deps import DB, CurrentCreator, State
+from ..infra.ids import now
 from ..schemas import ApiModel
+from ..session_reports import SessionReport
 from ..sessions import SessionOut
 from ..state import AppState
 
@@ -86,3 +88,11 @@ def list_sessions(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[SessionOut]:
     return sessions.listing(db.conn(), creator.id, status, limit)
+
+
+@router.get("/{session_id}/report", response_model=SessionReport, responses=_NOT_YOURS)
+def report(session_id: str, creator: CurrentCreator, db: DB) -> SessionReport:
+    """Live and paused time, effects by effect, category, source and delivery, the
+    delivery rate, latency percentiles and a 10-minute timeline (docs/REPORTS.md)."""
+    with db.snapshot() as conn:
+        return session_reports.report(conn, creator.id, session_id, now())
