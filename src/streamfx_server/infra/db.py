@@ -83,6 +83,19 @@ class Database:
             if after is not None:
                 after()
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A connection of its own, in one read transaction: every query in the block sees
+        the database as it was at the first one, however long the block takes and whatever
+        is written meanwhile (WAL). For an answer read in many pages (an export). The WAL
+        cannot be checkpointed past that moment until the block ends: one answer only."""
+        conn = connect(self.path)
+        try:
+            conn.execute("BEGIN")
+            yield conn
+        finally:
+            conn.close()  # ends the read transaction; it wrote nothing
+
     async def run_async(
         self, job: Callable[[sqlite3.Connection], Any], after: After | None = None
     ) -> Any:
