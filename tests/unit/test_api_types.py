@@ -29,6 +29,7 @@ PAIRS = {
     "BrandKit": "BrandKitOut",
     "Metrics": "Metrics",
     "Session": "SessionOut",
+    "SessionDeleted": "SessionDeleted",
     "Activation": "ActivationOut",
     "Triggered": "TriggerOut",
     "AgentRef": "AgentRef",
@@ -38,6 +39,8 @@ PAIRS = {
     "Renders": "RendersOut",
     "Preview": "PreviewOut",
     "PreviewDraft": "PreviewIn",
+    "ImportCounts": "ImportCounts",
+    "ImportResult": "ImportOut",
 }
 
 
