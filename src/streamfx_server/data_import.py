@@ -17,6 +17,7 @@ times, sources and deliveries, where the resources' own modules make rows that s
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
@@ -211,8 +212,8 @@ def _missing_file_note(effect: EffectRecord) -> str:
     return (
         f"Effect '{effect.name}' ({effect.kind}) was not imported: an export has no file "
         f"bytes, and {what} is not among yours here. Upload it with `streamfx effects upload "
-        f"FILE --name '{effect.name}' --category {effect.category}`, then import again to "
-        f"link its history."
+        f"FILE --name {shlex.quote(effect.name)} --category {effect.category}`, then import "
+        "again to link its history."
     )
 
 
@@ -337,9 +338,10 @@ def _session(
     if session.status != "ended":
         done.sessions.skipped += 1
         done.activations.skipped += len(session.activations)
+        title = f"'{session.title}' " if session.title else ""
         done.notes.append(
-            f"Session {session.id} was {session.status} when it was exported: not imported. "
-            "End it where it came from, export again, and import that file."
+            f"Session {title}({session.id}) was {session.status} when it was exported: not "
+            "imported. End it where it came from, export again, and import that file."
         )
         return
     row = _by_origin(conn, "stream_sessions", creator_id, session.id)

@@ -8,15 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..output import emit_json, say
+from ..output import emit_json, plural, say
 from .options import JsonFlag
 
 if TYPE_CHECKING:
     from ..api_types import ImportCounts, ImportResult
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def export(
@@ -34,10 +30,10 @@ def export(
         return
     counts = done.counts
     say(
-        f"Exported {_plural(counts.get('brandKits', 0), 'brand kit')}, "
-        f"{_plural(counts.get('effects', 0), 'effect')}, "
-        f"{_plural(counts.get('sessions', 0), 'session')} and "
-        f"{_plural(counts.get('activations', 0), 'activation')} to {done.path}."
+        f"Exported {plural(counts.get('brandKits', 0), 'brand kit')}, "
+        f"{plural(counts.get('effects', 0), 'effect')}, "
+        f"{plural(counts.get('sessions', 0), 'session')} and "
+        f"{plural(counts.get('activations', 0), 'activation')} to {done.path}."
     )
     for item in done.files:
         say(
@@ -64,7 +60,7 @@ def _counts(counts: ImportCounts, dry_run: bool) -> str:
 
 
 def _report(result: ImportResult, file: Path, server: str) -> None:
-    verb = "Checked" if result["dryRun"] else "Imported"
+    verb = "Would import" if result["dryRun"] else "Imported"
     say(f"{verb} {file.name} into your account on {server}:")
     for label, key in _ROWS:
         say(f"  {label + ':':<13}{_counts(result[key], result['dryRun'])}")  # type: ignore[literal-required]

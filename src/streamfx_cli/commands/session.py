@@ -9,7 +9,7 @@ import typer
 from streamfx_wire.vocabulary import PLATFORMS
 
 from ..errors import StreamFXError
-from ..output import emit_json, say
+from ..output import emit_json, plural, say
 from .options import JsonFlag
 from .prompts import confirmed
 
@@ -137,7 +137,7 @@ def delete(
         # A live or paused one is refused by the server, with how to end it: no question.
         if info["status"] == "ended":
             fired = info.get("metrics", {}).get("effectsTriggered", 0)
-            question = f"Delete {_line(info)} and its {fired} activations?"
+            question = f"Delete {_line(info)} and its {plural(fired, 'activation')}?"
             if not confirmed(question, yes):
                 raise StreamFXError(
                     f"Nothing was deleted: {session_id} is kept.",
@@ -147,4 +147,6 @@ def delete(
     if json_out:
         emit_json(done)
     else:
-        say(f"Deleted {done['sessionId']} and its {done['activationsDeleted']} activations.")
+        say(
+            f"Deleted {done['sessionId']} and its {plural(done['activationsDeleted'], 'activation')}."
+        )
