@@ -33,8 +33,13 @@ _SESSIONS = b'\n"sessions":['
 _KINDS = ("brandKits", "effects", "sessions", "activations")
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+def _size(value: Any) -> int:
+    """Bytes of `value` as the request sends it (httpx: compact, UTF-8)."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def _not_a_number(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 # -- export ---------------------------------------------------------------------------
@@ -105,7 +110,7 @@ def read_export(path: Path) -> dict[str, Any]:
     """The export in `path`, checked enough to be cut into parts; the server checks the rest."""
     try:
         with path.open("rb") as handle:
-            doc = json.load(handle)
+            doc = json.load(handle, parse_constant=_not_a_number)
     except OSError as exc:
         raise BadArgument(f"Cannot read {path}: {exc.strerror}.") from None
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
@@ -154,14 +159,14 @@ def split(doc: dict[str, Any]) -> Parts:
     parts = Parts()
     head = {**header, "brandKits": doc.get("brandKits", []), "effects": doc.get("effects", [])}
     head["sessions"] = []
-    size = len(_dumps(head))
+    size = _size(head)
     for session in doc.get("sessions", []):
         item = {k: v for k, v in session.items() if k != "activations"}
-        more = len(_dumps(item)) + 1
+        more = _size(item) + 1
         if head["sessions"] and size + more > PART_BYTES:
             parts.heads.append(head)
             head = {**header, "sessions": []}
-            size = len(_dumps(head))
+            size = _size(head)
         head["sessions"].append(item)
         size += more
     parts.heads.append(head)
@@ -171,17 +176,17 @@ def split(doc: dict[str, Any]) -> Parts:
         item = {k: v for k, v in session.items() if k != "activations"}
         entry: dict[str, Any] | None = None
         for activation in session.get("activations", []):
-            more = len(_dumps(activation)) + 1
+            more = _size(activation) + 1
             if body is not None and size + more > PART_BYTES:
                 parts.activations.append(body)
                 body, entry = None, None
             if body is None:
                 body = {**header, "sessions": []}
-                size = len(_dumps(body))
+                size = _size(body)
             if entry is None:
                 entry = {**item, "activations": []}
                 body["sessions"].append(entry)
-                size += len(_dumps(entry)) + 1
+                size += _size(entry) + 1
             entry["activations"].append(activation)
             size += more
     if body is not None:
