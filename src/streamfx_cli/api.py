@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         EffectChanges,
         EffectDraft,
         Health,
+        ImportResult,
         LoginResult,
         OverlayKey,
         Preview,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
         Session,
         SessionAction,
         SessionReport,
+        SessionDeleted,
         Triggered,
     )
 
@@ -303,6 +305,21 @@ class Api:
         return cast(
             "Session", self.http.post(f"/api/sessions/{action}", json={"sessionId": session_id})
         )
+
+    def delete_session(self, session_id: str) -> SessionDeleted:
+        """Delete an ended session and its activations (409 for a live or paused one)."""
+        return cast("SessionDeleted", self.http.delete(f"/api/sessions/{session_id}"))
+
+    # -- the creator's data (docs/EXPORT.md) -----------------------------------------
+
+    def download_export(self, write: Callable[[bytes], object]) -> None:
+        """Hand the signed-in creator's export to `write` as the server writes it."""
+        self.http.download("/api/export", write)
+
+    def import_part(self, part: Mapping[str, Any], *, dry_run: bool = False) -> ImportResult:
+        """Import an export, or a part of one, in one transaction; `dry_run` only counts."""
+        params = {"dryRun": "true"} if dry_run else None
+        return cast("ImportResult", self.http.post("/api/import", json=dict(part), params=params))
 
     # -- the overlay page ----------------------------------------------------------
 

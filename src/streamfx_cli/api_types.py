@@ -190,6 +190,11 @@ class SessionReport(TypedDict):
     bucketSeconds: int
     buckets: list[ReportBucket]
     colors: Palette  # the session's brand kit palette
+class SessionDeleted(TypedDict):
+    """`DELETE /api/sessions/{id}`: an ended session, gone with its activations."""
+
+    sessionId: str
+    activationsDeleted: int
 
 
 class Delivery(TypedDict):
@@ -276,3 +281,20 @@ class OverlayKey(TypedDict):
 
     key: str
     url: str
+
+
+class ImportCounts(TypedDict):
+    created: int  # new here
+    matched: int  # already here (by id; kits and effects also by name)
+    skipped: int  # not imported; the notes say why
+
+
+class ImportResult(TypedDict):
+    """`POST /api/import`: what one part of an export did (docs/EXPORT.md "Import")."""
+
+    dryRun: bool
+    brandKits: ImportCounts
+    effects: ImportCounts
+    sessions: ImportCounts
+    activations: ImportCounts
+    notes: list[str]

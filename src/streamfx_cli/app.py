@@ -11,6 +11,7 @@ from .commands import (
     agent,
     auth,
     brand_kit,
+    data,
     effects,
     fire,
     obs,
@@ -58,6 +59,8 @@ auth.register(app)
 app.command()(fire.fire)
 app.command()(stop.stop)
 app.command()(preview.preview)
+app.command()(data.export)
+app.command("import")(data.import_)
 app.add_typer(server.app, name="server")
 app.add_typer(brand_kit.app, name="brand-kit")
 app.add_typer(session.app, name="session")

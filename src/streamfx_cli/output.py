@@ -11,6 +11,11 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
+def plural(count: int, word: str) -> str:
+    """`1 session`, `2 sessions`."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def warn(text: str) -> None:
     print(f"warning: {text}", file=sys.stderr, flush=True)
 

@@ -33,6 +33,7 @@ from .routes import (
     assets,
     auth,
     brand_kits,
+    data,
     effects,
     health,
     overlay_page,
@@ -146,7 +147,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.streamfx = state
     install_error_handlers(app)
     document_error_bodies(app)
-    for module in (health, auth, brand_kits, sessions, effects, activations, agents, assets):
+    for module in (health, auth, brand_kits, sessions, effects, activations, agents, assets, data):
         app.include_router(module.router)
     app.include_router(overlay_routes.router)
     app.include_router(ws_routes.router)

@@ -202,3 +202,26 @@ def listing(
     args.append(limit)
     at = now()
     return [session_out(r, at) for r in conn.execute(sql, args).fetchall()]
+
+
+def remove(conn: sqlite3.Connection, creator_id: str, session_id: str) -> int:
+    """Delete an ended session and its activations (their delivery records are columns of
+    theirs); returns how many activations went with it. 409 for a live or paused one:
+    effects may still be fired into it. The event log is per creator, not per session:
+    its rows are left to age out (docs/AGENT.md "Event log and resume"), since taking
+    some out would leave gaps in the `seq` a reconnecting client resumes from."""
+    row = own(conn, creator_id, session_id)
+    if row["status"] != "ended":
+        raise APIError(
+            409,
+            "session_not_ended",
+            f"This session is {row['status']}; only an ended session can be deleted.",
+            hint="End it first with `streamfx session end`.",
+            extra={"sessionId": row["id"], "status": row["status"]},
+        )
+    (count,) = conn.execute(
+        "SELECT COUNT(*) FROM effect_activations WHERE session_id = ?", (session_id,)
+    ).fetchone()
+    # The activations go by ON DELETE CASCADE (migrations m002), in this transaction.
+    conn.execute("DELETE FROM stream_sessions WHERE id = ?", (session_id,))
+    return int(count)

@@ -81,6 +81,20 @@ def check_effect_room(tier: str, have: int) -> None:
     check_room(tier, "custom effect", limits_for(tier).custom_effects, have)
 
 
+def check_import_room(tier: str, what: str, limit: int | None, have: int, adding: int) -> None:
+    """Raise 403 when an import would take a creator who has `have` of `what` past the
+    tier's limit by adding `adding` of them (docs/EXPORT.md "Import")."""
+    if limit is not None and have + adding > limit:
+        raise APIError(
+            403,
+            "tier_limit",
+            f"Importing would add {_plural(adding, what)}, but the {tier} tier allows "
+            f"{limit} and you have {have}.",
+            hint=f"{_HINT} Then import again.",
+            extra={"tier": tier, "limit": limit},
+        )
+
+
 def upload_cap(tier: str) -> int:
     """Bytes one uploaded file may have; 0 when the tier has no uploads."""
     return limits_for(tier).upload_cap or 0

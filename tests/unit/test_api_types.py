@@ -33,6 +33,7 @@ PAIRS = {
     "ReportBucket": "Bucket",
     "PausedSpan": "PausedSpan",
     "Latency": "Latency",
+    "SessionDeleted": "SessionDeleted",
     "Activation": "ActivationOut",
     "Triggered": "TriggerOut",
     "AgentRef": "AgentRef",
@@ -42,6 +43,8 @@ PAIRS = {
     "Renders": "RendersOut",
     "Preview": "PreviewOut",
     "PreviewDraft": "PreviewIn",
+    "ImportCounts": "ImportCounts",
+    "ImportResult": "ImportOut",
 }
 
 

@@ -37,3 +37,15 @@ class TerminalPrompt:
 
     def password(self, confirm: bool) -> str:
         return read_password(self.password_stdin, confirm)
+
+
+def confirmed(question: str, yes: bool) -> bool:
+    """`--yes`, or the streamer's answer (default no). The answer is read from stdin
+    even when it is not a terminal, so a script may pipe it; no answer at all is no."""
+    if yes:
+        return True
+    try:
+        return bool(typer.confirm(question, default=False))
+    except typer.Abort:  # stdin closed before an answer
+        typer.echo()
+        return False

@@ -1,4 +1,4 @@
-"""`streamfx session start|pause|resume|end|status|list|report`."""
+"""`streamfx session start|pause|resume|end|status|list|report|delete`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import typer
 
 from streamfx_wire.vocabulary import PLATFORMS
 
-from ..output import emit_json, say
+from ..errors import StreamFXError
+from ..output import emit_json, plural, say
 from .options import JsonFlag
+from .prompts import confirmed
 
 if TYPE_CHECKING:
     from ..api_types import Session, SessionAction
@@ -141,3 +143,29 @@ def report(
     from ..reports.command import show_report
 
     show_report(session_id, json_out=json_out, csv_out=csv_out, md_out=md_out, png=png)
+def delete(
+    session_id: Annotated[str, typer.Argument(metavar="ID", help="An ended session's id.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Delete an ended session and its activations, for good (asks first)."""
+    from ..api import Api
+
+    with Api.signed_in() as api:
+        info = api.session_status(session_id)
+        # A live or paused one is refused by the server, with how to end it: no question.
+        if info["status"] == "ended":
+            fired = info.get("metrics", {}).get("effectsTriggered", 0)
+            question = f"Delete {_line(info)} and its {plural(fired, 'activation')}?"
+            if not confirmed(question, yes):
+                raise StreamFXError(
+                    f"Nothing was deleted: {session_id} is kept.",
+                    "Pass --yes to delete without asking.",
+                )
+        done = api.delete_session(session_id)
+    if json_out:
+        emit_json(done)
+    else:
+        say(
+            f"Deleted {done['sessionId']} and its {plural(done['activationsDeleted'], 'activation')}."
+        )

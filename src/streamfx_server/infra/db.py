@@ -83,6 +83,20 @@ class Database:
             if after is not None:
                 after()
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A connection of its own, in one read transaction: every query in the block sees
+        the database as it was at the first one, however long the block takes and whatever
+        is written meanwhile (WAL). For an answer made of several queries that must agree (a
+        session report) or read in many pages (an export). The WAL
+        cannot be checkpointed past that moment until the block ends: one answer only."""
+        conn = connect(self.path)
+        try:
+            conn.execute("BEGIN")
+            yield conn
+        finally:
+            conn.close()  # ends the read transaction; it wrote nothing
+
     async def run_async(
         self, job: Callable[[sqlite3.Connection], Any], after: After | None = None
     ) -> Any:
@@ -111,17 +125,6 @@ class Database:
                     self._loop_writer.close()
                 writer = self._loop_writer = _LoopWriter(self, loop)
         return await writer.run(job, after)
-
-    @contextmanager
-    def snapshot(self) -> Iterator[sqlite3.Connection]:
-        """Reads that all see one committed state: a read transaction (WAL lets writers go
-        on meanwhile), for an answer made of several queries that must agree."""
-        conn = self.conn()
-        conn.execute("BEGIN")
-        try:
-            yield conn
-        finally:
-            conn.execute("COMMIT")
 
     def one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
         return self.conn().execute(sql, params).fetchone()

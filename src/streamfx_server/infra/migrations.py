@@ -338,6 +338,35 @@ def m008_activation_report_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m009_import_origins(db: sqlite_utils.Database) -> None:
+    """Where an imported row came from (docs/EXPORT.md "Import").
+
+    `imported_from` holds the row's id in the export it was imported from: the id it
+    was first given, on whichever server made it. Importing the same file again finds
+    each row by it and changes nothing. Unique per creator (two creators may import the
+    same file, each into their own copy); NULL for rows made here, so the partial
+    indexes hold imported rows only.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE brand_kits ADD COLUMN imported_from TEXT;
+        ALTER TABLE effects ADD COLUMN imported_from TEXT;
+        ALTER TABLE stream_sessions ADD COLUMN imported_from TEXT;
+        ALTER TABLE effect_activations ADD COLUMN imported_from TEXT;
+        CREATE UNIQUE INDEX idx_brand_kits_imported ON brand_kits(creator_id, imported_from)
+            WHERE imported_from IS NOT NULL;
+        CREATE UNIQUE INDEX idx_effects_imported ON effects(creator_id, imported_from)
+            WHERE imported_from IS NOT NULL;
+        CREATE UNIQUE INDEX idx_sessions_imported ON stream_sessions(creator_id, imported_from)
+            WHERE imported_from IS NOT NULL;
+        CREATE UNIQUE INDEX idx_activations_imported
+            ON effect_activations(creator_id, imported_from) WHERE imported_from IS NOT NULL
+        """,
+    )
+
+
 def apply_migrations(path: Path) -> None:
     db = sqlite_utils.Database(path)
     try:

@@ -96,3 +96,21 @@ def report(session_id: str, creator: CurrentCreator, db: DB) -> SessionReport:
     delivery rate, latency percentiles and a 10-minute timeline (docs/REPORTS.md)."""
     with db.snapshot() as conn:
         return session_reports.report(conn, creator.id, session_id, now())
+class SessionDeleted(ApiModel):
+    session_id: str
+    activations_deleted: int = Field(
+        description="Activations (with their delivery) deleted with it."
+    )
+
+
+@router.delete(
+    "/{session_id}",
+    response_model=SessionDeleted,
+    responses={**_NOT_YOURS, 409: {"description": "The session is live or paused; end it first"}},
+)
+def delete_session(session_id: str, creator: CurrentCreator, db: DB) -> SessionDeleted:
+    """Delete an ended session and its activations. Nothing is pushed: live clients show
+    the live session, never an ended one."""
+    with db.write() as conn:
+        deleted = sessions.remove(conn, creator.id, session_id)
+    return SessionDeleted(session_id=session_id, activations_deleted=deleted)
