@@ -39,8 +39,8 @@ if TYPE_CHECKING:
         PreviewDraft,
         Session,
         SessionAction,
-        SessionReport,
         SessionDeleted,
+        SessionReport,
         Triggered,
     )
 

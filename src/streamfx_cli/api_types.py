@@ -190,6 +190,8 @@ class SessionReport(TypedDict):
     bucketSeconds: int
     buckets: list[ReportBucket]
     colors: Palette  # the session's brand kit palette
+
+
 class SessionDeleted(TypedDict):
     """`DELETE /api/sessions/{id}`: an ended session, gone with its activations."""
 

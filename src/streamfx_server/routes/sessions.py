@@ -96,6 +96,8 @@ def report(session_id: str, creator: CurrentCreator, db: DB) -> SessionReport:
     delivery rate, latency percentiles and a 10-minute timeline (docs/REPORTS.md)."""
     with db.snapshot() as conn:
         return session_reports.report(conn, creator.id, session_id, now())
+
+
 class SessionDeleted(ApiModel):
     session_id: str
     activations_deleted: int = Field(
