@@ -101,15 +101,15 @@ async def fire_async(
 
 _INSERT = (
     "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
-    "triggered_ms, source, render, idempotency_key, expires_ms) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "triggered_ms, source, render, idempotency_key, expires_ms, params) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 # A journal replay with the agent's `delivery` (replays.py): the same row, already reported.
 _INSERT_DELIVERED = (
     "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
-    "triggered_ms, source, render, idempotency_key, expires_ms, delivery_status, "
+    "triggered_ms, source, render, idempotency_key, expires_ms, params, delivery_status, "
     "delivery_reason, delivery_agent_id, drawn_at, latency_ms) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -222,6 +222,8 @@ def _record(
         idempotency_key,
         # When the expiry sweeper may close it (delivery_sweeper.py).
         at_ms + effect.max_delay_ms,
+        # What it was given, so firing it again sends the same (history.py).
+        json.dumps(given, separators=(",", ":")) if given else None,
     )
     born = None if replay is None else replays.born_delivered(replay)
     if born is None:

@@ -31,6 +31,7 @@ PAIRS = {
     "Session": "SessionOut",
     "Activation": "ActivationOut",
     "Triggered": "TriggerOut",
+    "ActivationPage": "ActivationPage",
     "AgentRef": "AgentRef",
     "AgentHolder": "AgentHolder",
     "OverlayKey": "OverlayKeyOut",

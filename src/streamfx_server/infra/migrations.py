@@ -280,6 +280,29 @@ def m006_delivery_expiry(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m007_activation_history(db: sqlite_utils.Database) -> None:
+    """What the history pages read, and what firing an activation again needs.
+
+    DESIGN.md section 13: the history is paged by keyset on the table's rowid, the
+    order activations were recorded in (history.py). A session's pages already have
+    their index (`idx_activations_session` ends in the rowid, as every SQLite index
+    does); a creator's need `(creator_id)` for the same walk and
+    `(creator_id, triggered_ms)` to find where `since` starts, so a page costs the
+    same at a million rows as at ten. `params` keeps the parameters a trigger was
+    given (NULL: none, or a row from before this), so firing it again sends the same.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE effect_activations ADD COLUMN params TEXT;
+        CREATE INDEX idx_activations_creator ON effect_activations(creator_id);
+        CREATE INDEX idx_activations_creator_time
+            ON effect_activations(creator_id, triggered_ms)
+        """,
+    )
+
+
 def apply_migrations(path: Path) -> None:
     db = sqlite_utils.Database(path)
     try:

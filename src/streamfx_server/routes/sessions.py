@@ -9,11 +9,13 @@ from pydantic import Field
 
 from streamfx_wire.vocabulary import Platform
 
-from .. import event_log, sessions
+from .. import event_log, history, sessions
 from ..deps import DB, CurrentCreator, State
+from ..history import ActivationPage, Order
 from ..schemas import ApiModel
 from ..sessions import SessionOut
 from ..state import AppState
+from .activations import BAD_PAGE, PageAfter, PageLimit
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
@@ -86,3 +88,25 @@ def list_sessions(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[SessionOut]:
     return sessions.listing(db.conn(), creator.id, status, limit)
+
+
+@router.get(
+    "/{session_id}/activations",
+    response_model=ActivationPage,
+    responses={**_NOT_YOURS, **BAD_PAGE},
+)
+def session_activations(
+    session_id: str,
+    creator: CurrentCreator,
+    db: DB,
+    after: PageAfter = None,
+    limit: PageLimit = history.DEFAULT_LIMIT,
+    order: Annotated[
+        Order, Query(description="`oldest` first (the default) or `newest` first.")
+    ] = "oldest",
+) -> dict[str, Any]:
+    """The session's activations, each with its delivery, keyset-paged (`next`, then
+    `after`; docs/EFFECTS.md "History")."""
+    conn = db.conn()
+    sessions.own(conn, creator.id, session_id)
+    return history.session_page(conn, creator.id, session_id, after, limit, order)
