@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from textual.app import App
 
 from ..config import normalize_server, server_url
+from ..delivery_words import Outcome, outcome_of
 from ..errors import NotLoggedIn
 from . import notices
 from .backend import Backend, ClientFactory, default_client_factory
@@ -45,7 +46,7 @@ from .messages import (
     TriggerRefused,
     WorkFailed,
 )
-from .model import Effect, Outcome, outcome_of
+from .model import Effect
 from .notices import Notice
 from .obs_link import DefaultObsFactory, ObsFactory, ObsLink
 from .palette import FireEffectCommands, PanelCommands

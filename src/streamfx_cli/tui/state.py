@@ -15,19 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..delivery_words import Outcome, delivery_outcome, source_label
 from . import notices
-from .model import (
-    NUMBER_KEYS,
-    AgentHolder,
-    BrandKit,
-    Cooldowns,
-    Effect,
-    Outcome,
-    SessionView,
-    delivery_outcome,
-    grid_order,
-    source_label,
-)
+from .model import NUMBER_KEYS, AgentHolder, BrandKit, Cooldowns, Effect, SessionView, grid_order
 from .notices import Notice
 
 # The server's refusals that mean the panel's idea of the session is out of date.
