@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 
+from tests.cli import test_obs
+from tests.cli.test_obs import SHOW_MS, SLACK_S, Live, as_json, wait_for_centre
 from tests.support.cli import Cli
+from tests.support.obs_studio import effects_idle
 from tests.support.waiting import wait_until
 
 
@@ -221,3 +224,28 @@ def test_replay_refusals_have_their_exit_codes(streaming):
     assert "paused" in paused.stderr
     for result in (cooling, unknown, paused):
         assert "Traceback" not in result.stderr
+
+
+# The OBS fixture of tests/cli/test_obs.py: a signed-in CLI, a brand kit, a live session,
+# and the session's OBS Studio set up on the standard stage.
+live = test_obs.live
+PRIMARY = (0x33, 0xCC, 0x99)  # the test kit's primary: what a flash fills the picture with
+
+
+def test_replay_draws_it_in_obs_again_and_records_what_viewers_saw(live: Live) -> None:
+    params = ("--param", "opacity=1", "--param", f"durationMs={SHOW_MS}")
+    first = as_json(live.fire("flash", "--json", *params))
+    assert first["delivery"]["status"] == "shown"
+    wait_until(lambda: effects_idle(live.conn), SHOW_MS / 1000 + SLACK_S, "the first to end")
+
+    again = as_json(live.cli.run("replay", first["id"], "--json"))
+    assert again["obs"] == {"status": "shown"}
+    assert (again["source"], again["delivery"]["status"]) == ("replay", "shown")
+    assert again["render"] == first["render"]  # the same params: opacity 1, its duration
+    # Drawn by the replay itself (no agent): the kit's colour fills the program picture.
+    wait_for_centre(live.conn, PRIMARY, "the replayed flash in the program picture")
+    history = as_json(live.cli.run("activity", "--json"))
+    assert [(a["id"], a["delivery"]["status"]) for a in history[-2:]] == [
+        (first["id"], "shown"),
+        (again["id"], "shown"),
+    ]
