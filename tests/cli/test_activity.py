@@ -14,7 +14,9 @@ import pytest
 
 from tests.cli import test_obs
 from tests.cli.test_obs import SHOW_MS, SLACK_S, Live, as_json, wait_for_centre
+from tests.support.accounts import register
 from tests.support.cli import Cli
+from tests.support.live_server import start_server
 from tests.support.obs_studio import effects_idle
 from tests.support.waiting import wait_until
 
@@ -249,3 +251,34 @@ def test_replay_draws_it_in_obs_again_and_records_what_viewers_saw(live: Live) -
         (first["id"], "shown"),
         (again["id"], "shown"),
     ]
+
+
+def test_activity_follow_goes_on_after_a_server_restart(tmp_path, file_cli: Cli) -> None:
+    # Its own server, so restarting it never disturbs the other tests' one.
+    own = start_server(tmp_path / "own-server" / "data")
+    try:
+        account = register(own)
+        assert file_cli.login(own.url, account["email"]).returncode == 0
+        assert file_cli.run("session", "start", "--platform", "twitch").returncode == 0
+        before = fired(file_cli, "flash")
+        proc = file_cli.popen("activity", "--follow", "--json")
+        lines = Lines(proc)
+        try:
+            assert lines.next()["id"] == before["id"]
+            own.stop()
+            own.start()
+            after = fired(file_cli, "banner")
+            seen = lines.next()
+            assert seen["id"] == after["id"]
+            if seen["delivery"]["status"] == "pending":
+                assert lines.next() == after
+            code, stderr = lines.interrupt()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert code == 0
+        assert "warning: The server's live events stopped; connecting again…" in stderr
+        assert "Traceback" not in stderr
+    finally:
+        own.stop()
