@@ -37,7 +37,7 @@ from . import activations
 from .activations import ActivationOut
 from .errors import APIError
 from .identity import Creator
-from .replays import CLOCK_SKEW, REPLAY_WINDOW
+from .replays import CLOCK_SKEW
 from .schemas import ApiModel
 from .state import AppState
 from .triggering import Fired, fire_async
@@ -46,9 +46,8 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 # Whatever a cursor decodes to must look like an activation id (infra/ids.py).
 _ACTIVATION_ID = re.compile(r"act_[A-Za-z0-9_-]{1,60}")
-# How long after it happened an activation may be recorded (a journal replay, at most
-# 24 hours late), and how early (5 s: a drawing computer's clock ahead of the server's).
-_LATEST_RECORDING_MS = int(REPLAY_WINDOW.total_seconds() * 1000)
+# How much earlier than it happened an activation may be recorded (5 s: a drawing
+# computer's clock ahead of the server's, replays.py).
 _EARLIEST_RECORDING_MS = int(CLOCK_SKEW.total_seconds() * 1000)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -141,18 +140,17 @@ def session_page(
 def since_start(conn: sqlite3.Connection, creator_id: str, since_ms: int) -> int:
     """A rowid below every activation of the creator's triggered at or after `since_ms`.
 
-    Every activation is recorded at most 5 s before and at most 24 hours after it
-    happened (replays.py's window), and rowids follow recording. So a row that happened
-    before `since` - 24 h - 5 s was recorded before `since` - 5 s, and every row recorded
-    before it happened before `since`: the newest such row (one seek on
-    `idx_activations_creator_time`) is a safe start. From there, the rows of that day
-    are passed over once, on the first page only.
+    An activation happens at most 5 s after the server recorded it (a drawing computer's
+    clock ahead, replays.py); rowids follow recording (and `recorded_ms` with them, as
+    long as the server's clock does not step back). So the newest row recorded before
+    `since` - 5 s (one seek on `idx_activations_recorded`), and every row before it,
+    happened before `since`: a safe start. From there only the rows of those 5 s, and
+    journal replays recorded since of earlier moments, are passed over.
     """
-    bound = since_ms - _LATEST_RECORDING_MS - _EARLIEST_RECORDING_MS
     row = conn.execute(
-        "SELECT rowid FROM effect_activations WHERE creator_id = ? AND triggered_ms < ? "
-        "ORDER BY triggered_ms DESC LIMIT 1",
-        (creator_id, bound),
+        "SELECT rowid FROM effect_activations WHERE creator_id = ? AND recorded_ms < ? "
+        "ORDER BY recorded_ms DESC LIMIT 1",
+        (creator_id, since_ms - _EARLIEST_RECORDING_MS),
     ).fetchone()
     return 0 if row is None else int(row["rowid"])
 

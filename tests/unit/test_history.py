@@ -9,10 +9,16 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import sqlite_utils
+
 from streamfx_server import history
+from streamfx_server.app import build_state
 from streamfx_server.infra.ids import iso
+from streamfx_server.infra.migrations import migrations
+from streamfx_server.infra.settings import Settings
 from streamfx_server.state import AppState
 from tests.support.rows import add_creator
 
@@ -21,14 +27,21 @@ HOUR_MS = 3_600_000
 T0 = 1_750_000_000_000
 
 
-def add_rows(state: AppState, creator_id: str, triggered_ms: list[int], prefix: str) -> list[str]:
-    """Activations recorded in this order, each triggered at its moment (ms)."""
+def add_rows(
+    state: AppState,
+    creator_id: str,
+    triggered_ms: list[int],
+    prefix: str,
+    recorded_ms: list[int] | None = None,
+) -> list[str]:
+    """Activations recorded in this order, each triggered at its moment (ms), recorded
+    then too unless `recorded_ms` says when (a journal replay's is later)."""
     ids = [f"act_{prefix}{n}" for n in range(len(triggered_ms))]
     with state.db.write() as conn:
         conn.executemany(
             "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, "
-            "triggered_at, triggered_ms, source, render, expires_ms, delivery_status) "
-            "VALUES (?, 'fx_flash', ?, ?, ?, ?, 'api', '{}', ?, 'shown')",
+            "triggered_at, triggered_ms, source, render, expires_ms, delivery_status, "
+            "recorded_ms) VALUES (?, 'fx_flash', ?, ?, ?, ?, 'api', '{}', ?, 'shown', ?)",
             [
                 (
                     activation_id,
@@ -37,8 +50,11 @@ def add_rows(state: AppState, creator_id: str, triggered_ms: list[int], prefix: 
                     iso(datetime.fromtimestamp(at / 1000, UTC)),
                     at,
                     at + 5000,
+                    recorded,
                 )
-                for activation_id, at in zip(ids, triggered_ms, strict=True)
+                for activation_id, at, recorded in zip(
+                    ids, triggered_ms, recorded_ms or triggered_ms, strict=True
+                )
             ],
         )
     return ids
@@ -69,31 +85,40 @@ def cost(state: AppState, read: Callable[[sqlite3.Connection], Any]) -> int:
     return steps()
 
 
-def test_a_page_costs_the_same_at_200_000_rows_as_at_2_000(state: AppState):
+def page_costs(state: AppState, per_creator: int) -> dict[str, int]:
+    """Two creators' histories of `per_creator` activations each, one a second, recorded
+    in turn; what each kind of page costs 500 activations from the end."""
     add_creator(state, "cr_a")
     add_creator(state, "cr_b")
-    add_rows(state, "cr_a", [T0 + n for n in range(1000)], "a")
-    add_rows(state, "cr_b", [T0 + n for n in range(1000)], "b")
-    middle = history.cursor_of("act_a500")
-    since = datetime.fromtimestamp((T0 + 600) / 1000, UTC)
+    moments = [T0 + 1000 * n for n in range(per_creator)]
+    for start in range(0, per_creator, 50_000):
+        add_rows(state, "cr_a", moments[start : start + 50_000], f"a{start}_")
+        add_rows(state, "cr_b", moments[start : start + 50_000], f"b{start}_")
+    middle = per_creator - 500
+    cursor = history.cursor_of(f"act_a{middle // 50_000 * 50_000}_{middle % 50_000}")
+    since = datetime.fromtimestamp(moments[middle] / 1000, UTC)
     reads: dict[str, Callable[[sqlite3.Connection], Any]] = {
         "first page": lambda c: history.session_page(c, "cr_a", "ss_cr_a", None, 100),
-        "page after a cursor": lambda c: history.session_page(c, "cr_a", "ss_cr_a", middle, 100),
+        "page after a cursor": lambda c: history.session_page(c, "cr_a", "ss_cr_a", cursor, 100),
         "newest first": lambda c: history.session_page(c, "cr_a", "ss_cr_a", None, 100, "newest"),
-        "creator's, after": lambda c: history.creator_page(c, "cr_a", None, middle, 100),
+        "creator's, after": lambda c: history.creator_page(c, "cr_a", None, cursor, 100),
         "creator's, since": lambda c: history.creator_page(c, "cr_a", since, None, 100),
     }
-    small = {name: cost(state, read) for name, read in reads.items()}
+    return {name: cost(state, read) for name, read in reads.items()}
 
-    # 99,000 more for each creator: older history, and newer.
-    add_rows(state, "cr_a", [T0 - 100 * HOUR_MS + n for n in range(49_500)], "old")
-    add_rows(state, "cr_b", [T0 + 2000 + n for n in range(99_000)], "bnew")
-    add_rows(state, "cr_a", [T0 + 2000 + n for n in range(49_500)], "new")
-    large = {name: cost(state, read) for name, read in reads.items()}
 
-    for name in reads:
+def test_a_page_costs_the_same_at_200_000_rows_as_at_2_000(tmp_path: Path):
+    small_state = build_state(Settings(data_dir=tmp_path / "small"))
+    large_state = build_state(Settings(data_dir=tmp_path / "large"))
+    try:
+        small = page_costs(small_state, 1000)
+        large = page_costs(large_state, 100_000)
+    finally:
+        small_state.db.close()
+        large_state.db.close()
+    for name, steps in small.items():
         # One b-tree level more is a few steps per seek; a scan would be 100 times more.
-        assert large[name] < small[name] * 1.2 + 200, (name, small[name], large[name])
+        assert large[name] < steps * 1.2 + 200, (name, steps, large[name])
 
 
 def plans(state: AppState, read: Callable[[sqlite3.Connection], Any]) -> list[str]:
@@ -136,13 +161,18 @@ def test_since_misses_nothing_recorded_late(state: AppState):
     rng = random.Random(1613)
     recorded = T0
     moments: list[int] = []
+    recordings: list[int] = []
     for _ in range(400):
         recorded += rng.randrange(0, 20 * 60_000)
-        late = rng.random() < 0.2
-        moments.append(
-            recorded - rng.randrange(0, 24 * HOUR_MS) if late else recorded + rng.randrange(5000)
-        )
-    ids = add_rows(state, "cr_a", moments, "r")
+        recordings.append(recorded)
+        kind = rng.random()
+        if kind < 0.2:  # a journal replay: up to 24 hours late
+            moments.append(recorded - rng.randrange(0, 24 * HOUR_MS))
+        elif kind < 0.3:  # its drawing computer's clock up to 5 s ahead
+            moments.append(recorded + rng.randrange(5000))
+        else:  # a live fire
+            moments.append(recorded)
+    ids = add_rows(state, "cr_a", moments, "r", recordings)
     conn = state.db.conn()
     for since_ms in [rng.randrange(T0 - 25 * HOUR_MS, recorded + HOUR_MS) for _ in range(40)]:
         since = datetime.fromtimestamp(since_ms / 1000, UTC)
@@ -157,3 +187,42 @@ def test_since_misses_nothing_recorded_late(state: AppState):
         # since has millisecond precision here, as the stored moments do.
         expected = [i for i, at in zip(ids, moments, strict=True) if at >= since_ms]
         assert listed == expected, since_ms
+
+
+def test_rows_from_before_m007_are_listed_and_found_by_since(tmp_path: Path):
+    """An upgraded database: its rows get a recording time no earlier than the real one
+    (a keyed row may be a journal replay, up to 24 hours and 5 s late), so `since`
+    still finds them, and they fire again with the effect's own params."""
+    db = sqlite_utils.Database(tmp_path / "old.db")
+    migrations.apply(db, stop_before="m007_activation_history")
+    db.execute(
+        "INSERT INTO creators (id, email, display_name, password_hash, created_at, updated_at) "
+        "VALUES ('cr_1', 'a@example.com', 'A', 'x', 't', 't')"
+    )
+    db.execute(
+        "INSERT INTO stream_sessions (id, creator_id, platform, status, start_time) "
+        "VALUES ('ss_1', 'cr_1', 'twitch', 'active', 't')"
+    )
+    for activation_id, at, key in (("act_live", T0, None), ("act_keyed", T0 - HOUR_MS, "k1")):
+        db.execute(
+            "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, "
+            "triggered_at, triggered_ms, source, render, idempotency_key, expires_ms) "
+            "VALUES (?, 'fx_flash', 'ss_1', 'cr_1', ?, ?, 'api', '{}', ?, ?)",
+            (activation_id, iso(datetime.fromtimestamp(at / 1000, UTC)), at, key, at + 5000),
+        )
+    migrations.apply(db)
+    assert db.execute(
+        "SELECT id, recorded_ms FROM effect_activations ORDER BY rowid"
+    ).fetchall() == [
+        ("act_live", T0),
+        ("act_keyed", T0 - HOUR_MS + 24 * HOUR_MS + 5000),
+    ]
+    db.close()
+
+    conn = sqlite3.connect(tmp_path / "old.db")
+    conn.row_factory = sqlite3.Row
+    since = datetime.fromtimestamp((T0 - 2 * HOUR_MS) / 1000, UTC)
+    listed = history.creator_page(conn, "cr_1", since, None, 10)["activations"]
+    assert [a["id"] for a in listed] == ["act_live", "act_keyed"]
+    assert history.again_of(conn, "cr_1", "act_keyed") == history.Again("fx_flash", {})
+    conn.close()
