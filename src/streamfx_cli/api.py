@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     # about 2 ms, which `streamfx fire` would pay on every hotkey for nothing.
     from .api_types import (
         Activation,
+        ActivationPage,
         AgentHolder,
         BrandKit,
         Creator,
@@ -236,6 +237,33 @@ class Api:
     def activation(self, activation_id: str) -> Activation:
         """One activation with its delivery (docs/AGENT.md "Delivery record")."""
         return cast("Activation", self.http.get(f"/api/activations/{activation_id}"))
+
+    def replay(self, activation_id: str) -> Triggered:
+        """Fire an earlier activation again: the same effect and params, in the live session,
+        as a new activation with source `replay` (docs/EFFECTS.md "History")."""
+        return cast("Triggered", self.http.post(f"/api/activations/{activation_id}/replay"))
+
+    def session_activations(
+        self,
+        session_id: str,
+        *,
+        after: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> ActivationPage:
+        """One page of a session's history, oldest first unless `newest_first`; its `next`
+        goes back as `after` for the page that follows."""
+        params: dict[str, Any] = {}
+        if after:
+            params["after"] = after
+        if limit is not None:
+            params["limit"] = limit
+        if newest_first:
+            params["order"] = "newest"
+        return cast(
+            "ActivationPage",
+            self.http.get(f"/api/sessions/{session_id}/activations", params=params or None),
+        )
 
     def download_asset(self, sha256: str, write: Callable[[bytes], object]) -> None:
         """Hand an uploaded file's bytes to `write` as they arrive."""

@@ -224,6 +224,14 @@ class Activation(TypedDict):
     delivery: NotRequired[Delivery]  # absent on servers older than the field
 
 
+class ActivationPage(TypedDict):
+    """`GET /api/sessions/{id}/activations`, `GET /api/activations`: one page of the history
+    (docs/EFFECTS.md "History")."""
+
+    activations: list[Activation]
+    next: str | None  # pass as `after` for the next page; None: this page reached the end
+
+
 class AgentRef(TypedDict):
     """The agent holding a drawing lease (docs/AGENT.md "Lease")."""
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from .commands import (
+    activity,
     agent,
     auth,
     brand_kit,
@@ -61,6 +62,8 @@ app.command()(stop.stop)
 app.command()(preview.preview)
 app.command()(data.export)
 app.command("import")(data.import_)
+app.command()(activity.activity)
+app.command()(activity.replay)
 app.add_typer(server.app, name="server")
 app.add_typer(brand_kit.app, name="brand-kit")
 app.add_typer(session.app, name="session")

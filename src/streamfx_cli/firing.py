@@ -31,7 +31,7 @@ from .errors import ExitCode, StreamFXError
 
 if TYPE_CHECKING:
     from .api import Api
-    from .api_types import Activation
+    from .api_types import Activation, Triggered
     from .obs.visibility import Visibility
 
 # Connecting gives up after this, so a dead or hung OBS costs a hotkey well
@@ -248,45 +248,64 @@ def fire_effect(args: FireArgs) -> int:
         if handed is not None:
             return handed
     from .api import Api
-    from .output import emit_json, error, say
 
-    failure: StreamFXError | None = None
-    seen: Visibility | None = None
     with Api.signed_in() as api:
         activation = api.trigger(
             args.effect, session_id=args.session, params=params, source=args.source
         )
-        render = activation["render"]
-        report: dict[str, Any] | None = None
-        if activation.get("agent") and not args.no_obs:
-            return _agent_draws(api, args, activation)
-        if args.no_obs and activation.get("agent"):
-            obs: dict[str, str | None] = {"status": "skipped", "reason": "--no-obs"}
-        elif args.no_obs:
-            obs = {"status": "skipped", "reason": "--no-obs"}
-            report = {"status": "skipped", "reason": "fired with --no-obs: recorded only"}
-        elif render["kind"] == "overlay":  # checked here: importing `obs` loads its WebSocket
-            obs = {"status": "skipped", "reason": "overlay-only effect: nothing to do in OBS"}
-        else:
-            try:
-                seen, drawn_at = _show_in_obs(api, render)
-                obs = {"status": seen.status}
-                if seen.reason:
-                    obs["reason"] = seen.reason
-                report = {"status": seen.status, "reason": seen.reason, "drawn_at": drawn_at}
-            except StreamFXError as exc:
-                failure = exc
-                obs = {"status": "failed", "reason": exc.message}
-                report = {"status": "failed", "reason": exc.message[:REASON_MAX]}
-        if report is not None:
-            activation = {**activation, **_report_delivery(api, activation, report)}
+        return draw_and_report(api, args, activation)
+
+
+def fire_again(activation_id: str, args: FireArgs) -> int:
+    """`streamfx replay ACTIVATION`: the server fires it again (the same effect and
+    params, source `replay`, in the live session); then it is drawn, reported and said
+    exactly as a `fire` is. Not through the local agent's socket: only the server knows
+    the activation; an agent holding the lease is named in its answer and draws it."""
+    from .api import Api
+
+    with Api.signed_in() as api:
+        return draw_and_report(api, args, api.replay(activation_id))
+
+
+def draw_and_report(api: Api, args: FireArgs, activation: Triggered) -> int:
+    """What `fire` does once the server recorded the activation: leave it to the agent the
+    answer names, or draw it in OBS and report the delivery; print the line (or JSON)."""
+    from .output import emit_json, error, say
+
+    failure: StreamFXError | None = None
+    seen: Visibility | None = None
+    render = activation["render"]
+    report: dict[str, Any] | None = None
+    if activation.get("agent") and not args.no_obs:
+        return _agent_draws(api, args, activation)
+    if args.no_obs and activation.get("agent"):
+        obs: dict[str, str | None] = {"status": "skipped", "reason": "--no-obs"}
+    elif args.no_obs:
+        obs = {"status": "skipped", "reason": "--no-obs"}
+        report = {"status": "skipped", "reason": "fired with --no-obs: recorded only"}
+    elif render["kind"] == "overlay":  # checked here: importing `obs` loads its WebSocket
+        obs = {"status": "skipped", "reason": "overlay-only effect: nothing to do in OBS"}
+    else:
+        try:
+            seen, drawn_at = _show_in_obs(api, render)
+            obs = {"status": seen.status}
+            if seen.reason:
+                obs["reason"] = seen.reason
+            report = {"status": seen.status, "reason": seen.reason, "drawn_at": drawn_at}
+        except StreamFXError as exc:
+            failure = exc
+            obs = {"status": "failed", "reason": exc.message}
+            report = {"status": "failed", "reason": exc.message[:REASON_MAX]}
+    answer: Triggered = activation
+    if report is not None:
+        answer = {**activation, **_report_delivery(api, activation, report)}
 
     if args.json_out:
-        emit_json({**activation, "obs": obs})
+        emit_json({**answer, "obs": obs})
     else:
         what = (
             f"{render['effect']['slug']} ({render['kind']}, {render['durationMs'] / 1000:g}s) "
-            f"in session {activation['sessionId']}: {activation['id']}"
+            f"in session {answer['sessionId']}: {answer['id']}"
         )
         if failure is not None:
             say(f"Recorded {what}, but it was not shown in OBS.")

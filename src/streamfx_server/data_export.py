@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from . import activations
+from . import activations, session_pauses
 from .export_format import EXPORT_FORMAT, EXPORT_VERSION
 from .infra.db import Database
 from .infra.ids import iso
@@ -70,8 +70,14 @@ def _effect(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def _session(row: sqlite3.Row, kit_ids: dict[str, str]) -> dict[str, Any]:
+def _session(conn: sqlite3.Connection, row: sqlite3.Row, kit_ids: dict[str, str]) -> dict[str, Any]:
     kit = row["brand_kit_id"]
+    # An ended session's pauses have all ended; only those go in the file.
+    spans = [
+        {"start": p.start, "end": p.end}
+        for p in session_pauses.of_session(conn, row["id"])
+        if p.end is not None
+    ]
     return {
         "id": _origin(row),
         "platform": row["platform"],
@@ -81,6 +87,7 @@ def _session(row: sqlite3.Row, kit_ids: dict[str, str]) -> dict[str, Any]:
         "startTime": row["start_time"],
         "endTime": row["end_time"],
         "pausedSeconds": row["paused_seconds"],
+        "pausedSpans": spans,
         "metrics": json.loads(row["metrics"] or "{}"),
     }
 
@@ -96,6 +103,7 @@ def _activation(row: sqlite3.Row, effect_ids: dict[str, str]) -> dict[str, Any]:
         "source": row["source"],
         "render": json.loads(row["render"]),
         "delivery": activations.delivery_of(row),
+        "params": None if row["params"] is None else json.loads(row["params"]),
     }
 
 
@@ -148,7 +156,7 @@ def stream(db: Database, creator_id: str) -> Iterator[str]:
         )
         first = True
         for session in iter(lambda: sessions.fetchone(), None):
-            yield ("\n" if first else ",\n") + _dumps(_session(session, kit_ids))[:-1]
+            yield ("\n" if first else ",\n") + _dumps(_session(conn, session, kit_ids))[:-1]
             yield ',"activations":['
             yield from _activation_pages(conn, creator_id, session["id"], effect_ids)
             yield "]}"

@@ -37,7 +37,7 @@ from .export_format import (
     SessionRecord,
     stamp,
 )
-from .infra.ids import new_id
+from .infra.ids import new_id, now
 from .schemas import ApiModel
 from .tiers import check_import_room, limits_for
 
@@ -396,6 +396,10 @@ def _insert_session(
             session.id,
         ),
     )
+    conn.executemany(
+        "INSERT INTO session_pauses (session_id, paused_at, resumed_at) VALUES (?, ?, ?)",
+        [(session_id, stamp(span.start), stamp(span.end)) for span in session.paused_spans],
+    )
     return session_id
 
 
@@ -431,8 +435,8 @@ def _activations(
     conn.executemany(
         "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
         "triggered_ms, source, render, expires_ms, delivery_status, delivery_reason, "
-        "delivery_agent_id, drawn_at, latency_ms, imported_from) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "delivery_agent_id, drawn_at, latency_ms, imported_from, params, recorded_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     done.activations.created += len(rows)
@@ -457,6 +461,8 @@ def _activation_row(
     effect_ids: dict[str, str],
 ) -> tuple[Any, ...]:
     triggered_ms = int(record.triggered_at.timestamp() * 1000)
+    # Recorded here now (the history's `since` walks the order rows were recorded in).
+    recorded_ms = int(now().timestamp() * 1000)
     delivery = record.delivery
     # A delivery still pending was never reported where it was drawn, and nobody will
     # report it here: no expiry, so the sweeper leaves it as the file has it.
@@ -480,4 +486,6 @@ def _activation_row(
         None if delivery.drawn_at is None else stamp(delivery.drawn_at),
         delivery.latency_ms,
         record.id,
+        None if record.params is None else json.dumps(record.params, separators=(",", ":")),
+        recorded_ms,
     )

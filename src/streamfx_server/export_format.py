@@ -115,6 +115,14 @@ class ActivationRecord(ApiModel):
     source: Source
     render: dict[str, Any] = Field(description="As it was drawn; see docs/RENDER.md.")
     delivery: DeliveryRecord
+    params: dict[str, Any] | None = Field(
+        default=None, description="The trigger's parameters, for firing it again (absent: none)."
+    )
+
+
+class PauseRecord(ApiModel):
+    start: At
+    end: At
 
 
 class SessionRecord(ApiModel):
@@ -126,6 +134,11 @@ class SessionRecord(ApiModel):
     start_time: At
     end_time: At | None = None
     paused_seconds: Annotated[float, Field(ge=0, le=1e12)] = 0
+    paused_spans: list[PauseRecord] = Field(
+        default_factory=list,
+        max_length=100_000,
+        description="Each pause, for the report's timeline (absent in older files: unplaced).",
+    )
     metrics: Metrics
     activations: list[ActivationRecord] = Field(
         default_factory=list, description="All of them in an export; a part of them in a part."

@@ -101,15 +101,15 @@ async def fire_async(
 
 _INSERT = (
     "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
-    "triggered_ms, source, render, idempotency_key, expires_ms) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "triggered_ms, source, render, idempotency_key, expires_ms, params, recorded_ms) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 # A journal replay with the agent's `delivery` (replays.py): the same row, already reported.
 _INSERT_DELIVERED = (
     "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
-    "triggered_ms, source, render, idempotency_key, expires_ms, delivery_status, "
-    "delivery_reason, delivery_agent_id, drawn_at, latency_ms) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "triggered_ms, source, render, idempotency_key, expires_ms, params, recorded_ms, "
+    "delivery_status, delivery_reason, delivery_agent_id, drawn_at, latency_ms) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -222,6 +222,11 @@ def _record(
         idempotency_key,
         # When the expiry sweeper may close it (delivery_sweeper.py).
         at_ms + effect.max_delay_ms,
+        # What it was given, so firing it again sends the same, and when the server
+        # recorded it (a replay's moment is earlier), for the history's `since`
+        # (history.py).
+        json.dumps(given, separators=(",", ":")) if given else None,
+        at_ms if replay is None else int(moment.timestamp() * 1000),
     )
     born = None if replay is None else replays.born_delivered(replay)
     if born is None:

@@ -14,8 +14,9 @@ CATEGORIES: Final[tuple[Category, ...]] = get_args(Category)
 Platform = Literal["twitch", "youtube", "kick", "tiktok", "facebook", "custom"]
 PLATFORMS: Final[tuple[Platform, ...]] = get_args(Platform)
 
-# Where an activation came from, as the trigger's `source` says.
-Source = Literal["cli", "tui", "api", "ws", "hotkey"]
+# Where an activation came from, as the trigger's `source` says; `replay` is an earlier
+# activation fired again (`POST /api/activations/{id}/replay`, docs/EFFECTS.md "History").
+Source = Literal["cli", "tui", "api", "ws", "hotkey", "replay"]
 SOURCES: Final[tuple[Source, ...]] = get_args(Source)
 
 # What an effect does when its lane is busy (docs/AGENT.md "Lanes"): wait its turn, end

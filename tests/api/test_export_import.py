@@ -54,9 +54,18 @@ def streamer(creator: TestCreator) -> dict[str, Any]:
     ).json()
     logo = upload(creator.client, png(rgb=(9, 9, 200)), name="Logo").json()
     ended = start(creator, brandKitId=kit["id"], title="Friday")
+    # A pause, and a fire with params: the report's timeline and firing again need them.
+    for step in ("pause", "resume"):
+        assert creator.client.post(
+            f"/api/sessions/{step}", json={"sessionId": ended["id"]}
+        ).is_success
     fired = [
-        creator.client.post("/api/effects/trigger", json={"effectId": ref}).json()
-        for ref in ("banner", wave["id"], logo["id"])
+        creator.client.post("/api/effects/trigger", json={"effectId": ref, **extra}).json()
+        for ref, extra in (
+            ("banner", {"params": {"text": "Hello"}}),
+            (wave["id"], {}),
+            (logo["id"], {}),
+        )
     ]
     creator.client.post(f"/api/activations/{fired[0]['id']}/delivery", json={"status": "shown"})
     creator.client.post(
@@ -125,8 +134,10 @@ def test_importing_into_another_account_copies_it_and_twice_changes_nothing(make
     assert [k["name"] for k in bobs["brandKits"]] == ["Neon"]
     [friday] = bobs["sessions"]
     alices_friday = next(s for s in doc["sessions"] if s["title"] == "Friday")
-    # The same session, times, metrics and deliveries; the same ids in the file.
+    # The same session, times, pauses, metrics, deliveries and params; the same ids.
     assert friday == alices_friday
+    assert len(friday["pausedSpans"]) == 1
+    assert friday["activations"][0]["params"] == {"text": "Hello"}
     # New rows of Bob's own: Alice's kit is still not his.
     [bobs_kit] = bob.client.get("/api/brand-kit").json()
     assert bobs_kit["id"] != things["kit"]["id"]

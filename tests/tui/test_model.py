@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from streamfx_cli.delivery_words import delivery_outcome
 from streamfx_cli.tui.live_events import ws_url
 from streamfx_cli.tui.model import (
     BrandKit,
     Cooldowns,
     Effect,
     SessionView,
-    delivery_outcome,
     format_clock,
     grid_order,
     grouped,

@@ -58,7 +58,15 @@ def test_main_screen_at_120x36(creator_account: Account) -> None:
             for label in ("Start [s]", "Pause [p]", "End [e]"):
                 assert label in text
             footer = lines[-1]
-            for key in ("1-9 Fire", "s Start", "p Pause/Resume", "e End", "k Kit", "q Quit"):
+            for key in (
+                "1-9 Fire",
+                "s Start",
+                "p Pause/Resume",
+                "e End",
+                "a Again",
+                "k Kit",
+                "q Quit",
+            ):
                 assert key in footer, key
             assert "^p palette" in footer
             rows = [line for line in lines if "Banner" in line and "api" in line]

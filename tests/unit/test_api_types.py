@@ -36,6 +36,7 @@ PAIRS = {
     "SessionDeleted": "SessionDeleted",
     "Activation": "ActivationOut",
     "Triggered": "TriggerOut",
+    "ActivationPage": "ActivationPage",
     "AgentRef": "AgentRef",
     "AgentHolder": "AgentHolder",
     "OverlayKey": "OverlayKeyOut",

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from textual.app import App
 
 from ..config import normalize_server, server_url
+from ..delivery_words import Outcome, outcome_of
 from ..errors import NotLoggedIn
 from . import notices
 from .backend import Backend, ClientFactory, default_client_factory
@@ -32,6 +33,7 @@ from .messages import (
     ActiveKitFailed,
     ActiveKitSaved,
     DeliveryNotRecorded,
+    HistoryLoaded,
     ObsNotShown,
     ObsShown,
     ObsStateChanged,
@@ -45,7 +47,7 @@ from .messages import (
     TriggerRefused,
     WorkFailed,
 )
-from .model import Effect, Outcome, outcome_of
+from .model import Effect
 from .notices import Notice
 from .obs_link import DefaultObsFactory, ObsFactory, ObsLink
 from .palette import FireEffectCommands, PanelCommands
@@ -55,6 +57,8 @@ from .widgets import BrandKitPanel, EffectGrid
 from .workers import PanelWorkers
 
 TICK_S = 0.2
+# How many of the live session's latest activations fill the feed when the panel opens.
+HISTORY_ROWS = 50
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
@@ -197,6 +201,10 @@ class StreamFXApp(PanelWorkers):
         await self.main.show_effects(state.order)
         self.main.show_all(state)
         self._agent_shown(was_drawing)
+        live = state.live_session
+        if live is not None:
+            # After the grid is up; again after each reconnect, for what came meanwhile.
+            self.load_history(live.id, HISTORY_ROWS)
         if state.load_again:
             state.load_again = False
             self.load_snapshot()
@@ -275,6 +283,19 @@ class StreamFXApp(PanelWorkers):
             if notice is not None:
                 self.tell(notice)
 
+    @while_open
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        """The live session's latest activations: new rows in time order, and what came
+        of those already here, as if each had just been heard of."""
+        live = self.state.live_session
+        if live is None or live.id != message.session_id:
+            return  # an answer about a session that is no longer the live one
+        entries = [self.state.heard_activation(a) for a in message.activations]
+        self.main.fill_feed(entries)
+        for activation in message.activations:
+            self._delivery(activation)
+        self.main.refresh_tiles(self.state)
+
     def _agent_shown(self, was_drawing: bool | None) -> None:
         """The header follows the agent; a change while the panel is open is said once."""
         self.main.show_agent(self.state)
@@ -307,6 +328,19 @@ class StreamFXApp(PanelWorkers):
                 self.resync()
             return
         self.trigger_and_show(request.effect, request.session_id)
+
+    def action_replay_selected(self) -> None:
+        """Fire the feed's selected row again: the same effect and params, through the
+        server (docs/EFFECTS.md "History"), then shown like any fire."""
+        activation_id = self.main.selected_activation()
+        request = self.state.replay_request(activation_id)
+        if isinstance(request, Refusal):
+            self.tell(request.notice)
+            if request.reload:
+                self.resync()
+            return
+        assert activation_id is not None
+        self.replay_and_show(request.effect, activation_id)
 
     @while_open
     def on_trigger_accepted(self, message: TriggerAccepted) -> None:

@@ -95,6 +95,11 @@ class Backend:
                 return None
             raise
 
+    def history(self, session_id: str, count: int) -> list[dict[str, Any]]:
+        """The session's last `count` activations (one page, at most 500), oldest first."""
+        page = self.api.session_activations(session_id, limit=count, newest_first=True)
+        return cast("list[dict[str, Any]]", page["activations"][::-1])
+
     def snapshot(self) -> dict[str, Any]:
         """Everything the panel shows, read in one go (after a (re)connect)."""
         return {
@@ -122,6 +127,10 @@ class Backend:
         return cast(
             "dict[str, Any]", self.api.trigger(effect_id, session_id=session_id, source="tui")
         )
+
+    def replay(self, activation_id: str) -> dict[str, Any]:
+        """Fire an earlier activation again (docs/EFFECTS.md "History"): a new activation."""
+        return cast("dict[str, Any]", self.api.replay(activation_id))
 
     def report_delivery(
         self,

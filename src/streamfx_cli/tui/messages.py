@@ -37,8 +37,17 @@ class SnapshotFailed(Message):
 
 
 @dataclass
+class HistoryLoaded(Message):
+    """The live session's latest activations, oldest first, for the activity feed."""
+
+    session_id: str
+    activations: list[dict[str, Any]]
+
+
+@dataclass
 class TriggerAccepted(Message):
-    """The server recorded an activation this panel asked for."""
+    """The server recorded an activation this panel asked for (a fire, or a row fired
+    again)."""
 
     effect: Effect
     activation: dict[str, Any]

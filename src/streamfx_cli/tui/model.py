@@ -1,5 +1,6 @@
 """The panel's view of the world, without Textual: effects in grid order, cooldowns,
-the session clock, and how things are written on screen.
+the session clock, and how things are written on screen (an activation's source and
+delivery: delivery_words.py, shared with `streamfx activity`).
 
 Everything here is plain data and arithmetic so it can be tested and reasoned
 about without a terminal; the widgets only render what these objects say.
@@ -7,7 +8,6 @@ about without a terminal; the widgets only render what these objects say.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -246,62 +246,9 @@ def tile_state(effect: Effect, kit: BrandKit, cooldown_left: float) -> TileState
     return TileState(True, "")
 
 
-SOURCE_LABELS = {
-    "tui": "panel",
-    "cli": "cli",
-    "hotkey": "hotkey",
-    "api": "api",
-    "ws": "websocket",
-}
-
-
-def source_label(source: str) -> str:
-    return SOURCE_LABELS.get(source, source)
-
-
 def motion_dots(level: int) -> str:
     level = max(1, min(5, int(level)))
     return "●" * level + "○" * (5 - level)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a feed row says came of an activation, and its tone (ok | warn | bad | busy)."""
-
-    text: str
-    tone: str
-
-
-def _with_reason(word: str, reason: object) -> str:
-    return f"{word}: {reason}" if reason else word
-
-
-def delivery_outcome(delivery: Mapping[str, Any] | None) -> Outcome | None:
-    """The feed's words for a recorded delivery (docs/AGENT.md "Delivery record");
-    None while it is still pending (the row keeps what it says)."""
-    if not delivery:
-        return None
-    status = str(delivery.get("status") or "pending")
-    if status == "pending":
-        return None
-    return outcome_of(status, delivery.get("reason"), delivery.get("latencyMs"))
-
-
-def outcome_of(status: str, reason: object = None, latency_ms: object = None) -> Outcome:
-    """The feed's words for a final delivery status: the same whether the panel saw it
-    itself or the server's record says it."""
-    if status == "shown":
-        took = f" · {latency_ms} ms" if latency_ms is not None else ""
-        return Outcome(f"shown in OBS{took}", "ok")
-    if status == "overlay":
-        pages = re.search(r"\d+", str(reason or ""))
-        count = int(pages.group()) if pages else 1
-        return Outcome(f"overlay · {count} page{'s' if count != 1 else ''}", "ok")
-    if status in ("hidden", "skipped"):
-        return Outcome(_with_reason(status, reason), "warn")
-    if status in ("failed", "expired"):
-        return Outcome(_with_reason(status, reason), "bad")
-    return Outcome(_with_reason(status, reason), "warn")  # a status newer than this panel
 
 
 @dataclass(frozen=True)

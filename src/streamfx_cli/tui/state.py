@@ -15,19 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..delivery_words import Outcome, delivery_outcome, source_label
 from . import notices
-from .model import (
-    NUMBER_KEYS,
-    AgentHolder,
-    BrandKit,
-    Cooldowns,
-    Effect,
-    Outcome,
-    SessionView,
-    delivery_outcome,
-    grid_order,
-    source_label,
-)
+from .model import NUMBER_KEYS, AgentHolder, BrandKit, Cooldowns, Effect, SessionView, grid_order
 from .notices import Notice
 
 # The server's refusals that mean the panel's idea of the session is out of date.
@@ -118,6 +108,8 @@ class PanelState:
     # What came of activations (docs/AGENT.md "Delivery record"), as the feed says it.
     delivered: dict[str, Outcome] = field(default_factory=dict)
     agent_draws: set[str] = field(default_factory=set)  # this panel's, left to the agent
+    # The effect of each activation in the feed, to fire a row again (`a`).
+    feed_effects: dict[str, str] = field(default_factory=dict)
     _agent_news: list[Mapping[str, Any]] = field(default_factory=list, init=False, repr=False)
     _had_cooldowns: bool = field(default=False, init=False, repr=False)
 
@@ -178,6 +170,17 @@ class PanelState:
             why = "The session is paused: press p to resume it."
             return Refusal(notices.not_fired(effect.name, why))
         return FireRequest(effect, session.id)
+
+    def replay_request(self, activation_id: str | None) -> FireRequest | Refusal:
+        """Whether the feed's selected row may be fired again now: by the same rules as
+        firing its effect (docs/EFFECTS.md "History"); the server stays the judge."""
+        if activation_id is None:
+            why = "Select a row of the activity feed first (Tab to it, then ↑/↓), then press a."
+            return Refusal(Notice(why, "Fire again"))
+        effect_id = self.feed_effects.get(activation_id)
+        if effect_id is None or effect_id not in self.effects:
+            return Refusal(Notice("That effect is gone, so it cannot fire again.", "Fire again"))
+        return self.fire_request(effect_id)
 
     def refused(self, effect: Effect, code: str, body: Mapping[str, Any]) -> bool:
         """Learn from the server's refusal; True when the panel should reload."""
@@ -251,6 +254,7 @@ class PanelState:
         effect = self.effects.get(activation.get("effectId", ""))
         if effect is not None:
             self.cooldowns.fired(effect.id, effect.cooldown_ms, activation.get("triggeredAt"))
+        self._remember(self.feed_effects, activation["id"], str(activation.get("effectId", "")))
         mine = mine or activation["id"] in self.mine
         said = Outcome("sending…", "busy") if mine else Outcome("fired", "ok")
         # A delivery may be known already (a journalled fire the agent drew while the
@@ -294,10 +298,15 @@ class PanelState:
         outcome = delivery_outcome(activation.get("delivery"))
         if outcome is None:
             return None
-        self.delivered[activation["id"]] = outcome
-        while len(self.delivered) > DELIVERIES_KEPT:
-            del self.delivered[next(iter(self.delivered))]
+        self._remember(self.delivered, activation["id"], outcome)
         return outcome
+
+    @staticmethod
+    def _remember(kept: dict[str, Any], key: str, value: Any) -> None:
+        """Keep `value` for a row of the feed; as many as the feed has rows."""
+        kept[key] = value
+        while len(kept) > DELIVERIES_KEPT:
+            del kept[next(iter(kept))]
 
     def left_to_agent(self, activation_id: str) -> bool:
         """Whether this panel fired it and the agent drew it (asked once, at its delivery)."""

@@ -22,6 +22,7 @@ from .messages import (
     ActiveKitFailed,
     ActiveKitSaved,
     DeliveryNotRecorded,
+    HistoryLoaded,
     ObsNotShown,
     ObsShown,
     SessionChanged,
@@ -71,6 +72,17 @@ class PanelWorkers(App[None]):
             return
         self.post_message(SnapshotLoaded(snapshot))
 
+    @work(thread=True, group="history", exclusive=True, exit_on_error=False)
+    def load_history(self, session_id: str, count: int) -> None:
+        """The live session's latest activations for the feed, after the grid is up (the
+        snapshot comes first and is never held up by this)."""
+        try:
+            activations = self.backend.history(session_id, count)
+        except Exception as exc:
+            self.post_message(WorkFailed(exc, "Activity history"))
+            return
+        self.post_message(HistoryLoaded(session_id, activations))
+
     @work(thread=True, group="fire", exit_on_error=False)
     def trigger_and_show(self, effect: Effect, session_id: str) -> None:
         """Trigger `effect` on the server, then show it in OBS from the same thread,
@@ -83,8 +95,17 @@ class PanelWorkers(App[None]):
         latency is what a streamer feels (docs/BENCHMARKS.md). What viewers saw is
         reported as the activation's delivery afterwards, as `streamfx fire` does.
         """
+        self._record_and_draw(effect, lambda: self.backend.trigger(effect.id, session_id))
+
+    @work(thread=True, group="fire", exit_on_error=False)
+    def replay_and_show(self, effect: Effect, activation_id: str) -> None:
+        """Fire an earlier activation again (`POST /api/activations/{id}/replay`), then
+        exactly as a fire: the new activation's row, OBS, the delivery."""
+        self._record_and_draw(effect, lambda: self.backend.replay(activation_id))
+
+    def _record_and_draw(self, effect: Effect, record: Callable[[], dict[str, Any]]) -> None:
         try:
-            activation = self.backend.trigger(effect.id, session_id)
+            activation = record()
         except APIError as exc:
             self.post_message(TriggerRefused(effect, exc))
             return

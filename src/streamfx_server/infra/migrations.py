@@ -367,6 +367,38 @@ def m009_import_origins(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m010_activation_history(db: sqlite_utils.Database) -> None:
+    """What the history pages read, and what firing an activation again needs.
+
+    DESIGN.md section 13: the history is paged by keyset on the table's rowid, the
+    order activations were recorded in (history.py). A session's pages already have
+    their index (`idx_activations_session` ends in the rowid, as every SQLite index
+    does); a creator's need `(creator_id)` for the same walk, and `recorded_ms` (when
+    the server recorded the row) under `(creator_id, recorded_ms)` to find where
+    `since` starts, so a page costs the same at a million rows as at ten. `params`
+    keeps the parameters a trigger was given (NULL: none, or a row from before this),
+    so firing it again sends the same.
+
+    Older rows get a `recorded_ms` that is never earlier than when they were recorded,
+    which is all history.py needs: a live fire was recorded when it was triggered; a
+    row with an idempotency key may be a journal replay, recorded at most 24 hours
+    (and 5 s) after it happened.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE effect_activations ADD COLUMN params TEXT;
+        ALTER TABLE effect_activations ADD COLUMN recorded_ms INTEGER;
+        UPDATE effect_activations SET recorded_ms = CASE WHEN idempotency_key IS NULL
+            THEN triggered_ms ELSE triggered_ms + 86405000 END;
+        CREATE INDEX idx_activations_creator ON effect_activations(creator_id);
+        CREATE INDEX idx_activations_recorded
+            ON effect_activations(creator_id, recorded_ms)
+        """,
+    )
+
+
 def apply_migrations(path: Path) -> None:
     db = sqlite_utils.Database(path)
     try:

@@ -9,13 +9,15 @@ from pydantic import Field
 
 from streamfx_wire.vocabulary import Platform
 
-from .. import event_log, session_reports, sessions
+from .. import event_log, history, session_reports, sessions
 from ..deps import DB, CurrentCreator, State
+from ..history import ActivationPage, Order
 from ..infra.ids import now
 from ..schemas import ApiModel
 from ..session_reports import SessionReport
 from ..sessions import SessionOut
 from ..state import AppState
+from .activations import BAD_PAGE, PageAfter, PageLimit
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
@@ -116,3 +118,25 @@ def delete_session(session_id: str, creator: CurrentCreator, db: DB) -> SessionD
     with db.write() as conn:
         deleted = sessions.remove(conn, creator.id, session_id)
     return SessionDeleted(session_id=session_id, activations_deleted=deleted)
+
+
+@router.get(
+    "/{session_id}/activations",
+    response_model=ActivationPage,
+    responses={**_NOT_YOURS, **BAD_PAGE},
+)
+def session_activations(
+    session_id: str,
+    creator: CurrentCreator,
+    db: DB,
+    after: PageAfter = None,
+    limit: PageLimit = history.DEFAULT_LIMIT,
+    order: Annotated[
+        Order, Query(description="`oldest` first (the default) or `newest` first.")
+    ] = "oldest",
+) -> dict[str, Any]:
+    """The session's activations, each with its delivery, keyset-paged (`next`, then
+    `after`; docs/EFFECTS.md "History")."""
+    conn = db.conn()
+    sessions.own(conn, creator.id, session_id)
+    return history.session_page(conn, creator.id, session_id, after, limit, order)

@@ -44,6 +44,7 @@ class MainScreen(Screen[None]):
         Binding("s", "app.start_session", "Start"),
         Binding("p", "app.toggle_pause", "Pause/Resume"),
         Binding("e", "app.end_session", "End"),
+        Binding("a", "app.replay_selected", "Again"),
         Binding("k", "pick_kit", "Kit"),
         Binding("o", "app.reconnect_obs", "OBS retry"),
         Binding("r", "app.reload", "Reload", show=False),
@@ -145,6 +146,14 @@ class MainScreen(Screen[None]):
             entry.id, entry.triggered_at, entry.effect, entry.source, entry.outcome, entry.tone
         )
         return True
+
+    def fill_feed(self, entries: Sequence[FeedEntry]) -> None:
+        """The history's rows, in time order with those already in the feed."""
+        self.feed.fill(entries)
+
+    def selected_activation(self) -> str | None:
+        """The feed's selected row (while the feed has the focus)."""
+        return self.feed.selected()
 
     def set_outcome(self, activation_id: str, outcome: str, tone: str) -> None:
         self.feed.set_outcome(activation_id, outcome, tone)
