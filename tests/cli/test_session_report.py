@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from streamfx_cli.png import decode
 from tests.support.accounts import TestCreator
 from tests.support.cli import Cli
 from tests.support.live_server import LiveServer
+from tests.support.obs_studio import ARTIFACTS
 from tests.support.scripted_session import KIT_COLORS, ScriptedSession, script_session
 
 # The report's clock times are local: pin the zone so they read as the script wrote them.
@@ -117,6 +119,9 @@ def test_the_picture_is_drawn_in_the_kits_colours(
     done = report(cli, scripted.id, "--png", str(target))
     assert done.returncode == 0, done.stderr
     assert f"Saved the picture to {target}." in done.stdout
+    keep = ARTIFACTS / "report"
+    keep.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(target, keep / "scripted-session.png")  # for a person to look at
     picture = decode(target.read_bytes())
     assert (picture.width, picture.height) == (1600, 900)
     counts: dict[tuple[int, int, int], int] = {}
