@@ -7,8 +7,9 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -69,13 +70,26 @@ def build_state(settings: Settings) -> AppState:
 log = logging.getLogger("streamfx.server")
 
 
+async def _to_thread_to_the_end(work: Callable[..., Any], *args: Any) -> Any:
+    """`asyncio.to_thread`, but cancelling it waits for the thread to finish: a thread
+    cannot be stopped, and the server closes the database right after cancelling its
+    chores, which must not happen under a query still running (it would crash)."""
+    running = asyncio.ensure_future(asyncio.to_thread(work, *args))
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await running
+        raise
+
+
 async def prune_events(state: AppState) -> None:
     """Keep the event log to its retention (event_log.py), off the event loop and in
     short transactions, so a trigger never waits long behind it."""
     settings = state.settings
     while True:
         try:
-            await asyncio.to_thread(
+            await _to_thread_to_the_end(
                 event_log.prune_all,
                 state.db,
                 settings.events_keep_seconds,
@@ -91,7 +105,7 @@ async def sweep_deliveries(state: AppState) -> None:
     event loop; a sweep that finds nothing takes no write lock."""
     while True:
         try:
-            await asyncio.to_thread(
+            await _to_thread_to_the_end(
                 delivery_sweeper.sweep,
                 state.db,
                 state.hub,
