@@ -208,8 +208,8 @@ def show_once(api: Api, session_id: str | None, count: int, as_json: bool) -> No
 def follow(api: Api, session_id: str | None, count: int, as_json: bool) -> None:
     """The history, then each new activation of the session and each delivery change,
     until interrupted (the caller ends it on Ctrl+C)."""
-    from .agent.link import ws_url
     from .live_follow import LiveFollower
+    from .live_socket import ws_url
     from .output import warn
 
     session = session_to_show(api, session_id)

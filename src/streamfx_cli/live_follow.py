@@ -19,15 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from streamfx_wire import live as wire
 
+from . import live_socket
 from .errors import NotLoggedIn, ServerUnreachable, StreamFXError
 
 if TYPE_CHECKING:
     from websockets.sync.client import ClientConnection
 
 RETRY_DELAYS = (0.25, 0.5, 1.0)
-OPEN_TIMEOUT = 5.0
-PING_INTERVAL = 5.0
-PING_TIMEOUT = 5.0
 
 
 class _Refused(Exception):
@@ -121,25 +119,15 @@ class LiveFollower:
         from websockets.sync.client import connect
 
         try:
-            ws = connect(
-                self.url,
-                open_timeout=OPEN_TIMEOUT,
-                ping_interval=PING_INTERVAL,
-                ping_timeout=PING_TIMEOUT,
-                close_timeout=1.0,
-                max_size=4 * 1024 * 1024,
-                proxy=None,
-            )
+            ws = connect(self.url, **live_socket.options())
         except InvalidHandshake as exc:
             raise OSError(str(exc)) from None
-        hello: dict[str, Any] = {"type": wire.AUTH, "token": token}
-        if self.seq is not None:
-            hello["since"] = self.seq
+        hello = live_socket.auth(token, self.seq)
         before: list[dict[str, Any]] = []
         try:
             ws.send(json.dumps(hello))
             while True:
-                first = _decoded(ws.recv(timeout=OPEN_TIMEOUT))
+                first = _decoded(ws.recv(timeout=live_socket.OPEN_TIMEOUT))
                 if first is None:
                     continue
                 if first.get("type") == wire.READY:

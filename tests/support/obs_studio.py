@@ -459,8 +459,17 @@ def build_stage(conn: ObsConnection) -> None:
         )
     for item in conn.call("GetSceneItemList", {"sceneName": GAMEPLAY})["sceneItems"]:
         if item["sourceName"] not in (BACKDROP, "StreamFX"):
-            conn.call(
-                "RemoveSceneItem", {"sceneName": GAMEPLAY, "sceneItemId": item["sceneItemId"]}
+            # Best effort: an item an earlier test removed may still be listed a moment.
+            conn.batch(
+                [
+                    {
+                        "requestType": "RemoveSceneItem",
+                        "requestData": {
+                            "sceneName": GAMEPLAY,
+                            "sceneItemId": item["sceneItemId"],
+                        },
+                    }
+                ]
             )
         elif item["sourceName"] == BACKDROP:
             transform = item["sceneItemTransform"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from streamfx_cli.delivery_words import delivery_outcome
-from streamfx_cli.tui.live_events import ws_url
+from streamfx_cli.live_socket import ws_url
 from streamfx_cli.tui.model import (
     BrandKit,
     Cooldowns,

@@ -30,6 +30,7 @@ from typing import Any
 
 from streamfx_wire import live as wire
 
+from .. import live_socket
 from ..errors import NotLoggedIn, StreamFXError
 from .job import Job
 from .running import now_ms
@@ -37,8 +38,9 @@ from .running import now_ms
 log = logging.getLogger("streamfx.agent")
 
 RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0)
-OPEN_TIMEOUT = 5.0
+OPEN_TIMEOUT = live_socket.OPEN_TIMEOUT
 ANSWER_TIMEOUT = 5.0
+# Quicker than the other clients': a standby agent takes over when this one is gone.
 PING_INTERVAL = 2.0
 PING_TIMEOUT = 4.0
 
@@ -78,14 +80,6 @@ class Delivery:
         if self.drawn_at:
             out["drawnAt"] = self.drawn_at
         return out
-
-
-def ws_url(server_url: str) -> str:
-    base = server_url.rstrip("/")
-    for scheme, ws_scheme in (("https://", "wss://"), ("http://", "ws://")):
-        if base.startswith(scheme):
-            return ws_scheme + base[len(scheme) :] + "/api/ws"
-    return base + "/api/ws"
 
 
 class Link:
@@ -226,19 +220,8 @@ class Link:
 
         live = False
         try:
-            async with connect(
-                self.url,
-                open_timeout=OPEN_TIMEOUT,
-                ping_interval=PING_INTERVAL,
-                ping_timeout=PING_TIMEOUT,
-                close_timeout=1.0,
-                max_size=4 * 1024 * 1024,
-                proxy=None,
-            ) as ws:
-                auth: dict[str, Any] = {"type": wire.AUTH, "token": token}
-                if self.last_seq is not None:
-                    auth["since"] = self.last_seq
-                await ws.send(json.dumps(auth))
+            async with connect(self.url, **live_socket.options(PING_INTERVAL, PING_TIMEOUT)) as ws:
+                await ws.send(json.dumps(live_socket.auth(token, self.last_seq)))
                 first = json.loads(await asyncio.wait_for(ws.recv(), OPEN_TIMEOUT))
                 if first.get("type") != wire.READY:
                     if first.get("httpStatus") == 401 or first.get("code") in wire.TOKEN_REFUSED:

@@ -26,10 +26,11 @@ def run_agent(tell: Callable[[str], object]) -> int:
     """`streamfx agent run`: returns the exit code (0 stopped, 3 signed out)."""
     from ..api import Api
     from ..client import Session
+    from ..live_socket import ws_url
     from ..obs import ObsConnection
     from ..obs.visibility import delivery_for
     from ..obs_settings import load_settings
-    from .link import Link, ws_url
+    from .link import Link
     from .stage import Stage
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

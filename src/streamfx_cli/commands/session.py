@@ -145,6 +145,7 @@ def report(
     show_report(session_id, json_out=json_out, csv_out=csv_out, md_out=md_out, png=png)
 
 
+@app.command()
 def delete(
     session_id: Annotated[str, typer.Argument(metavar="ID", help="An ended session's id.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,

@@ -26,9 +26,10 @@ from textual.app import App
 from ..config import normalize_server, server_url
 from ..delivery_words import Outcome, outcome_of
 from ..errors import NotLoggedIn
+from ..live_socket import ws_url
 from . import notices
 from .backend import Backend, ClientFactory, default_client_factory
-from .live_events import LiveEvents, ws_url
+from .live_events import LiveEvents
 from .messages import (
     ActiveKitFailed,
     ActiveKitSaved,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from streamfx_wire import live as wire
 
+from .. import live_socket
 from ..errors import NotLoggedIn, StreamFXError
 from .messages import ServerEvent, ServerStateChanged
 
@@ -30,19 +31,7 @@ if TYPE_CHECKING:
     from textual.message_pump import MessagePump
 
 RETRY_DELAYS = (0.25, 0.5, 1.0)
-OPEN_TIMEOUT = 5.0
-# Keepalive: notices a server that vanished without closing (a dead network).
-PING_INTERVAL = 5.0
-PING_TIMEOUT = 5.0
-
-
-def ws_url(server_url: str) -> str:
-    base = server_url.rstrip("/")
-    if base.startswith("https://"):
-        return "wss://" + base[len("https://") :] + "/api/ws"
-    if base.startswith("http://"):
-        return "ws://" + base[len("http://") :] + "/api/ws"
-    return base + "/api/ws"
+OPEN_TIMEOUT = live_socket.OPEN_TIMEOUT
 
 
 class Unauthorized(Exception):
@@ -113,17 +102,9 @@ class LiveEvents:
         from websockets.asyncio.client import connect
         from websockets.exceptions import ConnectionClosed
 
-        async with connect(
-            self.url,
-            open_timeout=OPEN_TIMEOUT,
-            ping_interval=PING_INTERVAL,
-            ping_timeout=PING_TIMEOUT,
-            close_timeout=1.0,
-            max_size=4 * 1024 * 1024,
-            proxy=None,
-        ) as ws:
+        async with connect(self.url, **live_socket.options()) as ws:
             try:
-                await ws.send(json.dumps({"type": wire.AUTH, "token": token}))
+                await ws.send(json.dumps(live_socket.auth(token)))
                 first = json.loads(await asyncio.wait_for(ws.recv(), OPEN_TIMEOUT))
                 if first.get("type") != wire.READY:
                     if first.get("httpStatus") == 401 or first.get("code") in wire.TOKEN_REFUSED:
