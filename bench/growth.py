@@ -12,6 +12,7 @@ activations into 144 buckets: that is the last case, timed over fewer rounds.
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 import time
@@ -93,9 +94,24 @@ def _server(count: int) -> tuple[BenchServer, str]:
     return server, pulse
 
 
-def _requests(server: BenchServer, pulse: str) -> dict:
+def _cursor(activation_id: str) -> str:
+    """The history's `after` for a page after this activation (history.py: base64url)."""
+    return base64.urlsafe_b64encode(activation_id.encode()).decode().rstrip("=")
+
+
+def _requests(server: BenchServer, pulse: str, count: int) -> dict:
     body = {"sessionId": server.session_id}
+    pages = "/api/sessions/ss_history/activations?limit=100"
     return {
+        # A page of the session's history (docs/EFFECTS.md "History"): the first, one
+        # from the middle by its cursor, and the newest; each a keyset seek.
+        "history, first page of 100": ("GET", pages, None),
+        "history, a page from the middle": (
+            "GET",
+            f"{pages}&after={_cursor(f'act_h{count // 2}')}",
+            None,
+        ),
+        "history, newest page": ("GET", f"{pages}&order=newest", None),
         "session status": ("GET", f"/api/sessions/{server.session_id}/status", None),
         "effects list": ("GET", "/api/effects", None),
         "trigger": ("POST", "/api/effects/trigger", {"effectId": "flash", **body}),
@@ -126,8 +142,8 @@ def run() -> list[tuple[str, str, str, str]]:
         for count in SIZES:
             servers.append(_server(count))
         clients = [
-            (httpx.Client(base_url=s.url, headers=s.auth), _requests(s, pulse))
-            for s, pulse in servers
+            (httpx.Client(base_url=s.url, headers=s.auth), _requests(s, pulse, count))
+            for (s, pulse), count in zip(servers, SIZES, strict=True)
         ]
         times: list[dict[str, list[float]]] = [
             {name: [] for name in clients[0][1]} for _ in servers
