@@ -4,8 +4,10 @@ OBS Studio under Xvfb and a real `streamfx agent run` (bench/live.py sets them u
 
 "Visible" is seen, not assumed: a separate obs-websocket connection asks for
 GetSourceScreenshot of the program scene at 64x36 (as fast as OBS answers for the API
-runs, every 5 ms for the hotkey runs), and an effect counts as shown at the first answer
-whose centre pixel has its colour (every flash gets a colour of its own). The answer's
+runs, every 5 ms for the hotkey runs), and an effect counts as seen at the first answer
+whose centre pixel has come a fifth of the way from the backdrop to its colour (every
+flash gets a colour of its own; it fades in, docs/EFFECTS.md "Motion", so its full
+colour comes later, and the API runs report that too). The answer's
 arrival is the time, so the figures are upper bounds by up to one poll period (reported).
 
 - API to pixel: `POST /api/effects/trigger` of a flash (opacity 1, 150 ms) at 5 per
@@ -39,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +79,16 @@ def _near(a: tuple[int, ...], b: tuple[int, int, int]) -> bool:
     return all(abs(x - y) <= TOLERANCE for x, y in zip(a[:3], b, strict=True))
 
 
+def _in_sight(a: tuple[int, ...], b: tuple[int, int, int]) -> bool:
+    """A viewer sees it: the pixel has come a fifth of the way from the backdrop to `b`
+    (a flash fades in, docs/EFFECTS.md "Motion"; the floor's cuts in at once)."""
+    from tests.support.obs_studio import BACKDROP_RGB
+
+    whole = sum((y - z) ** 2 for y, z in zip(b, BACKDROP_RGB, strict=True)) ** 0.5
+    left = sum((x - y) ** 2 for x, y in zip(a[:3], b, strict=True)) ** 0.5
+    return left <= 0.8 * whole
+
+
 class PixelWatch:
     """Screenshots of the program scene on a connection of its own: back to back, or one
     every `pace_s` seconds."""
@@ -111,9 +124,9 @@ class PixelWatch:
         self._conn.close()
 
     def seen(self, rgb: tuple[int, int, int], after: float) -> float | None:
-        """When `rgb` was first at the centre in a screenshot answered after `after`."""
+        """When `rgb` was first in sight at the centre in a screenshot answered after `after`."""
         for answered, pixel in self.samples:
-            if answered >= after and _near(pixel, rgb):
+            if answered >= after and _in_sight(pixel, rgb):
                 return answered
         return None
 
@@ -223,8 +236,9 @@ def start_agent(live: Live) -> AgentHome:
 
 @dataclass
 class ApiToPixel:
-    agent_ms: list[float]
+    agent_ms: list[float]  # to the first sight of it (docs/EFFECTS.md "Motion": it fades in)
     floor_ms: list[float]
+    agent_full_ms: list[float]  # to its full colour
     latency_ms: list[float]
     statuses: dict[str, int]
     missed: dict[str, int]
@@ -319,13 +333,16 @@ def api_to_pixel(live: Live, agent: AgentHome) -> ApiToPixel:
     finally:
         floor.conn.close()
 
-    def to_pixel(rgb: tuple[int, int, int], sent: float) -> float | None:
+    def to_pixel(
+        rgb: tuple[int, int, int], sent: float, seen: Callable[..., bool] = _in_sight
+    ) -> float | None:
         for answered, pixel in samples:
-            if answered >= sent and _near(pixel, rgb):
+            if answered >= sent and seen(pixel, rgb):
                 return (answered - sent) * 1000
         return None
 
     agent_ms = [ms for _, rgb, sent in fired if (ms := to_pixel(rgb, sent)) is not None]
+    agent_full_ms = [ms for _, rgb, sent in fired if (ms := to_pixel(rgb, sent, _near)) is not None]
     floor_ms = [ms for rgb, sent in drawn if (ms := to_pixel(rgb, sent)) is not None]
     latency: list[float] = []
     statuses: dict[str, int] = {}
@@ -337,6 +354,7 @@ def api_to_pixel(live: Live, agent: AgentHome) -> ApiToPixel:
     return ApiToPixel(
         agent_ms,
         floor_ms,
+        agent_full_ms,
         latency,
         statuses,
         {"agent": len(fired) - len(agent_ms), "floor": len(drawn) - len(floor_ms)},
@@ -458,10 +476,11 @@ def run() -> list[tuple[str, str, str, str]]:
         (
             f"API trigger to the flash in the program picture, agent ({TRIGGERS} at 5/s; "
             f"seen {len(api.agent_ms)}; a screenshot every {api.period_ms:.1f} ms)",
-            _p(api.agent_ms),
+            f"first sight {_p(api.agent_ms)}; full colour {_p(api.agent_full_ms)}",
             f"floor, the same flash straight to OBS: {_p(api.floor_ms)} "
             f"(seen {len(api.floor_ms)} of {TRIGGERS})",
-            f"goal p50 <= 1.5 x floor + 1 frame ({frame_ms:.0f} ms) = {allowed:.0f} ms: "
+            f"goal first sight p50 <= 1.5 x floor + 1 frame ({frame_ms:.0f} ms) = "
+            f"{allowed:.0f} ms: "
             f"{'met' if api_met else 'missed'}",
         ),
         (

@@ -359,11 +359,9 @@ def test_banner_slides_in_fading_and_leaves_fading_frame_by_frame(stage: ObsConn
     purple = hex_rgb(KIT["primary"])
     x = CANVAS[0] // 2 - 60  # through the bar, clear of the text
     try:
+        # The first frame, sent with turning the items on, is already a step of the way.
         conn.batch(first_frames(drawing.start, 1), execution_type=ExecutionType.SERIAL_FRAME)
         assert banner_shown(conn)
-        assert bar_rows(take_screenshot(conn), x) == [], "the first frame shows nothing yet"
-
-        conn.batch(first_frames(drawing.start, 2), execution_type=ExecutionType.SERIAL_FRAME)
         rising = take_screenshot(conn)
         save_screenshot(conn, "banner-frame-rising")
         conn.batch(drawing.start, execution_type=ExecutionType.SERIAL_FRAME)

@@ -3,7 +3,7 @@ image), as frame-timed OBS requests (docs/EFFECTS.md "Motion").
 
 Each source that fades has a colour-correction filter, `setup.FADE`, at opacity 1.0
 at rest; a moving item's transform is changed from its resting one. A plan's `start`
-is one SerialFrame batch: the first pose (nothing visible yet) and the items turned
+is one SerialFrame batch: the first pose (a step of the way in) and the items turned
 on in one frame, then one pose per frame up to rest. `back` is the exit, a pose per
 frame, leading into `end`, which hides the items and puts every fade and transform
 back as it was at rest. `end` alone is a whole ending too (a stop, a replace, an agent
@@ -45,10 +45,10 @@ class Actor:
 
 @dataclass(frozen=True)
 class Motion:
-    """One effect's motion: the poses after its first (entrance) and of its exit, each
-    one frame; how long the effect shows in all, and the entrance and exit in ms."""
+    """One effect's motion: the poses of its entrance and of its exit, each one frame
+    (the first entrance pose is already part of the way in); how long the effect shows
+    in all, and the entrance and exit in ms."""
 
-    first: Pose
     enter: Sequence[Pose]
     leave: Sequence[Pose]
     total_ms: int
@@ -120,14 +120,17 @@ def moving_plan(
 ) -> Plan:
     """The plan that shows `actors` with `moves`'s entrance, for its whole time, and
     its exit (`back`) leading into the end at rest."""
+    # The first pose goes with turning the items on: the first frame viewers see is
+    # already a step of the entrance (a frame at opacity 0 would only add latency).
+    first, rest = (moves.enter[0], moves.enter[1:]) if moves.enter else (motion.REST, ())
     start = [
         *before,
-        *posed(stage, actors, moves.first),
+        *posed(stage, actors, first),
         *[_enable(stage, a.item_id, True) for a in actors],
         *after_show,
-        sleep_frames(1),
-        *_frames(stage, actors, moves.enter),
     ]
+    if rest:
+        start += [sleep_frames(1), *_frames(stage, actors, rest)]
     return Plan(
         start=start,
         end=at_rest(stage, actors),
@@ -185,7 +188,6 @@ def entrance(
 ) -> Motion:
     """An effect's motion from the overlay's keyframes: in eased out, out eased in."""
     return Motion(
-        first=keys_in[0][1],
         enter=motion.sample(keys_in, timing.enter_ms, fps, "ease-out"),
         leave=motion.sample(keys_out, timing.exit_ms, fps, "ease-in"),
         total_ms=total_ms,
@@ -200,7 +202,6 @@ def flash_motion(render: Mapping[str, Any], total_ms: int, fps: float) -> Motion
     enter_ms = round(total_ms * envelope.rise)
     exit_ms = round(total_ms * (1 - envelope.fall))
     return Motion(
-        first=envelope.enter()[0][1],
         enter=motion.sample(envelope.enter(), enter_ms, fps),
         leave=motion.sample(envelope.leave(), exit_ms, fps),
         total_ms=total_ms,
