@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from .effect_params import ObsName
 from .errors import name_union_tags
@@ -69,13 +69,19 @@ class ObsTrigger(ApiModel):
         default=None, description="mediaEnded only: fire for this input only (omitted: any)."
     )
 
-    @model_validator(mode="after")
-    def _filters_fit_the_event(self) -> ObsTrigger:
-        if self.scene is not None and self.event != "sceneChanged":
+    @field_validator("scene")
+    @classmethod
+    def _scene_only_for_scene_changes(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("event") != "sceneChanged":
             raise ValueError("scene applies only to the sceneChanged event")
-        if self.input is not None and self.event != "mediaEnded":
+        return value
+
+    @field_validator("input")
+    @classmethod
+    def _input_only_for_media_ends(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("event") != "mediaEnded":
             raise ValueError("input applies only to the mediaEnded event")
-        return self
+        return value
 
     def matches(self, event: Mapping[str, Any]) -> bool:
         """Whether an event the agent reported is one this trigger waits for."""

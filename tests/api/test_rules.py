@@ -105,7 +105,7 @@ def test_a_bad_rule_is_refused_with_every_problem_named_and_nothing_saved(
         ({"trigger": {"type": "cron"}}, {"trigger"}),
         ({"trigger": {"type": "timer", "everySeconds": 1}}, {"trigger.everySeconds"}),
         ({"trigger": {"type": "session", "on": "crashed"}}, {"trigger.on"}),
-        ({"trigger": {"type": "obs", "event": "streamStarted", "scene": "Game"}}, {"trigger"}),
+        ({"trigger": {"type": "obs", "event": "streamStarted", "scene": "Game"}}, {"trigger.scene"}),
         # a placeholder the trigger does not provide, and params the effect refuses
         ({"params": {"text": "Hi {user}"}}, {"params.text"}),
         ({"effectId": "flash", "params": {"opacity": 7}}, {"params.opacity"}),
@@ -211,7 +211,7 @@ def test_session_rules_fire_on_each_change_as_activations_of_their_own(make_crea
     sid = session["id"]
     act(creator, "pause", sid)
     act(creator, "resume", sid)
-    ended = act(creator, "end", sid)
+    act(creator, "end", sid)
 
     fired = activations(creator, sid)
     assert [a["render"]["text"] for a in fired] == [
