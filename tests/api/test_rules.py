@@ -105,7 +105,10 @@ def test_a_bad_rule_is_refused_with_every_problem_named_and_nothing_saved(
         ({"trigger": {"type": "cron"}}, {"trigger"}),
         ({"trigger": {"type": "timer", "everySeconds": 1}}, {"trigger.everySeconds"}),
         ({"trigger": {"type": "session", "on": "crashed"}}, {"trigger.on"}),
-        ({"trigger": {"type": "obs", "event": "streamStarted", "scene": "Game"}}, {"trigger.scene"}),
+        (
+            {"trigger": {"type": "obs", "event": "streamStarted", "scene": "Game"}},
+            {"trigger.scene"},
+        ),
         # a placeholder the trigger does not provide, and params the effect refuses
         ({"params": {"text": "Hi {user}"}}, {"params.text"}),
         ({"effectId": "flash", "params": {"opacity": 7}}, {"params.opacity"}),
