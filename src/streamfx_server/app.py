@@ -127,16 +127,11 @@ async def run_timer_rules(state: AppState) -> None:
     clock = state.settings.clock
     while True:
         try:
-            await rule_firing.fire_due_timers(state)
-            await _to_thread_to_the_end(_prune_hook_deliveries, state, clock.now())
+            await rule_firing.fire_due_timers(state, _to_thread_to_the_end)
+            await _to_thread_to_the_end(webhooks.prune, state.db, clock.now())
         except Exception:
             log.exception("could not fire the timer rules")
         await asyncio.sleep(state.settings.rules_scan_every)
-
-
-def _prune_hook_deliveries(state: AppState, at: Any) -> None:
-    with state.db.write() as conn:
-        webhooks.prune(conn, int(at.timestamp() * 1000))
 
 
 def create_app(settings: Settings) -> FastAPI:

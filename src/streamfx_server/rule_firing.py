@@ -27,7 +27,7 @@ import json
 import logging
 import math
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -260,10 +260,13 @@ def _timer_occasion(at: datetime, conn: sqlite3.Connection, rule: sqlite3.Row) -
     return Occasion(fields, session["id"], LIVE)
 
 
-async def fire_due_timers(state: AppState) -> list[RuleOutcome]:
-    """Fire every timer tick due now (the scheduler's one step)."""
+async def fire_due_timers(
+    state: AppState, to_thread: Callable[..., Awaitable[Any]] = asyncio.to_thread
+) -> list[RuleOutcome]:
+    """Fire every timer tick due now (the scheduler's one step). `to_thread` runs the
+    look for due rules off the loop (app.py passes one that a shutdown waits for)."""
     at = state.settings.clock.now()
-    due = await asyncio.to_thread(rule_timers.due_rule_ids, state.db, at)
+    due: list[str] = await to_thread(rule_timers.due_rule_ids, state.db, at)
     outcomes: list[RuleOutcome] = []
     for rule_id in due:
         outcomes += await _run(state, rule_id, partial(_timer_occasion, at), at)

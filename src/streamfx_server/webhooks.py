@@ -23,9 +23,11 @@ import secrets
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 from .errors import APIError
+from .infra.db import Database
 
 HOOK_PATH: Final = "/api/hooks/"
 # A recognisable prefix, like the overlay key's: the log redaction (infra/logs.py) takes
@@ -76,10 +78,14 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
+# A 401 names how to authenticate (RFC 9110): here a signature, not the user routes'
+# Bearer token, which a webhook caller has none of.
+CHALLENGE: Final = 'StreamFX-Signature realm="webhook"'
+
+
 def _unauthorized(message: str, code: str, hint: str) -> APIError:
-    # A webhook has no sign-in to renew: not the Bearer challenge of the user routes.
     error = APIError(401, code, message, hint=hint)
-    error.headers.pop("WWW-Authenticate", None)
+    error.headers["WWW-Authenticate"] = CHALLENGE
     return error
 
 
@@ -165,9 +171,14 @@ def spend(conn: sqlite3.Connection, hook_id: str, call: SignedCall, now_ms: int)
     )
 
 
-def prune(conn: sqlite3.Connection, now_ms: int) -> None:
-    """Forget spent calls older than they need to be kept, for every hook."""
-    conn.execute("DELETE FROM hook_deliveries WHERE seen_ms < ?", (now_ms - SEEN_TTL_MS,))
+def prune(db: Database, at: datetime) -> None:
+    """Forget spent calls older than they need to be kept, for every hook; a look that
+    finds none takes no write lock (it runs every second, with the timers)."""
+    cutoff = int(at.timestamp() * 1000) - SEEN_TTL_MS
+    if db.one("SELECT 1 FROM hook_deliveries WHERE seen_ms < ? LIMIT 1", (cutoff,)) is None:
+        return
+    with db.write() as conn:
+        conn.execute("DELETE FROM hook_deliveries WHERE seen_ms < ?", (cutoff,))
 
 
 def with_hook_limit(limit_for: Callable[[str], int]) -> Callable[[str], int]:

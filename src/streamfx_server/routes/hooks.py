@@ -27,6 +27,10 @@ class HookAccepted(ApiModel):
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     400: {"description": "No X-StreamFX-Delivery id"},
     401: {"description": "Missing or wrong signature, or a timestamp over 5 minutes off"},
+    403: {
+        "description": "As for any trigger: the brand kit does not allow the category; "
+        "or the rule is beyond its creator's tier's number of rules"
+    },
     404: {"description": "No such hook, or its rule is switched off (the same answer)"},
     409: {
         "description": "This delivery id (or this very signed request) was received before; "
