@@ -127,7 +127,11 @@ def _in_flags(exc: Exception) -> Exception:
         field = str(detail.get("field", ""))
         unit = " (in seconds)" if field in _IN_SECONDS else ""
         lines.append(f"{flag_of(field)}: {detail.get('message')}{unit}")
-    hint = "Also " + "; ".join(lines[1:]) + "." if lines[1:] else exc.hint
+    hint = (
+        "Also " + "; ".join(lines[1:]) + "."
+        if lines[1:]
+        else "Fix it and run the command again; docs/RULES.md lists what each trigger provides."
+    )
     return APIError(exc.status, exc.code, f"Invalid {lines[0]}.", hint, exc.body)
 
 
