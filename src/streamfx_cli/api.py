@@ -33,11 +33,15 @@ if TYPE_CHECKING:
         EffectChanges,
         EffectDraft,
         Health,
+        HookSecret,
         ImportResult,
         LoginResult,
         OverlayKey,
         Preview,
         PreviewDraft,
+        Rule,
+        RuleCreated,
+        RuleDraft,
         Session,
         SessionAction,
         SessionDeleted,
@@ -348,6 +352,30 @@ class Api:
         """Import an export, or a part of one, in one transaction; `dry_run` only counts."""
         params = {"dryRun": "true"} if dry_run else None
         return cast("ImportResult", self.http.post("/api/import", json=dict(part), params=params))
+
+    # -- rules (docs/RULES.md) --------------------------------------------------------
+
+    def rules(self) -> list[Rule]:
+        """The creator's rules, oldest first, each with its last firing and refusal."""
+        return cast("list[Rule]", self.http.get("/api/rules"))
+
+    def rule(self, rule_id: str) -> Rule:
+        return cast("Rule", self.http.get(f"/api/rules/{rule_id}"))
+
+    def create_rule(self, draft: RuleDraft) -> RuleCreated:
+        """A new rule; a webhook rule's answer holds its secret, shown this once."""
+        return cast("RuleCreated", self.http.post("/api/rules", json=dict(draft)))
+
+    def update_rule(self, rule_id: str, changes: Mapping[str, Any]) -> Rule:
+        """Change only the fields given (`enabled` switches it on or off)."""
+        return cast("Rule", self.http.put(f"/api/rules/{rule_id}", json=dict(changes)))
+
+    def delete_rule(self, rule_id: str) -> None:
+        self.http.delete(f"/api/rules/{rule_id}")
+
+    def rotate_hook_secret(self, rule_id: str) -> HookSecret:
+        """A webhook rule's new secret (the old one stops working at once)."""
+        return cast("HookSecret", self.http.post(f"/api/rules/{rule_id}/rotate-secret"))
 
     # -- the overlay page ----------------------------------------------------------
 

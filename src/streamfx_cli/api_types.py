@@ -217,6 +217,8 @@ class Activation(TypedDict):
     sessionId: str
     triggeredAt: str
     source: str
+    # The rule that fired it (source `rule`, docs/RULES.md); absent on older servers.
+    ruleId: NotRequired[str | None]
     # The effect resolved against the brand kit: `kind`, `effect`, `durationMs`,
     # colours, font, and the kind's own fields (docs/RENDER.md). Kept a plain
     # mapping: its shape depends on the kind, and only `obs/` draws it.
@@ -249,6 +251,79 @@ class Triggered(Activation):
     """`POST /api/effects/trigger`: the new activation, and the agent that draws it."""
 
     agent: NotRequired[AgentRef | None]  # absent on servers older than the field
+
+
+class RuleLastFired(TypedDict):
+    """A rule's last firing: when, its activation, and that activation's delivery now."""
+
+    at: str
+    activationId: str
+    delivery: Delivery | None  # None: deleted with its session
+
+
+class RuleLastRefused(TypedDict):
+    """The last time a rule did not fire, and why (docs/RULES.md "Why a rule did not fire")."""
+
+    at: str
+    code: str  # no_live_session, session_paused, cooldown, rule_cooldown, tier_limit, ...
+    reason: str
+
+
+class Rule(TypedDict):
+    """`GET /api/rules`, `GET|PUT /api/rules/{id}` (docs/RULES.md)."""
+
+    id: str
+    name: str
+    enabled: bool
+    # {"type": "timer", "everySeconds", "offsetSeconds"}, {"type": "session", "on"},
+    # {"type": "obs", "event", "scene"?, "input"?} or {"type": "webhook"}
+    trigger: dict[str, Any]
+    effectId: str
+    effectSlug: str
+    params: dict[str, Any]
+    liveOnly: bool
+    cooldownMs: int
+    hookId: str | None
+    hookPath: str | None  # POST here to call a webhook rule
+    lastFired: RuleLastFired | None
+    lastRefused: RuleLastRefused | None
+    createdAt: str
+    updatedAt: str
+
+
+class RuleCreated(Rule):
+    """`POST /api/rules`: the new rule, and a webhook rule's secret (shown this once)."""
+
+    secret: str | None
+
+
+class RuleDraft(TypedDict):
+    """The body of `POST /api/rules`."""
+
+    name: str
+    enabled: NotRequired[bool]
+    trigger: dict[str, Any]
+    effectId: str
+    params: NotRequired[dict[str, Any]]
+    liveOnly: NotRequired[bool]
+    cooldownMs: NotRequired[int]
+
+
+class HookSecret(TypedDict):
+    """`POST /api/rules/{id}/rotate-secret`: a webhook rule's new secret, shown this once."""
+
+    ruleId: str
+    hookId: str
+    hookPath: str
+    secret: str
+
+
+class HookAccepted(TypedDict):
+    """`POST /api/hooks/{hookId}` (202): the activation a webhook call made."""
+
+    activationId: str
+    ruleId: str
+    sessionId: str
 
 
 class CachedEffect(TypedDict):

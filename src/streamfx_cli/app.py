@@ -18,6 +18,7 @@ from .commands import (
     obs,
     overlay,
     preview,
+    rules,
     server,
     session,
     stop,
@@ -71,4 +72,5 @@ app.add_typer(effects.app, name="effects")
 app.add_typer(overlay.app, name="overlay")
 app.add_typer(obs.app, name="obs")
 app.add_typer(agent.app, name="agent")
+app.add_typer(rules.app, name="rules")
 up.register(app)  # `up` and `tui`: Textual is imported only when the panel opens

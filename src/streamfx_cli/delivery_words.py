@@ -18,6 +18,7 @@ SOURCE_LABELS = {
     "api": "api",
     "ws": "websocket",
     "replay": "replay",
+    "rule": "rule",
 }
 
 

@@ -57,6 +57,9 @@ class ActivationOut(ApiModel):
     session_id: str
     triggered_at: str
     source: str
+    rule_id: str | None = Field(
+        description="The rule that fired it (source `rule`, docs/RULES.md); null otherwise."
+    )
     render: dict[str, Any] = Field(description="See docs/RENDER.md.")
     delivery: DeliveryOut = Field(description="See docs/AGENT.md, Delivery record.")
 
@@ -101,6 +104,7 @@ def activation_of(row: sqlite3.Row) -> dict[str, Any]:
         "sessionId": row["session_id"],
         "triggeredAt": row["triggered_at"],
         "source": row["source"],
+        "ruleId": row["rule_id"],
         "render": json.loads(row["render"]),
         "delivery": delivery_of(row),
     }

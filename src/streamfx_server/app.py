@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from . import __version__, delivery_sweeper, event_log
+from . import __version__, delivery_sweeper, event_log, rule_firing, webhooks
 from .api_docs import install_docs
 from .errors import document_error_bodies, install_error_handlers
 from .infra.db import Database
@@ -37,7 +37,9 @@ from .routes import (
     data,
     effects,
     health,
+    hooks,
     overlay_page,
+    rules,
     sessions,
 )
 from .routes import overlay as overlay_routes
@@ -64,6 +66,8 @@ def build_state(settings: Settings) -> AppState:
         hub=Hub(),
         signups=FailureLimiter(settings.signups_per_hour, 3600),
         hash_slots=HashSlots(settings.hash_slots, settings.hash_queue_wait),
+        hook_secrets=webhooks.HookSecrets(key),
+        hook_calls=FailureLimiter(settings.hook_calls_per_minute, 60),
     )
 
 
@@ -117,6 +121,19 @@ async def sweep_deliveries(state: AppState) -> None:
         await asyncio.sleep(state.settings.delivery_sweep_every)
 
 
+async def run_timer_rules(state: AppState) -> None:
+    """Fire timer rules' due ticks (rule_firing.py, docs/RULES.md "Timers"), reading the
+    server's clock (`Settings.clock`); spent webhook deliveries are forgotten on the way."""
+    clock = state.settings.clock
+    while True:
+        try:
+            await rule_firing.fire_due_timers(state, _to_thread_to_the_end)
+            await _to_thread_to_the_end(webhooks.prune, state.db, clock.now())
+        except Exception:
+            log.exception("could not fire the timer rules")
+        await asyncio.sleep(state.settings.rules_scan_every)
+
+
 def create_app(settings: Settings) -> FastAPI:
     state = build_state(settings)
     # Only the serving process owns in-flight uploads, so only it may sweep their leftovers.
@@ -137,6 +154,7 @@ def create_app(settings: Settings) -> FastAPI:
         chores = [
             loop.create_task(prune_events(state)),
             loop.create_task(sweep_deliveries(state)),
+            loop.create_task(run_timer_rules(state)),
         ]
         yield
         for chore in chores:
@@ -161,7 +179,19 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.streamfx = state
     install_error_handlers(app)
     document_error_bodies(app)
-    for module in (health, auth, brand_kits, sessions, effects, activations, agents, assets, data):
+    for module in (
+        health,
+        auth,
+        brand_kits,
+        sessions,
+        effects,
+        activations,
+        agents,
+        assets,
+        data,
+        rules,
+        hooks,
+    ):
         app.include_router(module.router)
     app.include_router(overlay_routes.router)
     app.include_router(ws_routes.router)
@@ -170,7 +200,9 @@ def create_app(settings: Settings) -> FastAPI:
     # Innermost first. NaN, Infinity and nesting too deep are refused in every JSON body
     # before any route sees it (strict_json.py); uploads are multipart, never JSON.
     app.add_middleware(StrictJSONMiddleware, exempt_paths=frozenset({UPLOAD_PATH}))
-    app.add_middleware(BodyLimitMiddleware, limit_for=body_limit(settings))
+    app.add_middleware(
+        BodyLimitMiddleware, limit_for=webhooks.with_hook_limit(body_limit(settings))
+    )
     # A foreign Host or WebSocket Origin is refused before anything else runs.
     app.add_middleware(HostCheckMiddleware, settings=settings)
     # Outermost, so even those refusals carry nosniff and refuse framing.

@@ -101,6 +101,8 @@ def _activation(row: sqlite3.Row, effect_ids: dict[str, str]) -> dict[str, Any]:
         "effectId": effect_ids.get(effect, effect),
         "triggeredAt": row["triggered_at"],
         "source": row["source"],
+        # The rule that fired it (docs/RULES.md), as an id: a label, like the effect's.
+        "ruleId": row["rule_id"],
         "render": json.loads(row["render"]),
         "delivery": activations.delivery_of(row),
         "params": None if row["params"] is None else json.loads(row["params"]),

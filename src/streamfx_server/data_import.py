@@ -435,8 +435,8 @@ def _activations(
     conn.executemany(
         "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
         "triggered_ms, source, render, expires_ms, delivery_status, delivery_reason, "
-        "delivery_agent_id, drawn_at, latency_ms, imported_from, params, recorded_ms) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "delivery_agent_id, drawn_at, latency_ms, imported_from, params, recorded_ms, rule_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     done.activations.created += len(rows)
@@ -488,4 +488,5 @@ def _activation_row(
         record.id,
         None if record.params is None else json.dumps(record.params, separators=(",", ":")),
         recorded_ms,
+        record.rule_id,
     )

@@ -345,6 +345,19 @@ def update(conn: sqlite3.Connection, creator_id: str, ref: str, changes: EffectU
 def remove(conn: sqlite3.Connection, creator_id: str, ref: str) -> sqlite3.Row:
     """Delete the creator's own effect; returns its row (for the asset it used)."""
     row = _own(conn, creator_id, ref, "deleted", "Built-ins are shared by everyone on this server.")
+    # A rule that fires it would go with it (migrations m011): say so instead.
+    rule = conn.execute(
+        "SELECT id, name FROM rules WHERE effect_id = ? ORDER BY created_at LIMIT 1", (row["id"],)
+    ).fetchone()
+    if rule is not None:
+        raise APIError(
+            409,
+            "effect_in_use",
+            f"{row['name']} is fired by the rule {rule['name']!r}, so it cannot be deleted.",
+            hint=f"Delete the rule (`streamfx rules delete {rule['id']}`) or point it at "
+            "another effect first.",
+            extra={"ruleId": rule["id"]},
+        )
     conn.execute("DELETE FROM effects WHERE id = ?", (row["id"],))
     return row
 

@@ -101,9 +101,38 @@ _HTTP_CODES = {
 }
 
 
+# Fields that hold a union told apart by its `type` (pydantic's discriminated unions):
+# pydantic puts the member's tag in an error's location (`trigger.timer.everySeconds`),
+# which is no field a client sent; it is left out (`trigger.everySeconds`).
+_TAGGED: dict[str, frozenset[str]] = {}
+
+
+def name_union_tags(field: str, tags: Sequence[str]) -> None:
+    """Leave the tags of the union in `field` out of error locations (see _TAGGED)."""
+    _TAGGED[field] = frozenset(tags)
+
+
 def _field_name(loc: tuple | list) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    parts = [
+        part
+        for i, part in enumerate(parts)
+        if not (i > 0 and part in _TAGGED.get(parts[i - 1], ()))
+    ]
     return ".".join(parts) or "body"
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    # A check of our own reads as its sentence, without pydantic's "Value error, ".
+    ctx = error.get("ctx", {})
+    if error.get("type") == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    # A union told apart by a field (a rule's trigger `type`): which values it takes.
+    if error.get("type") == "union_tag_invalid":
+        return f"unknown {ctx['discriminator'].strip(chr(39))} {ctx['tag']!r}: use one of {ctx['expected_tags']}"
+    if error.get("type") == "union_tag_not_found":
+        return f"{ctx['discriminator'].strip(chr(39))} is required"
+    return str(error.get("msg", "invalid"))
 
 
 def validation_details(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -111,7 +140,7 @@ def validation_details(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, An
         # A body that is not JSON is located at a character offset, which is not a field.
         {
             "field": "body" if e.get("type") == "json_invalid" else _field_name(e.get("loc", ())),
-            "message": e.get("msg", "invalid"),
+            "message": _message(e),
         }
         for e in errors
     ]

@@ -113,6 +113,11 @@ class ActivationRecord(ApiModel):
     effect_id: RecordId
     triggered_at: At
     source: Source
+    rule_id: RecordId | None = Field(
+        default=None,
+        description="The rule that fired it (source `rule`, docs/RULES.md); a label: the "
+        "rule need not exist on the server it is imported into.",
+    )
     render: dict[str, Any] = Field(description="As it was drawn; see docs/RENDER.md.")
     delivery: DeliveryRecord
     params: dict[str, Any] | None = Field(

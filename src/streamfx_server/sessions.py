@@ -112,8 +112,11 @@ def start(
     platform: str,
     brand_kit_id: str | None,
     title: str | None,
+    at: datetime | None = None,
 ) -> SessionOut:
-    """A new active session; at most one session per creator is live at a time."""
+    """A new active session, started `at` (default: now); at most one session per
+    creator is live at a time."""
+    moment = at or now()
     if brand_kit_id is not None and not brand_kits.exists(conn, creator_id, brand_kit_id):
         raise not_found("brand kit")
     current = live(conn, creator_id)
@@ -129,9 +132,9 @@ def start(
     conn.execute(
         "INSERT INTO stream_sessions (id, creator_id, platform, status, brand_kit_id, title, "
         "start_time, metrics) VALUES (?, ?, ?, 'active', ?, ?, ?, ?)",
-        (session_id, creator_id, platform, brand_kit_id, title, iso(), EMPTY_METRICS),
+        (session_id, creator_id, platform, brand_kit_id, title, iso(moment), EMPTY_METRICS),
     )
-    return session_out(own(conn, creator_id, session_id))
+    return session_out(own(conn, creator_id, session_id), moment)
 
 
 _REFUSALS = {
@@ -154,10 +157,15 @@ def _refuse(row: sqlite3.Row, action: str) -> None:
 
 
 def transition(
-    conn: sqlite3.Connection, creator_id: str, session_id: str, action: str
+    conn: sqlite3.Connection,
+    creator_id: str,
+    session_id: str,
+    action: str,
+    at: datetime | None = None,
 ) -> SessionOut:
-    """Pause, resume or end a session; 409 when its state does not allow it."""
-    moment = now()
+    """Pause, resume or end a session `at` (default: now); 409 when its state does not
+    allow it."""
+    moment = at or now()
     stamp = iso(moment)
     row = own(conn, creator_id, session_id)
     status = row["status"]

@@ -11,6 +11,7 @@ from .infra.hub import Hub, Subscriber
 from .infra.ratelimit import FailureLimiter
 from .infra.settings import Settings
 from .infra.tokens import TokenCodec
+from .webhooks import HookSecrets
 
 
 @dataclass
@@ -24,5 +25,9 @@ class AppState:
     # Sign-up attempts per client address (every attempt counts, not only failures).
     signups: FailureLimiter
     hash_slots: HashSlots
+    # Webhook rules' secrets, derived from the server's key (webhooks.py), and the calls
+    # each hook may take per minute.
+    hook_secrets: HookSecrets
+    hook_calls: FailureLimiter
     # Which agent connection draws for each of a creator's OBS targets (in memory).
     agent_leases: AgentLeases[Subscriber] = field(default_factory=AgentLeases)

@@ -17,13 +17,14 @@ class TierLimits:
     brand_kits: int | None  # None = unlimited
     custom_effects: int | None
     upload_cap: int | None  # bytes per uploaded file; None = no uploads at all
+    rules: int | None = None  # automations (docs/RULES.md)
 
 
 LIMITS: dict[str, TierLimits] = {
-    "free": TierLimits(brand_kits=1, custom_effects=5, upload_cap=None),
-    "creator": TierLimits(brand_kits=3, custom_effects=50, upload_cap=25 * MB),
-    "professional": TierLimits(brand_kits=10, custom_effects=500, upload_cap=100 * MB),
-    "enterprise": TierLimits(brand_kits=None, custom_effects=None, upload_cap=500 * MB),
+    "free": TierLimits(brand_kits=1, custom_effects=5, upload_cap=None, rules=3),
+    "creator": TierLimits(brand_kits=3, custom_effects=50, upload_cap=25 * MB, rules=25),
+    "professional": TierLimits(brand_kits=10, custom_effects=500, upload_cap=100 * MB, rules=250),
+    "enterprise": TierLimits(brand_kits=None, custom_effects=None, upload_cap=500 * MB, rules=None),
 }
 
 LARGEST_UPLOAD_CAP = max(t.upload_cap or 0 for t in LIMITS.values())
@@ -79,6 +80,10 @@ def check_brand_kit_room(tier: str, have: int) -> None:
 
 def check_effect_room(tier: str, have: int) -> None:
     check_room(tier, "custom effect", limits_for(tier).custom_effects, have)
+
+
+def check_rule_room(tier: str, have: int) -> None:
+    check_room(tier, "rule", limits_for(tier).rules, have)
 
 
 def check_import_room(tier: str, what: str, limit: int | None, have: int, adding: int) -> None:

@@ -20,6 +20,11 @@ A keyed trigger may also carry `occurredAt` (and the `delivery` the agent saw): 
 journal replay of a fire drawn while the server was down, recorded as it happened
 (replays.py). Only that branch pays for it; a live fire runs the same statements as
 before.
+
+A rule's firing (rule_firing.py, docs/RULES.md) runs the same checks in its own job
+through `record_for_rule`: source `rule`, the rule's id on the row, and the session the
+rule fires in, which for a session rule may be one that was just paused or ended.
+"Now" is the server's clock (`Settings.clock`), so tests of timers can move it.
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
@@ -42,7 +48,8 @@ from .brand_kits import brand_of
 from .effect_params import ParamsError, at_trigger
 from .errors import APIError, not_found
 from .identity import Creator, SignIn, creator_for
-from .infra.ids import iso, new_id, now
+from .infra.clock import Clock
+from .infra.ids import iso, new_id
 from .infra.tokens import AccessClaims
 from .render import Brand, Effect, resolve
 from .replays import Replay
@@ -94,22 +101,31 @@ async def fire_async(
     """`trigger_async` with an optional idempotency key: a repeat of the key returns the
     first activation (`repeated`) and changes nothing. `replay` (with a key only: the
     route checks) records a journaled fire at the moment it happened (replays.py)."""
-    job = _job(creator, effect_id, session_id, params, source, idempotency_key, replay)
-    result: Fired = await state.db.run_async(job, after=partial(_published, state))
+    job = _job(
+        creator,
+        effect_id,
+        session_id,
+        params,
+        source,
+        idempotency_key,
+        replay,
+        state.settings.clock,
+    )
+    result: Fired = await state.db.run_async(job, after=partial(published, state))
     return result
 
 
 _INSERT = (
     "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
-    "triggered_ms, source, render, idempotency_key, expires_ms, params, recorded_ms) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "triggered_ms, source, render, idempotency_key, expires_ms, params, recorded_ms, rule_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 # A journal replay with the agent's `delivery` (replays.py): the same row, already reported.
 _INSERT_DELIVERED = (
     "INSERT INTO effect_activations (id, effect_id, session_id, creator_id, triggered_at, "
-    "triggered_ms, source, render, idempotency_key, expires_ms, params, recorded_ms, "
+    "triggered_ms, source, render, idempotency_key, expires_ms, params, recorded_ms, rule_id, "
     "delivery_status, delivery_reason, delivery_agent_id, drawn_at, latency_ms) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -133,6 +149,7 @@ def _job(
     source: str,
     idempotency_key: str | None,
     replay: Replay | None,
+    clock: Clock,
 ) -> Any:
     if source not in SOURCES:
         raise APIError(
@@ -142,11 +159,61 @@ def _job(
             details=[{"field": "source", "message": "unknown source"}],
         )
     return partial(
-        _record, who, effect_id, session_id, dict(params or {}), source, idempotency_key, replay
+        _record,
+        who,
+        effect_id,
+        session_id,
+        dict(params or {}),
+        source,
+        idempotency_key,
+        replay,
+        _Firing(clock.now),
     )
 
 
-def _published(state: AppState, outcome: Outcome) -> Fired:
+# The session statuses a trigger may fire in: a live, active one.
+_ACTIVE_ONLY = frozenset({"active"})
+
+
+@dataclass(frozen=True)
+class _Firing:
+    """What differs between a person's trigger and a rule's: when "now" is read, the
+    rule that fires (None: a person), and the session statuses it may fire in."""
+
+    now: Callable[[], datetime]  # read inside the job
+    rule_id: str | None = None
+    statuses: Collection[str] = _ACTIVE_ONLY
+
+
+def record_for_rule(
+    conn: sqlite3.Connection,
+    creator: Creator,
+    effect_id: str,
+    session_id: str | None,
+    params: dict[str, Any],
+    rule_id: str,
+    moment: datetime,
+    statuses: Collection[str] = _ACTIVE_ONLY,
+) -> Recorded:
+    """A rule's firing, inside the caller's transaction (rule_firing.py): the trigger's
+    every check (effect, params, session, kit's categories, cooldown), source `rule`.
+    `statuses` widens the sessions it may fire in (docs/RULES.md "liveOnly")."""
+    outcome = _record(
+        creator,
+        effect_id,
+        session_id,
+        params,
+        "rule",
+        None,
+        None,
+        _Firing(lambda: moment, rule_id, frozenset(statuses)),
+        conn,
+    )
+    assert isinstance(outcome, Recorded)  # no idempotency key: always a new activation
+    return outcome
+
+
+def published(state: AppState, outcome: Outcome) -> Fired:
     """Right after COMMIT (run by the group commit even if the caller went away meanwhile,
     so a committed activation always reaches the creator's live connections): tell them.
     A repeated idempotency key committed nothing, so there is nothing to tell."""
@@ -164,6 +231,7 @@ def _record(
     source: str,
     idempotency_key: str | None,
     replay: Replay | None,
+    firing: _Firing,
     conn: sqlite3.Connection,
 ) -> Outcome:
     """The trigger's reads and writes, inside the writer's transaction."""
@@ -174,13 +242,14 @@ def _record(
         first = activations.by_idempotency_key(conn, creator.id, idempotency_key)
         if first is not None:
             return Fired(activations.activation_of(first), repeated=True)
+    moment: datetime = firing.now()
     if replay is not None:
-        replays.check_window(replay, now())
+        replays.check_window(replay, moment)
     effect_row = effects.get(conn, creator.id, effect_id)
     effect = effects.render_effect(effect_row)
     _check_params(effect, given)
     if replay is None:
-        session = _session(conn, creator.id, session_id)
+        session = _session(conn, creator.id, session_id, firing.statuses)
     else:
         session = replays.session_at(conn, creator.id, session_id, replay)
     kit = brand_kits.for_session(conn, creator.id, session["brand_kit_id"])
@@ -192,7 +261,6 @@ def _record(
             hint="Add the category to the brand kit's allowedCategories, or fire another effect.",
             extra={"category": effect.category},
         )
-    moment = now()
     # A replay happened at its `occurredAt`; its cooldown was the agent's to apply when
     # it drew, and its `triggered_ms` counts for the fires after it (replays.py).
     triggered = moment if replay is None else replay.occurred_at
@@ -206,6 +274,7 @@ def _record(
         "sessionId": session["id"],
         "triggeredAt": iso(triggered),
         "source": source,
+        "ruleId": firing.rule_id,
         "render": render,
         # The row's defaults; a report moves it (activations.report).
         "delivery": dict(activations.PENDING),
@@ -227,6 +296,7 @@ def _record(
         # (history.py).
         json.dumps(given, separators=(",", ":")) if given else None,
         at_ms if replay is None else int(moment.timestamp() * 1000),
+        firing.rule_id,
     )
     born = None if replay is None else replays.born_delivered(replay)
     if born is None:
@@ -279,7 +349,9 @@ def _render(effect: Effect, brand: Brand | None, given: dict[str, Any]) -> dict[
         raise _params_error(exc) from None
 
 
-def _session(conn: sqlite3.Connection, creator_id: str, session_id: str | None) -> sqlite3.Row:
+def _session(
+    conn: sqlite3.Connection, creator_id: str, session_id: str | None, statuses: Collection[str]
+) -> sqlite3.Row:
     if session_id is None:
         row = sessions.live(conn, creator_id)
         if row is None:
@@ -293,6 +365,8 @@ def _session(conn: sqlite3.Connection, creator_id: str, session_id: str | None) 
         row = sessions.fetch(conn, creator_id, session_id)
         if row is None:
             raise not_found("session")
+    if row["status"] in statuses:
+        return row
     if row["status"] == "paused":
         raise APIError(
             409,

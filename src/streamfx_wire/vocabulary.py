@@ -16,7 +16,11 @@ PLATFORMS: Final[tuple[Platform, ...]] = get_args(Platform)
 
 # Where an activation came from, as the trigger's `source` says; `replay` is an earlier
 # activation fired again (`POST /api/activations/{id}/replay`, docs/EFFECTS.md "History").
-Source = Literal["cli", "tui", "api", "ws", "hotkey", "replay"]
+# `rule` is a rule's firing (docs/RULES.md): the server's own, with the rule's `ruleId`,
+# so a client's trigger cannot claim it (`ClientSource`).
+ClientSource = Literal["cli", "tui", "api", "ws", "hotkey", "replay"]
+CLIENT_SOURCES: Final[tuple[ClientSource, ...]] = get_args(ClientSource)
+Source = Literal["cli", "tui", "api", "ws", "hotkey", "replay", "rule"]
 SOURCES: Final[tuple[Source, ...]] = get_args(Source)
 
 # What an effect does when its lane is busy (docs/AGENT.md "Lanes"): wait its turn, end

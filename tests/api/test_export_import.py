@@ -262,3 +262,29 @@ def test_an_import_of_alices_file_never_touches_alices_data(
     assert holdings(alice) == alices
     bobs_export = json.dumps(export(bob))
     assert alice.id not in bobs_export  # Bob's export names him, not her
+
+
+def test_a_rules_firing_is_exported_and_imported_with_its_rule(make_creator):
+    alice, bob = make_creator("creator"), make_creator("creator")
+    rule = alice.client.post(
+        "/api/rules",
+        json={
+            "name": "Hello",
+            "trigger": {"type": "session", "on": "started"},
+            "effectId": "banner",
+        },
+    ).json()
+    session = start(alice, title="Ruled")
+    alice.client.post("/api/sessions/end", json={"sessionId": session["id"]})
+    [exported] = export(alice)["sessions"]
+    [activation] = exported["activations"]
+    assert (activation["source"], activation["ruleId"]) == ("rule", rule["id"])
+
+    assert imported(bob, export(alice))["activations"] == counts(created=1)
+    [bobs] = export(bob)["sessions"]
+    # The rule's id is kept as a label: Bob has no such rule, and his history says which.
+    assert (bobs["activations"][0]["source"], bobs["activations"][0]["ruleId"]) == (
+        "rule",
+        rule["id"],
+    )
+    assert bob.client.get(f"/api/rules/{rule['id']}").status_code == 404

@@ -29,15 +29,30 @@ RESOURCE_OF = {
     "effectId": "effect",
     "sha256": "asset",
     "activation_id": "activation",
+    "rule_id": "rule",
 }
+# Path parameters of routes with no sign-in, where the id itself is the credential: a
+# webhook call (`POST /api/hooks/{hook_id}`, docs/RULES.md) is signed with its hook's
+# secret, not made as a creator. tests/api/test_webhooks.py checks that Bob's signed
+# calls at Alice's hook are refused and fire nothing of hers.
+PUBLIC = {"hook_id"}
+# Routes where an unknown `effectId` is a field error, not a missing resource: a rule
+# naming an effect it cannot see is refused as one naming an effect that does not exist.
+FIELD_ERRORS = ("/api/rules", "/api/rules/{rule_id}")
 # `…Id` body fields that name no resource of a creator (an agent names itself).
 NOT_RESOURCES = {"agentId"}
 # Valid values for other body fields, so the id is what gets judged.
-FILLERS: dict[str, Any] = {"platform": "twitch", "name": "Bob's now", "status": "shown"}
+FILLERS: dict[str, Any] = {
+    "platform": "twitch",
+    "name": "Bob's now",
+    "status": "shown",
+    "trigger": {"type": "webhook"},
+}
 
 
-def _ids(things: dict[str, dict[str, Any]], activation_id: str) -> dict[str, str]:
+def _ids(things: dict[str, dict[str, Any]], activation_id: str, rule_id: str) -> dict[str, str]:
     return {
+        "rule": rule_id,
         "kit": things["kit"]["id"],
         "session": things["session"]["id"],
         "effect": things["effect"]["id"],
@@ -61,6 +76,8 @@ def _probes(alice_ids: dict[str, str], bobs_ids: dict[str, str]) -> list[tuple[s
     for method, template in operations():
         operation = openapi_spec()["paths"][template][method.lower()]
         path_params = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+        if PUBLIC.intersection(path_params):
+            continue
         schema = _body_schema(operation)
         properties = (schema or {}).get("properties", {})
         id_fields = [
@@ -111,12 +128,25 @@ def test_bob_gets_404_for_every_route_that_namesalices_things(
         alices_activation = alice.client.post(
             "/api/effects/trigger", json={"effectId": "flash"}
         ).json()
-        alice_ids = _ids(things, alices_activation["id"])
+        alices_rule = alice.client.post(
+            "/api/rules",
+            json={
+                "name": "Alice's timer",
+                "trigger": {"type": "timer", "everySeconds": 600},
+                "effectId": things["effect"]["id"],
+            },
+        ).json()
+        alice_ids = _ids(things, alices_activation["id"], alices_rule["id"])
         bobs_kit = bob.client.post("/api/brand-kit", json={"name": "Bob's look"}).json()
         # Bob's own live session: starting one with Alice's kit must be refused for the
         # kit, not because he already has one live.
         bobs_session = bob.client.post("/api/sessions/start", json={"platform": "kick"}).json()
+        bobs_rule = bob.client.post(
+            "/api/rules",
+            json={"name": "Bob's", "trigger": {"type": "webhook"}, "effectId": "flash"},
+        ).json()
         bobs_ids = {
+            "rule": bobs_rule["id"],
             "kit": bobs_kit["id"],
             "session": bobs_session["id"],
             "effect": "flash",
@@ -131,10 +161,23 @@ def test_bob_gets_404_for_every_route_that_namesalices_things(
         answers = []
         for method, url, body in probes:
             response = bob.client.request(method, url, json=body)
-            code = response.json().get("code") if response.content else None
-            answers.append((method, url, body, response.status_code, code))
-        wrong = [a for a in answers if a[3:] != (404, "not_found")]
+            answer = response.json() if response.content else {}
+            expected: tuple[Any, ...] = (404, "not_found")
+            field_errors = {t.replace("{rule_id}", bobs_ids["rule"]) for t in FIELD_ERRORS}
+            if url in field_errors and body and body.get("effectId") == alice_ids["effect"]:
+                expected = (422, "validation_error", ["effectId"])
+                got = [d["field"] for d in answer.get("details", [])]
+                answers.append(
+                    (method, url, body, expected, (response.status_code, answer.get("code"), got))
+                )
+                continue
+            answers.append(
+                (method, url, body, expected, (response.status_code, answer.get("code")))
+            )
+        wrong = [a for a in answers if a[3] != a[4]]
         assert wrong == [], wrong
+        # Among them his rules naming her effect: refused as an effect nobody has.
+        assert ("POST", "/api/rules") in {(a[0], a[1]) for a in answers}
 
         # A journal replay (docs/AGENT.md) into her session is not found either, and
         # the renders an agent caches hold only his own and the built-in effects.
@@ -183,5 +226,7 @@ def test_bob_gets_404_for_every_route_that_namesalices_things(
     status = alice.client.get(f"/api/sessions/{alice_ids['session']}/status").json()
     assert status["status"] == "paused"
     assert status["metrics"]["effectsTriggered"] == 1
+    rule = alice.client.get(f"/api/rules/{alice_ids['rule']}").json()
+    assert (rule["name"], rule["enabled"]) == ("Alice's timer", True)
     stored = alice.client.get(f"/api/activations/{alice_ids['activation']}").json()
     assert stored["delivery"]["status"] == "pending"  # Bob's report did not land

@@ -73,3 +73,34 @@ def test_no_credential_in_the_log_at_any_level(tmp_path: Path, level: str):
     if level == "trace":
         assert "Started scope=" in log and "query_string" in log  # uvicorn.asgi really spoke
     assert secrets.found_in(log) == [], log[-3000:]
+
+
+@pytest.mark.parametrize("level", ["info", "trace"])
+def test_no_webhook_id_or_secret_in_the_log(tmp_path: Path, level: str):
+    """A hook's id is a capability (whoever has the URL may call it) and sits in the path
+    of every call; its secret is shown once. Neither reaches the log (docs/RULES.md)."""
+    from tests.support.hooks import call_hook
+
+    secrets = Secrets()
+    with own_server(tmp_path / "data", extra_args=("--log-level", level)) as server:
+        pair = sign_in(server, "owner@example.com")
+        secrets.add_pair(pair)
+        with httpx.Client(base_url=server.url, headers=bearer(pair["accessToken"])) as client:
+            rule = client.post(
+                "/api/rules",
+                json={"name": "Hook", "trigger": {"type": "webhook"}, "effectId": "banner"},
+            ).json()
+            client.post("/api/sessions/start", json={"platform": "twitch"})
+            rotated = client.post(f"/api/rules/{rule['id']}/rotate-secret").json()
+        secrets.add("hook id", rule["hookId"])
+        secrets.add("hook secret", rule["secret"])
+        secrets.add("rotated secret", rotated["secret"])
+        assert (
+            call_hook(server.url, rule["hookPath"], rotated["secret"], {"n": 1}).status_code == 202
+        )
+        assert call_hook(server.url, rule["hookPath"], rule["secret"], {"n": 2}).status_code == 401
+        httpx.post(f"{server.url}/api/hooks/{rule['hookId']}?key={rule['hookId']}")
+        server.stop()  # everything flushed
+        log = server.log_text()
+    assert "/api/hooks/" in log  # the access log really saw the calls
+    assert secrets.found_in(log) == [], log[-3000:]

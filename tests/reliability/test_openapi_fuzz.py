@@ -26,6 +26,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
+from streamfx_server import webhooks
 from tests.support.live_server import LiveServer, start_server
 
 from .helpers import bearer, openapi_spec, operations, sign_in
@@ -108,7 +109,10 @@ def _check_envelope(response, signed_in: bool, method: str, path: str) -> None:
             if detail.get("message") != "Extra inputs are not permitted":
                 assert not str(detail.get("field", "x")).split(".")[0].isdigit(), body
     if status == 401:
-        assert _header(response, "WWW-Authenticate") == "Bearer"
+        # A webhook call is signed, not made with a token (docs/RULES.md): its challenge
+        # names the signature.
+        challenge = "Bearer" if _secured(method, path) or "/hooks/" not in path else None
+        assert _header(response, "WWW-Authenticate") == (challenge or webhooks.CHALLENGE)
     if status == 429:
         assert int(_header(response, "Retry-After") or 0) > 0
 

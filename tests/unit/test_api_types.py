@@ -46,6 +46,13 @@ PAIRS = {
     "PreviewDraft": "PreviewIn",
     "ImportCounts": "ImportCounts",
     "ImportResult": "ImportOut",
+    "Rule": "RuleOut",
+    "RuleCreated": "RuleCreated",
+    "RuleDraft": "RuleCreate",
+    "RuleLastFired": "LastFired",
+    "RuleLastRefused": "LastRefused",
+    "HookSecret": "HookSecretOut",
+    "HookAccepted": "HookAccepted",
 }
 
 

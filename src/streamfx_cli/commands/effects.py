@@ -45,18 +45,18 @@ MaxDelayFlag = Annotated[
     ),
 ]
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 
 
 def parse_duration_ms(text: str) -> int:
-    """'5s', '1500ms', '2m' or a bare number of seconds -> milliseconds."""
+    """'5s', '1500ms', '2m', '1h' or a bare number of seconds -> milliseconds."""
     from ..errors import StreamFXError
 
     match = _DURATION.match(text)
     if not match:
         raise StreamFXError(f"{text!r} is not a duration.", "Write it like 5s, 1500ms or 2m.")
     value, unit = float(match.group(1)), match.group(2) or "s"
-    return int(value * {"ms": 1, "s": 1000, "m": 60_000}[unit])
+    return int(value * {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}[unit])
 
 
 def _line(effect: Effect) -> str:

@@ -8,7 +8,8 @@ What can carry a credential into a log line, and what is done about it:
   any case, in text and in bytes;
 - WebSocket handshake headers and message payloads, which websockets prints at debug;
 - the values themselves, wherever they appear (a token pasted into a path, a
-  traceback): anything shaped like an access token, refresh token or overlay key.
+  traceback): anything shaped like an access token, refresh token, overlay key, or a
+  webhook's hook id (in the path of every call, `/api/hooks/sfh_…`) or secret.
 
 `install_redaction` puts the filter on every handler (so on every logger whose
 records reach one, `uvicorn.asgi` included) and on the loggers that uvicorn and this
@@ -39,10 +40,11 @@ _SECRET_PARAMS = frozenset(
 )
 # A name=value pair in a query string; the name may be percent-encoded.
 _PAIR = re.compile(r"(?P<name>[A-Za-z0-9_.~%+\-]{1,64})=(?P<value>[^&\s\"'#<>]+)")
-# Credentials by their shape: access tokens (JWT), refresh tokens, overlay keys.
+# Credentials by their shape: access tokens (JWT), refresh tokens, overlay keys, and
+# webhook rules' hook ids (a capability: whoever has the URL may call it) and secrets.
 _SHAPES = re.compile(
     r"eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*"
-    r"|sf[or]_[A-Za-z0-9_\-]{8,}"
+    r"|sf[orhw]_[A-Za-z0-9_\-]{8,}"
 )
 # Handshake headers that carry credentials, as websockets logs them at debug ("< name: value").
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})

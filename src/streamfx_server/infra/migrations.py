@@ -399,6 +399,67 @@ def m010_activation_history(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m011_rules(db: sqlite_utils.Database) -> None:
+    """Rules, the webhook deliveries they have seen, and which rule fired an activation
+    (DESIGN.md section 14, docs/RULES.md).
+
+    A rule's `trigger` is its JSON as the API takes it; `trigger_type` repeats its type
+    for the scheduler's and the agent's lookups. A webhook rule has a `hook_id` (the
+    capability in its URL) and a `secret_salt`: its secret is derived from the salt and
+    the server's key, never stored (docs/SECURITY.md "Webhook rules"). A timer rule
+    keeps where it stands in the session it counts in: the live-seconds mark of its
+    next tick and how many it has fired, so a restart neither fires a tick twice nor
+    loses its place. `last_*` is what the rule last did, fired or refused and why.
+
+    `effect_activations.rule_id` names the rule that fired it: a label, not a
+    reference, so the history keeps it after the rule is deleted, and an imported
+    activation keeps its rule's id from the server it came from.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE rules (
+            id TEXT PRIMARY KEY,
+            creator_id TEXT NOT NULL REFERENCES creators(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+            trigger_type TEXT NOT NULL
+                CHECK (trigger_type IN ('timer', 'session', 'obs', 'webhook')),
+            trigger TEXT NOT NULL,
+            effect_id TEXT NOT NULL REFERENCES effects(id) ON DELETE CASCADE,
+            params TEXT NOT NULL DEFAULT '{}',
+            live_only INTEGER NOT NULL DEFAULT 1 CHECK (live_only IN (0, 1)),
+            cooldown_ms INTEGER NOT NULL DEFAULT 0,
+            hook_id TEXT UNIQUE,
+            secret_salt TEXT,
+            timer_session_id TEXT,
+            timer_next_mark REAL,
+            timer_count INTEGER NOT NULL DEFAULT 0,
+            last_fired_ms INTEGER,
+            last_fired_at TEXT,
+            last_activation_id TEXT,
+            last_refused_at TEXT,
+            last_refused_code TEXT,
+            last_refused_reason TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_rules_creator ON rules(creator_id, trigger_type);
+        CREATE INDEX idx_rules_effect ON rules(effect_id);
+        CREATE INDEX idx_rules_timers ON rules(trigger_type, enabled) WHERE trigger_type = 'timer';
+        CREATE TABLE hook_deliveries (
+            hook_id TEXT NOT NULL,
+            seen TEXT NOT NULL,
+            seen_ms INTEGER NOT NULL,
+            PRIMARY KEY (hook_id, seen)
+        ) WITHOUT ROWID;
+        CREATE INDEX idx_hook_deliveries_age ON hook_deliveries(seen_ms);
+        ALTER TABLE effect_activations ADD COLUMN rule_id TEXT
+        """,
+    )
+
+
 def apply_migrations(path: Path) -> None:
     db = sqlite_utils.Database(path)
     try:

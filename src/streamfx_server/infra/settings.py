@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .clock import Clock, SystemClock
+
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
@@ -79,6 +81,12 @@ class Settings:
     # How often the expiry sweeper (delivery_sweeper.py) looks for pending activations
     # past their maxDelayMs: an expiry is known at most this late.
     delivery_sweep_every: float = 1.0
+    # Rules (docs/RULES.md): how often the timer scheduler looks for a due tick (a tick is
+    # fired at most this late), how many webhook calls one hook takes per minute, and the
+    # clock sessions, triggers and timers read (tests set a `SettableClock`).
+    rules_scan_every: float = 1.0
+    hook_calls_per_minute: int = 60
+    clock: Clock = field(default_factory=SystemClock)
 
     @classmethod
     def from_env(cls, data_dir: Path, **overrides: object) -> Settings:
@@ -98,6 +106,10 @@ class Settings:
             "events_prune_every": _env_int("STREAMFX_EVENTS_PRUNE_EVERY", cls.events_prune_every),
             "delivery_sweep_every": _env_seconds(
                 "STREAMFX_DELIVERY_SWEEP_EVERY", cls.delivery_sweep_every
+            ),
+            "rules_scan_every": _env_seconds("STREAMFX_RULES_SCAN_EVERY", cls.rules_scan_every),
+            "hook_calls_per_minute": _env_int(
+                "STREAMFX_HOOK_CALLS_PER_MINUTE", cls.hook_calls_per_minute, "calls"
             ),
         }
         values.update(overrides)

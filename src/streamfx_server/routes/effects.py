@@ -18,8 +18,8 @@ from streamfx_wire.vocabulary import (
     MAX_MAX_DELAY_MS,
     QUEUE_MODES,
     Category,
+    ClientSource,
     QueueMode,
-    Source,
 )
 
 from .. import agent_status, assets, effects, render_catalogue, replays, uploads
@@ -56,7 +56,7 @@ class TriggerIn(ApiModel):
         default=None, description="Omitted: the creator's live session."
     )
     params: dict[str, Any] = Field(default_factory=dict)
-    source: Source = "api"
+    source: ClientSource = "api"
     idempotency_key: IdempotencyKey | None = Field(
         default=None,
         description="Unique per creator: a repeat returns the first activation (200) "

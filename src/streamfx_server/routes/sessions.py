@@ -9,7 +9,7 @@ from pydantic import Field
 
 from streamfx_wire.vocabulary import Platform
 
-from .. import event_log, history, session_reports, sessions
+from .. import event_log, history, rule_firing, session_reports, sessions
 from ..deps import DB, CurrentCreator, State
 from ..history import ActivationPage, Order
 from ..infra.ids import now
@@ -47,15 +47,31 @@ class SessionRef(ApiModel):
 )
 def start(body: StartIn, creator: CurrentCreator, state: State, db: DB) -> SessionOut:
     with event_log.write(db, state.hub) as tx:
-        out = sessions.start(tx.conn, creator.id, body.platform, body.brand_kit_id, body.title)
+        out = sessions.start(
+            tx.conn,
+            creator.id,
+            body.platform,
+            body.brand_kit_id,
+            body.title,
+            state.settings.clock.now(),
+        )
         tx.push(creator.id, sessions.updated_event(out))
+    # After COMMIT: the creator's `started` rules (docs/RULES.md "Session rules").
+    rule_firing.fire_session_rules(state, creator.id, out, "started")
     return out
+
+
+# The session rule each transition fires (rule_triggers.SessionEvent).
+_EVENT_OF = {"pause": "paused", "resume": "resumed", "end": "ended"}
 
 
 def _transition(state: AppState, creator_id: str, session_id: str, action: str) -> SessionOut:
     with event_log.write(state.db, state.hub) as tx:
-        out = sessions.transition(tx.conn, creator_id, session_id, action)
+        out = sessions.transition(
+            tx.conn, creator_id, session_id, action, state.settings.clock.now()
+        )
         tx.push(creator_id, sessions.updated_event(out))
+    rule_firing.fire_session_rules(state, creator_id, out, _EVENT_OF[action])
     return out
 
 
@@ -75,8 +91,9 @@ def end(body: SessionRef, creator: CurrentCreator, state: State) -> SessionOut:
 
 
 @router.get("/{session_id}/status", response_model=SessionOut, responses=_NOT_YOURS)
-def status(session_id: str, creator: CurrentCreator, db: DB) -> SessionOut:
-    return sessions.session_out(sessions.own(db.conn(), creator.id, session_id))
+def status(session_id: str, creator: CurrentCreator, state: State) -> SessionOut:
+    row = sessions.own(state.db.conn(), creator.id, session_id)
+    return sessions.session_out(row, state.settings.clock.now())
 
 
 @router.get("", response_model=list[SessionOut])

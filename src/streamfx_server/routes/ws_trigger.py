@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError
 
 from streamfx_wire import live as wire
-from streamfx_wire.vocabulary import Source
+from streamfx_wire.vocabulary import ClientSource
 
 from .. import agent_status, triggering
 from ..errors import APIError
@@ -32,7 +32,7 @@ class TriggerMessage(ApiModel):
     idempotency_key: triggering.IdempotencyKey | None = None
     # Who fired it: `streamfx fire` handing its trigger to the local agent says cli or
     # hotkey, so the history tells a hotkey from a script on the WebSocket.
-    source: Source = "ws"
+    source: ClientSource = "ws"
 
 
 def _internal_error(msg_id: Any) -> dict[str, Any]:
