@@ -370,8 +370,8 @@ async def fire_rule_event(
     """Fire the creator's enabled obs rules that wait for `event`, oldest first.
 
     `event` is what the agent saw: `{"type": "obs", "event": "sceneChanged", "scene":
-    "BRB"}` (and `input` for mediaEnded, `path` for replaySaved). Its fields, but
-    `type`, fill the rules' placeholders. The caller has checked who the creator is;
+    "BRB"}` (and `input` for mediaEnded, `path` for replaySaved and recordingStopped).
+    Its fields, but `type`, fill the rules' placeholders. The caller has checked who the creator is;
     nothing here trusts the event beyond matching it to the creator's own rules."""
     rows = await asyncio.to_thread(
         state.db.all,

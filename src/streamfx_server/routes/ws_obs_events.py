@@ -38,7 +38,12 @@ log = logging.getLogger("streamfx.server")
 # A streamer switches scenes a few times a minute; twenty a second is a loop or a bug.
 REPORTS_PER_SECOND = 20
 # The field each event carries, and only it (docs/RULES.md "Triggers").
-_FIELD_OF: dict[str, str] = {"sceneChanged": "scene", "mediaEnded": "input", "replaySaved": "path"}
+_FIELD_OF: dict[str, str] = {
+    "sceneChanged": "scene",
+    "mediaEnded": "input",
+    "replaySaved": "path",
+    "recordingStopped": "path",
+}
 _NEEDED = {"sceneChanged", "mediaEnded"}
 
 
