@@ -36,6 +36,7 @@ from typing import Any
 from . import rule_timers, rules, sessions, triggering, webhooks
 from .errors import APIError
 from .identity import Creator
+from .infra.db import Database
 from .infra.ids import iso
 from .rule_triggers import MissingFields, ObsTrigger, fill
 from .state import AppState
@@ -369,8 +370,8 @@ async def fire_rule_event(
     """Fire the creator's enabled obs rules that wait for `event`, oldest first.
 
     `event` is what the agent saw: `{"type": "obs", "event": "sceneChanged", "scene":
-    "BRB"}` (and `input` for mediaEnded, `path` for replaySaved). Its fields, but
-    `type`, fill the rules' placeholders. The caller has checked who the creator is;
+    "BRB"}` (and `input` for mediaEnded, `path` for replaySaved and recordingStopped).
+    Its fields, but `type`, fill the rules' placeholders. The caller has checked who the creator is;
     nothing here trusts the event beyond matching it to the creator's own rules."""
     rows = await asyncio.to_thread(
         state.db.all,
@@ -383,3 +384,14 @@ async def fire_rule_event(
     for row in rows:
         outcomes += await _run(state, row["id"], partial(_obs_occasion, event), at)
     return outcomes
+
+
+def obs_events_needed(db: Database, creator_id: str) -> list[str]:
+    """The OBS events the creator's enabled obs rules wait for, sorted: what the agent
+    holding the lease subscribes to and reports (docs/AGENT.md "OBS events")."""
+    rows = db.all(
+        "SELECT DISTINCT json_extract(trigger, '$.event') AS event FROM rules "
+        "WHERE creator_id = ? AND trigger_type = 'obs' AND enabled = 1 ORDER BY event",
+        (creator_id,),
+    )
+    return [str(row["event"]) for row in rows]

@@ -7,7 +7,8 @@ of a rule's params filled from them.
 - `session`: `on` started, paused, resumed or ended; provides `event`, `sessionId`,
   `title`, `platform` and `liveSeconds`.
 - `obs`: an event the OBS agent reports (`fire_rule_event` in rule_firing.py); provides
-  `event`, and `scene` (sceneChanged), `input` (mediaEnded) or `path` (replaySaved).
+  `event`, and `scene` (sceneChanged), `input` (mediaEnded) or `path` (replaySaved,
+  recordingStopped).
 - `webhook`: a signed `POST /api/hooks/{hookId}`; provides the JSON body's top-level
   fields, whatever they are, so its placeholders are checked when it is called.
 """
@@ -116,6 +117,7 @@ _OBS_EVENT_FIELDS: Final[dict[str, dict[str, Any]]] = {
     "sceneChanged": {"scene": "Scene"},
     "mediaEnded": {"input": "Media Source"},
     "replaySaved": {"path": "Replay 2024-01-01 12-00-00.mkv"},
+    "recordingStopped": {"path": "2024-01-01 12-00-00.mkv"},
 }
 
 

@@ -16,6 +16,9 @@ CLAIM: Final = "claim"
 DELIVERY: Final = "delivery"
 # An overlay page (overlay key) started drawing an overlay-kind activation.
 DRAWN: Final = "drawn"
+# The lease holder saw an OBS event its creator's obs rules wait for (docs/AGENT.md
+# "OBS events"): {event, scene?, input?, path?, at}.
+AGENT_OBS_EVENT: Final = "agent.obsEvent"
 
 # -- Message `type`s the server sends ----------------------------------------------------
 
@@ -26,6 +29,9 @@ ERROR: Final = "error"  # the HTTP error envelope, with the status HTTP would ha
 # To an agent's connection: whether it holds the drawing lease of its target (the answer
 # to agent.hello, and again, with holder true, when a standby takes over).
 AGENT_LEASE: Final = "agent.lease"
+# To a lease holder: the OBS events its creator's enabled obs rules wait for, {events},
+# after each agent.lease with holder true and whenever the creator's rules change.
+AGENT_OBS_EVENTS: Final = "agent.obsEvents"
 CLAIMED: Final = "claimed"  # the answer to claim: {activationId, ok}
 DELIVERED: Final = "delivered"  # the answer to delivery: {activationId}
 # Pushed to every connection of the creator, each with its `seq` (one more than the last):
@@ -40,6 +46,18 @@ AGENT_STATUS: Final = "agent.status"
 # Sent after `ready` when the `since` given cannot be resumed from (the log no longer
 # holds the events after it): reload the state over HTTP.
 RESYNC: Final = "resync"
+
+# The events an agent reports (`agent.obsEvent`'s `event`), as obs rules name them
+# (docs/RULES.md "Triggers").
+OBS_EVENTS: Final = (
+    "sceneChanged",
+    "streamStarted",
+    "streamStopped",
+    "recordingStarted",
+    "recordingStopped",
+    "replaySaved",
+    "mediaEnded",
+)
 
 # -- Close codes ----------------------------------------------------------------------
 # A refused handshake (a foreign Origin or Host) is an HTTP 403 before the socket

@@ -33,6 +33,7 @@ from streamfx_wire import live as wire
 from .. import live_socket
 from ..errors import NotLoggedIn, StreamFXError
 from .job import Job
+from .offline import iso
 from .running import now_ms
 
 log = logging.getLogger("streamfx.agent")
@@ -48,6 +49,12 @@ HELLO = wire.AGENT_HELLO
 LEASE = wire.AGENT_LEASE
 CLAIM = wire.CLAIM
 DELIVERY = wire.DELIVERY
+
+
+def _ignore_failure(task: asyncio.Future[Any]) -> None:
+    """A send that failed as the link went down: the event is dropped, as documented."""
+    if not task.cancelled():
+        task.exception()
 
 
 class SignInEnded(Exception):
@@ -95,6 +102,7 @@ class Link:
         on_connected: Callable[[bool], None] | None = None,
         on_update: Callable[[Mapping[str, Any]], None] | None = None,
         on_event: Callable[[Mapping[str, Any]], None] | None = None,
+        on_obs_events: Callable[[list[str]], None] | None = None,
     ) -> None:
         self.url = url
         self.agent_id = agent_id
@@ -109,6 +117,7 @@ class Link:
         self._on_connected = on_connected
         self._on_update = on_update
         self._on_event = on_event
+        self._on_obs_events = on_obs_events
         self._ws: Any = None
         self._ids = itertools.count(1)
         self._answers: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -150,6 +159,17 @@ class Link:
             return await self._ask({**message, "type": wire.TRIGGER})
         except TimeoutError as exc:
             raise ConnectionError("the server did not answer in time") from exc
+
+    def report_obs_event(self, event: Mapping[str, Any]) -> None:
+        """Send an OBS event the creator's rules wait for (docs/AGENT.md "OBS events");
+        dropped unless this agent holds the lease and the link is up: a rule fires for
+        what happens now, not for what happened while the server was away."""
+        ws = self._ws
+        if ws is None or not self.holder:
+            return
+        message = {"type": wire.AGENT_OBS_EVENT, **event, "at": iso(now_ms())}
+        task = asyncio.ensure_future(ws.send(json.dumps(message)))
+        task.add_done_callback(_ignore_failure)
 
     async def _ask(self, message: dict[str, Any]) -> dict[str, Any]:
         ws = self._ws
@@ -279,6 +299,10 @@ class Link:
                 self._on_update(activation)
         elif kind == LEASE:
             await self._lease(bool(message.get("holder")))
+        elif kind == wire.AGENT_OBS_EVENTS and self._on_obs_events is not None:
+            events = message.get("events")
+            if self.holder and isinstance(events, list):
+                self._on_obs_events([e for e in events if isinstance(e, str)])
         elif kind == wire.ERROR and message.get("httpStatus") == 401:
             raise _Refused()
 

@@ -31,6 +31,7 @@ def run_agent(tell: Callable[[str], object]) -> int:
     from ..obs.visibility import delivery_for
     from ..obs_settings import load_settings
     from .link import Link
+    from .obs_events import OwnActions, Watcher
     from .stage import Stage
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -87,15 +88,19 @@ def run_agent(tell: Callable[[str], object]) -> int:
     cache = Cache.load(folder / "agent-cache.json")
     journal = Journal(folder / "agent-journal.jsonl")
 
+    # The events StreamFX's own draws cause in OBS are not reported to the rules.
+    own = OwnActions()
+
     async def main() -> str | None:
         agent = Agent(
             make_link,
-            Stage(connect, fetch, see),
+            Stage(connect, fetch, see, note=own.note),
             socket_path(),
             agent_id,
             target,
             lambda submit: Offline(calls, cache, journal, submit),
             save_seq,
+            lambda report: Watcher(connect, report, own),
         )
         agent.link.last_seq = resume_from
         tell(f"StreamFX agent {agent_id} for OBS at {target}, server {login.server}.")

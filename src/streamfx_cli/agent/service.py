@@ -7,6 +7,8 @@
   adopts OBS's running record, ending what is overdue;
 - the lanes (lanes.py): draw, claim, report;
 - the local socket (local_socket.py): `fire`, `stop` and `status` requests;
+- while it holds the lease, the OBS events its creator's rules wait for
+  (obs_events.py), reported to the server;
 and, while the server is down, fires drawn from the cache (offline.py).
 """
 
@@ -27,6 +29,7 @@ from .job import Job
 from .lanes import Lanes
 from .link import Delivery, Link, SignInEnded
 from .local_socket import serve
+from .obs_events import Watcher
 from .offline import Offline, iso
 from .stage import Stage, Started
 
@@ -53,6 +56,7 @@ class Agent:
         target: str,
         offline: Callable[[Callable[[Job], None]], Offline],
         seq_store: Callable[[int], None] | None = None,
+        watcher: Callable[[Callable[[dict[str, Any]], None]], Watcher] | None = None,
     ) -> None:
         self.agent_id = agent_id
         self.target = target
@@ -68,11 +72,15 @@ class Agent:
             on_update=self._on_update,
             on_connected=self._on_connected,
             on_event=self.offline.on_event,
+            on_obs_events=self._watch_events,
         )
+        # Made with the report it calls from its thread; None: OBS events are not watched.
+        self.watcher = watcher(self._obs_event_seen) if watcher is not None else None
         self.obs_up = False
         self._deliveries: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._waiters: dict[str, asyncio.Event] = {}
         self._stopping = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- running ------------------------------------------------------------------
 
@@ -80,6 +88,9 @@ class Agent:
         """Run until stopped (None) or the sign-in ends (its message)."""
         server = await serve(self.socket_path, self.handle)
         loop = asyncio.get_running_loop()
+        self._loop = loop
+        if self.watcher is not None:
+            self.watcher.start()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self._stopping.set)
@@ -114,6 +125,8 @@ class Agent:
                     await task
             await self.lanes.close()
             await self.stage.close()
+            if self.watcher is not None:
+                await asyncio.to_thread(self.watcher.stop)
         return outcome
 
     def stop(self) -> None:
@@ -154,8 +167,22 @@ class Agent:
             log.warning("could not read OBS's running record: %s", exc)
 
     async def _on_lease(self, holder: bool) -> None:
+        if not holder:
+            self._watch_events([])  # a standby watches nothing: one agent reports
         if holder and self.obs_up:
             await self._adopt()
+
+    # -- OBS events (docs/AGENT.md "OBS events") ----------------------------------------
+
+    def _watch_events(self, events: list[str]) -> None:
+        if self.watcher is not None:
+            self.watcher.watch(events)
+
+    def _obs_event_seen(self, event: dict[str, Any]) -> None:
+        """From the watcher's thread: send it from the loop."""
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: stopping
+                self._loop.call_soon_threadsafe(self.link.report_obs_event, event)
 
     # -- delivery -------------------------------------------------------------------
 
@@ -181,6 +208,8 @@ class Agent:
     def _on_connected(self, connected: bool) -> None:
         if connected:
             self.offline.sync_soon()
+        else:
+            self._watch_events([])  # the server says again what to watch once back
 
     def _on_update(self, activation: Mapping[str, Any]) -> None:
         delivery = activation.get("delivery")
@@ -229,6 +258,8 @@ class Agent:
             "server": "connected" if self.link.connected else "unreachable",
             "state": "drawing" if self.link.holder else "standby",
             "obs": "connected" if self.obs_up else "unreachable",
+            "obsEvents": self.watcher.watching if self.watcher is not None else [],
+            "obsEventsReported": self.watcher.reported if self.watcher is not None else 0,
             "running": [
                 {"key": e.key, "effect": e.effect, "untilMs": e.until_ms}
                 for e in self.lanes.running()

@@ -20,7 +20,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
@@ -42,6 +42,9 @@ FetchAsset = Callable[[Mapping[str, Any], str], "str | os.PathLike[str]"]
 # (connection, kind) -> (delivery status, reason): is what was started in the program output?
 SeeOutput = Callable[[ObsConnection, str], tuple[str, str | None]]
 ConnectObs = Callable[[], ObsConnection]
+# Told each request list before it is sent, so the events it causes are known as StreamFX's
+# own (obs_events.OwnActions).
+NoteRequests = Callable[[Sequence[Mapping[str, Any]]], None]
 
 
 def _always_shown(_conn: ObsConnection, _kind: str) -> tuple[str, str | None]:
@@ -64,10 +67,12 @@ class Stage:
         connect: ConnectObs,
         fetch: FetchAsset | None = None,
         see: SeeOutput = _always_shown,
+        note: NoteRequests | None = None,
     ) -> None:
         self._connect = connect
         self._fetch = fetch
         self._see = see
+        self._note = note or (lambda _requests: None)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="streamfx-obs")
         self._conn: ObsConnection | None = None
         # Touched only in the OBS thread: the single writer of the record in OBS.
@@ -163,6 +168,7 @@ class Stage:
                 settles_at_ms=now_ms() + drawing.settle_ms,
             )
             before = [running.set_request([*self._running.values(), entry])]
+        self._note(drawing.start)
         start_now(conn, drawing, before=before)
         drawn_at = now_ms()
         if entry is not None:
@@ -196,6 +202,7 @@ class Stage:
         if entry is None:
             return None
         rest = running.set_request([e for e in self._running.values() if e.key != key])
+        self._note([*entry.back, *entry.end])
         took = 0
         if animate and entry.back:
             # The record first, now: a frame batch runs later than requests sent after it,

@@ -70,7 +70,13 @@ def _describe(state: dict[str, object]) -> str:
     )
     running = state.get("running") or []
     showing = f"; {len(running)} effect(s) showing" if isinstance(running, list) and running else ""
+    events = state.get("obsEvents") or []
+    watching = (
+        f"; watching OBS for {', '.join(map(str, events))} (rules)"
+        if isinstance(events, list) and events
+        else ""
+    )
     return (
         f"Agent {state.get('agentId')} (pid {state.get('pid')}): {role}; OBS at {state.get('target')} "
-        f"{state.get('obs')}; server {state.get('server')}{showing}."
+        f"{state.get('obs')}; server {state.get('server')}{showing}{watching}."
     )

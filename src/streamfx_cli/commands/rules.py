@@ -8,13 +8,13 @@ complaints name the API's fields, which are put back here as the flags that set 
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..output import emit_json, say
+from ..rule_words import describe_trigger, last_lines
 from .options import JsonFlag, ParamFlag
 
 if TYPE_CHECKING:
@@ -215,71 +215,6 @@ def _trigger(
 
 
 # -- how a rule reads ----------------------------------------------------------------
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    for unit, size in (("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
-def describe_trigger(trigger: dict[str, Any]) -> str:
-    kind = trigger.get("type")
-    if kind == "timer":
-        every = trigger.get("everySeconds", 0)
-        offset = trigger.get("offsetSeconds")
-        first = "" if offset is None else f", first at {_duration(offset)}"
-        return f"every {_duration(every)} of live time{first}"
-    if kind == "session":
-        return f"when a session is {trigger.get('on')}"
-    if kind == "obs":
-        which = trigger.get("scene") or trigger.get("input")
-        return f"on OBS {trigger.get('event')}" + (f" ({which})" if which else "")
-    if kind == "webhook":
-        return "when its webhook is called"
-    return str(kind)
-
-
-def _when(stamp: str) -> str:
-    """A server time in this computer's time zone: the time today, else the date too."""
-    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
-    if moment.date() == datetime.now().astimezone().date():
-        return moment.strftime("%H:%M:%S")
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _delivery(rule: Rule) -> str:
-    from ..delivery_words import delivery_outcome
-
-    fired = rule["lastFired"]
-    if fired is None:
-        return ""
-    if fired["delivery"] is None:
-        return "deleted with its session"
-    outcome = delivery_outcome(fired["delivery"])
-    return outcome.text if outcome else "pending"
-
-
-def last_lines(rule: Rule) -> list[str]:
-    """The rule's last firing and the last time it did not fire, newer first."""
-    lines: list[tuple[str, str]] = []
-    fired, refused = rule["lastFired"], rule["lastRefused"]
-    if fired is not None:
-        lines.append(
-            (fired["at"], f"fired {_when(fired['at'])}: {fired['activationId']}, {_delivery(rule)}")
-        )
-    if refused is not None:
-        lines.append(
-            (
-                refused["at"],
-                f"not fired {_when(refused['at'])} ({refused['code']}): {refused['reason']}",
-            )
-        )
-    if not lines:
-        return ["not fired yet"]
-    return [text for _, text in sorted(lines, reverse=True)]
 
 
 def _show(rule: Rule, base_url: str | None = None) -> None:

@@ -308,6 +308,37 @@ class ObsConnection:
                 return dict(event.get("eventData") or {})
         return None
 
+    def next_event(self, timeout: float) -> dict[str, Any] | None:
+        """The oldest event (`{eventType, eventIntent, eventData}`) kept or arriving within
+        `timeout` seconds; None when none came. For a connection that only listens (the
+        agent's obs_events.py): answers arriving here are skipped.
+
+        Raises ObsUnavailable when OBS closes the connection or goes away.
+        """
+        if self._events:
+            return self._events.popleft()
+        ws = self._socket()
+        deadline = time.monotonic() + timeout
+        try:
+            while (remaining := deadline - time.monotonic()) > 0:
+                ws.set_timeout(remaining)
+                try:
+                    text = ws.receive()
+                except TimeoutError:
+                    return None  # nothing was asked, so nothing is out of step
+                if text is None:
+                    continue
+                message = json.loads(text)
+                if message.get("op") == _OP_EVENT:
+                    return dict(message.get("d") or {})
+            return None
+        except SocketClosed as closed:
+            self._drop()
+            raise _close_error(closed) from None
+        except (OSError, ValueError) as exc:
+            self._drop()
+            raise ObsUnavailable("The connection to OBS was lost: is OBS still running?") from exc
+
     # -- requests -----------------------------------------------------------
 
     def call(

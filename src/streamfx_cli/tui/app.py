@@ -38,6 +38,8 @@ from .messages import (
     ObsNotShown,
     ObsShown,
     ObsStateChanged,
+    RulesLoaded,
+    RuleSwitched,
     ServerEvent,
     ServerStateChanged,
     SessionChanged,
@@ -52,7 +54,7 @@ from .model import Effect
 from .notices import Notice
 from .obs_link import DefaultObsFactory, ObsFactory, ObsLink
 from .palette import FireEffectCommands, PanelCommands
-from .screens import ConfirmScreen, MainScreen, StartSessionScreen
+from .screens import ConfirmScreen, MainScreen, RulesScreen, StartSessionScreen
 from .state import PanelState, Refusal
 from .widgets import BrandKitPanel, EffectGrid
 from .workers import PanelWorkers
@@ -98,6 +100,7 @@ class StreamFXApp(PanelWorkers):
             ws_url(self.server_url), self.backend.access_token, self.backend.refreshed_token, self
         )
         self.main = MainScreen()
+        self.rules_view: RulesScreen | None = None
 
     # The grid's effects, read-only (the command palette and tests read these).
 
@@ -251,8 +254,10 @@ class StreamFXApp(PanelWorkers):
         try:
             if kind == "effect.triggered":
                 self._activation(event["activation"])
+                self._rule_heard(event["activation"])
             elif kind == "activation.updated":
                 self._delivery(event["activation"])
+                self._rule_heard(event["activation"])
             elif kind == "agent.status":
                 was_drawing = self.state.agent_drawing
                 self.state.agent_status(event)
@@ -264,6 +269,37 @@ class StreamFXApp(PanelWorkers):
                 self.main.show_all(self.state)
         except (KeyError, TypeError, ValueError) as exc:
             self.log.warning(f"ignored a malformed {kind} event: {exc!r}")
+
+    # -- the rules view (docs/PANEL.md "Rules") ---------------------------------------
+
+    def rules_open(self) -> bool:
+        return self.rules_view is not None and self.screen is self.rules_view
+
+    def action_open_rules(self) -> None:
+        if self.rules_open():
+            return
+        self.rules_view = RulesScreen()
+        self.push_screen(self.rules_view)
+        self.load_rules()
+
+    def action_load_rules(self) -> None:
+        self.load_rules()
+
+    def _rule_heard(self, activation: dict[str, Any]) -> None:
+        """A rule fired (or its firing was drawn): its row says so at once."""
+        if activation.get("source") == "rule" and self.rules_open():
+            self.load_rules()
+
+    def on_rules_loaded(self, message: RulesLoaded) -> None:
+        if self.rules_view is not None and self.rules_open():
+            self.rules_view.show(message.rules)
+
+    def on_rule_switched(self, message: RuleSwitched) -> None:
+        rule = message.rule
+        state = "on" if rule.get("enabled") else "off"
+        self.tell(Notice(f"Rule {rule.get('name')!r} is {state}.", "Rules"))
+        if self.rules_open():
+            self.load_rules()
 
     def _activation(self, activation: dict[str, Any], mine: bool = False) -> None:
         entry = self.state.heard_activation(activation, mine)

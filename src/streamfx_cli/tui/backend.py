@@ -19,7 +19,7 @@ from ..errors import APIError
 
 if TYPE_CHECKING:
     from ..api import Api
-    from ..api_types import AgentHolder, BrandKit, Effect, SessionAction
+    from ..api_types import AgentHolder, BrandKit, Effect, Rule, SessionAction
     from ..client import Client
     from .obs_link import ObsLink, Seen
 
@@ -111,6 +111,12 @@ class Backend:
         }
 
     # -- writes ----------------------------------------------------------------
+
+    def rules(self) -> list[Rule]:
+        return self.api.rules()
+
+    def switch_rule(self, rule_id: str, enabled: bool) -> Rule:
+        return self.api.update_rule(rule_id, {"enabled": enabled})
 
     def start_session(
         self, platform: str, brand_kit_id: str | None, title: str | None

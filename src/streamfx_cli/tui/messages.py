@@ -45,6 +45,20 @@ class HistoryLoaded(Message):
 
 
 @dataclass
+class RulesLoaded(Message):
+    """The creator's rules, oldest first, for the rules view."""
+
+    rules: list[dict[str, Any]]
+
+
+@dataclass
+class RuleSwitched(Message):
+    """A rule was switched on or off; the server's answer."""
+
+    rule: dict[str, Any]
+
+
+@dataclass
 class TriggerAccepted(Message):
     """The server recorded an activation this panel asked for (a fire, or a row fired
     again)."""

@@ -25,6 +25,8 @@ from .messages import (
     HistoryLoaded,
     ObsNotShown,
     ObsShown,
+    RulesLoaded,
+    RuleSwitched,
     SessionChanged,
     SessionRefused,
     SnapshotFailed,
@@ -82,6 +84,28 @@ class PanelWorkers(App[None]):
             self.post_message(WorkFailed(exc, "Activity history"))
             return
         self.post_message(HistoryLoaded(session_id, activations))
+
+    @work(thread=True, group="rules", exclusive=True, exit_on_error=False)
+    def load_rules(self) -> None:
+        """The rules for the rules view; a newer load cancels an older one's answer."""
+        worker = get_current_worker()
+        try:
+            rules = self.backend.rules()
+        except Exception as exc:
+            if not worker.is_cancelled:
+                self.post_message(WorkFailed(exc, "Rules"))
+            return
+        if not worker.is_cancelled:
+            self.post_message(RulesLoaded([dict(r) for r in rules]))
+
+    @work(thread=True, group="rule-switch", exit_on_error=False)
+    def switch_rule(self, rule_id: str, enabled: bool) -> None:
+        try:
+            rule = self.backend.switch_rule(rule_id, enabled)
+        except Exception as exc:
+            self.post_message(WorkFailed(exc, "Rule not switched"))
+            return
+        self.post_message(RuleSwitched(dict(rule)))
 
     @work(thread=True, group="fire", exit_on_error=False)
     def trigger_and_show(self, effect: Effect, session_id: str) -> None:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Response
 from .. import rules
 from ..deps import CurrentCreator, State
 from ..rules import HookSecretOut, RuleCreate, RuleCreated, RuleOut, RuleUpdate
+from .ws_obs_events import rules_changed
 
 router = APIRouter(prefix="/api/rules", tags=["rules"])
 
@@ -36,6 +37,7 @@ def create_rule(
     """Make a rule. A webhook rule's answer holds its `secret`, and only this answer does."""
     with state.db.write() as conn:
         created = rules.add(conn, creator, body, state.hook_secrets, state.settings.clock.now())
+    rules_changed(state, creator.id)  # the agent may watch other OBS events now
     if created.secret is not None:
         response.headers["Cache-Control"] = "no-store"
     return created
@@ -56,13 +58,16 @@ def get_rule(rule_id: str, creator: CurrentCreator, state: State) -> RuleOut:
 def update_rule(rule_id: str, body: RuleUpdate, creator: CurrentCreator, state: State) -> RuleOut:
     """Change the fields given (`enabled` switches it on or off); the trigger's type stays."""
     with state.db.write() as conn:
-        return rules.update(conn, creator.id, rule_id, body, state.settings.clock.now())
+        updated = rules.update(conn, creator.id, rule_id, body, state.settings.clock.now())
+    rules_changed(state, creator.id)
+    return updated
 
 
 @router.delete("/{rule_id}", status_code=204, response_class=Response, responses=_NOT_YOURS)
 def delete_rule(rule_id: str, creator: CurrentCreator, state: State) -> Response:
     with state.db.write() as conn:
         rules.remove(conn, creator.id, rule_id)
+    rules_changed(state, creator.id)
     return Response(status_code=204)
 
 

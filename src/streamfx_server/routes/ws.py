@@ -35,6 +35,10 @@ ws_delivery.py):
     client -> {"type": "agent.hello", "agentId": "ag_…", "target": "host:port", "id"?}
            -> {"type": "agent.lease", "holder": bool, "target", "id"?}
     server -> {"type": "agent.lease", "holder": true, "target"}   a standby took over
+    server -> {"type": "agent.obsEvents", "events": [...]}   (holder only) after each lease
+                                 with holder true, and when the creator's rules change
+    client -> {"type": "agent.obsEvent", "event", "scene"?, "input"?, "path"?, "at"?}
+                                 (holder only; no answer) fires the creator's obs rules
     client -> {"type": "claim", "activationId", "id"?}                  (lease holder only)
            -> {"type": "claimed", "activationId", "ok": bool, "id"?}
     client -> {"type": "delivery", "activationId", "status", "reason"?, "drawnAt"?, "id"?}
@@ -90,6 +94,7 @@ from .ws_agent import handle_hello, leave
 from .ws_auth import CLOSE_POLICY, Credential, authenticate, close, revoked_reason
 from .ws_delivery import OverlayAcks, handle_claim, handle_delivery, handle_drawn
 from .ws_frames import INVALID, error, message_id, parse, refused
+from .ws_obs_events import ReportGate, handle_obs_event
 from .ws_resume import greet, resume
 from .ws_trigger import handle_trigger
 
@@ -133,7 +138,7 @@ async def live(websocket: WebSocket) -> None:
             # between looking the credential up and a rotation/logout sweeping the hub.
             tg.start_soon(_watch, state, sub, cred)
             tg.start_soon(resume, state, sub, cred.since, bounds)
-            await _read(websocket, state, sub, cred, OverlayAcks())
+            await _read(websocket, state, sub, cred, OverlayAcks(), ReportGate())
             tg.cancel_scope.cancel()
     finally:
         hub.remove(sub)
@@ -172,7 +177,12 @@ async def _watch(state: AppState, sub: Subscriber, cred: Credential) -> None:
 
 
 async def _read(
-    websocket: WebSocket, state: AppState, sub: Subscriber, cred: Credential, acks: OverlayAcks
+    websocket: WebSocket,
+    state: AppState,
+    sub: Subscriber,
+    cred: Credential,
+    acks: OverlayAcks,
+    reports: ReportGate,
 ) -> None:
     hub = state.hub
     while True:
@@ -217,6 +227,8 @@ async def _read(
             await handle_drawn(state, sub, acks, payload, msg_id)
         elif kind == wire.AGENT_HELLO:
             await handle_hello(state, sub, payload, msg_id)
+        elif kind == wire.AGENT_OBS_EVENT:
+            await handle_obs_event(state, sub, reports, payload, msg_id)
         elif kind == wire.AUTH:
             await hub.reply(
                 sub,
@@ -230,7 +242,7 @@ async def _read(
                 error(
                     "unknown_type",
                     f"Unknown message type {kind[:40]!r}; send ping, trigger, "
-                    "agent.hello, claim, delivery or drawn.",
+                    "agent.hello, agent.obsEvent, claim, delivery or drawn.",
                     400,
                     msg_id,
                 ),

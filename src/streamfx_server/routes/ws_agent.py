@@ -25,6 +25,7 @@ from ..infra.ids import now
 from ..schemas import ApiModel
 from ..state import AppState
 from .ws_frames import MessageId, error, invalid
+from .ws_obs_events import tell_holder
 
 # `ag_` and 8 to 64 URL-safe characters: an agent names itself with a random id.
 AgentId = Annotated[str, Field(pattern=r"^ag_[A-Za-z0-9_-]{8,64}$")]
@@ -84,6 +85,7 @@ async def handle_hello(
     if said.replaced is not None:
         _replaced(state, said.replaced, hello.agent_id)
     await hub.reply(sub, lease_message(said.holder, hello.target, msg_id))
+    await tell_holder(state, sub)
     if said.changed:
         await _announce(state, sub.creator_id, hello.target)
 
@@ -107,10 +109,12 @@ async def leave(state: AppState, sub: Subscriber) -> None:
     left = state.agent_leases.leave(sub, now())
     if left is None:
         return
-    if left.holder is not None:
-        state.hub.send(left.holder.owner, lease_message(True, left.target))
-    # Shielded: a connection cancelled as it ends still logs who draws now.
+    # Shielded: a connection cancelled as it ends still tells the new holder what to
+    # watch in OBS, and logs who draws now.
     with anyio.CancelScope(shield=True):
+        if left.holder is not None:
+            state.hub.send(left.holder.owner, lease_message(True, left.target))
+            await tell_holder(state, left.holder.owner)
         await _announce(state, left.creator_id, left.target)
 
 

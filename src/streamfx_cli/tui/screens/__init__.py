@@ -2,6 +2,7 @@
 
 from .confirm import ConfirmScreen
 from .main import MainScreen
+from .rules import RulesScreen
 from .start_session import StartSessionScreen
 
-__all__ = ["ConfirmScreen", "MainScreen", "StartSessionScreen"]
+__all__ = ["ConfirmScreen", "MainScreen", "RulesScreen", "StartSessionScreen"]

@@ -47,6 +47,7 @@ class MainScreen(Screen[None]):
         Binding("a", "app.replay_selected", "Again"),
         Binding("k", "pick_kit", "Kit"),
         Binding("o", "app.reconnect_obs", "OBS retry"),
+        Binding("u", "app.open_rules", "Rules"),
         Binding("r", "app.reload", "Reload", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
