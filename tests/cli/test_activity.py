@@ -238,6 +238,9 @@ def test_replay_draws_it_in_obs_again_and_records_what_viewers_saw(live: Live) -
     params = ("--param", "opacity=1", "--param", f"durationMs={SHOW_MS}")
     first = as_json(live.fire("flash", "--json", *params))
     assert first["delivery"]["status"] == "shown"
+    # `fire` returns once OBS has taken the effect, which starts on OBS's next frame:
+    # see it, then see it end, so the replay never meets the first one's ending.
+    wait_for_centre(live.conn, PRIMARY, "the first flash in the program picture")
     wait_until(lambda: effects_idle(live.conn), SHOW_MS / 1000 + SLACK_S, "the first to end")
 
     again = as_json(live.cli.run("replay", first["id"], "--json"))

@@ -54,7 +54,10 @@ SLACK_S = 1.0
 # Effects that a test photographs stay up this long (a screenshot and its
 # pure-Python decoding take a few hundred ms on a loaded machine).
 SHOW_MS = 2000
-SHOT_S = 1.5
+# How long a picture may take to show what OBS was told: an effect fades in first
+# (docs/EFFECTS.md "Motion"), and a busy machine lags OBS's frames. A wait ends as
+# soon as the picture is right.
+SHOT_S = 3.0
 SHOT_WIDTH = 320  # half the canvas: decodes 4x faster, still exact on solid areas
 
 KIT = {"primary": "#33CC99", "text": "#FF6600", "font": "DejaVu Sans", "size": 40}

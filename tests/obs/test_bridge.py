@@ -65,7 +65,10 @@ SLACK_S = 1.0
 # Effects that a test photographs stay up this long: a screenshot plus its
 # pure-Python PNG decoding takes up to ~0.5 s on a loaded machine.
 SHOW_MS = 2000
-SHOT_S = 1.5
+# How long a picture may take to show what OBS was told: an effect fades in first
+# (docs/EFFECTS.md "Motion"), and a busy machine lags OBS's frames. A wait ends as
+# soon as the picture is right.
+SHOT_S = 3.0
 
 
 def make_render(kind: str, **fields: Any) -> dict[str, Any]:

@@ -487,10 +487,18 @@ def build_stage(conn: ObsConnection) -> None:
 
 def effects_idle(conn: ObsConnection) -> bool:
     """No StreamFX source is showing and every fade is back at rest (earlier tests'
-    effects have ended, their exits too)."""
-    names = {i["inputName"] for i in conn.call("GetInputList")["inputs"]}
-    showing = any(item_enabled(conn, s) for s in STREAMFX_SOURCES if s in names)
-    return not showing and all(fade_opacity(conn, s) == 1.0 for s in FADED if s in names)
+    effects have ended, their exits too), twice a few frames apart: an effect `draw`
+    has just sent starts on OBS's next frame, so one look could come before it."""
+
+    def idle() -> bool:
+        names = {i["inputName"] for i in conn.call("GetInputList")["inputs"]}
+        showing = any(item_enabled(conn, s) for s in STREAMFX_SOURCES if s in names)
+        return not showing and all(fade_opacity(conn, s) == 1.0 for s in FADED if s in names)
+
+    if not idle():
+        return False
+    time.sleep(0.15)
+    return idle()
 
 
 def fade_opacity(conn: ObsConnection, source: str) -> float | None:
