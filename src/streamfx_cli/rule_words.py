@@ -55,6 +55,9 @@ def _delivery(rule: Rule) -> str:
     return outcome.text if outcome else "pending"
 
 
+NEVER_FIRED = "not fired yet"
+
+
 def last_lines(rule: Rule) -> list[str]:
     """The rule's last firing and the last time it did not fire, newer first."""
     lines: list[tuple[str, str]] = []
@@ -71,5 +74,5 @@ def last_lines(rule: Rule) -> list[str]:
             )
         )
     if not lines:
-        return ["not fired yet"]
+        return [NEVER_FIRED]
     return [text for _, text in sorted(lines, reverse=True)]

@@ -9,8 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import AfterValidator, Field, field_validator
 
 from streamfx_wire.kinds import ASSET_KINDS, KIND_SPECS, Kind
 from streamfx_wire.vocabulary import (
@@ -25,7 +24,7 @@ from . import effect_params
 from .errors import APIError, not_found
 from .infra.ids import iso, new_id
 from .render import Asset, Effect
-from .schemas import ApiModel
+from .schemas import ApiModel, PartialUpdate
 from .tiers import check_effect_room
 
 MAX_COOLDOWN_MS = 24 * 3600 * 1000
@@ -80,7 +79,7 @@ class EffectCreate(ApiModel):
         return value
 
 
-class EffectUpdate(ApiModel):
+class EffectUpdate(PartialUpdate):
     """`PATCH /api/effects/{id}`: only the fields given change; at least one, none null."""
 
     name: EffectName | None = None
@@ -89,15 +88,6 @@ class EffectUpdate(ApiModel):
     cooldown_ms: Cooldown | None = None
     queue_mode: QueueMode | None = None
     max_delay_ms: MaxDelay | None = None
-
-    @model_validator(mode="after")
-    def _something_and_no_nulls(self) -> EffectUpdate:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
-        for name in self.model_fields_set:
-            if getattr(self, name) is None:
-                raise ValueError(f"{to_camel(name)} cannot be null; leave it out to keep it")
-        return self
 
 
 class AssetOut(ApiModel):

@@ -19,7 +19,7 @@ import sqlite3
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field
 from pydantic.alias_generators import to_camel
 
 from . import effects, rule_timers
@@ -36,7 +36,7 @@ from .rule_triggers import (
     sample_fields,
     whole_placeholder_keys,
 )
-from .schemas import ApiModel
+from .schemas import ApiModel, PartialUpdate
 from .tiers import check_rule_room, limits_for
 from .webhooks import HookSecrets, hook_path, new_hook_id, new_salt
 
@@ -79,7 +79,7 @@ class RuleCreate(ApiModel):
     cooldown_ms: RuleCooldown = 0
 
 
-class RuleUpdate(ApiModel):
+class RuleUpdate(PartialUpdate):
     """`PUT /api/rules/{id}`: only the fields given change; at least one, none null. The
     trigger may change but not its type (a webhook's hook id and secret are its own)."""
 
@@ -90,15 +90,6 @@ class RuleUpdate(ApiModel):
     params: Params | None = None
     live_only: bool | None = None
     cooldown_ms: RuleCooldown | None = None
-
-    @model_validator(mode="after")
-    def _something_and_no_nulls(self) -> RuleUpdate:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
-        for name in self.model_fields_set:
-            if getattr(self, name) is None:
-                raise ValueError(f"{to_camel(name)} cannot be null; leave it out to keep it")
-        return self
 
 
 class LastFired(ApiModel):

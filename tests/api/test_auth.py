@@ -197,12 +197,14 @@ def test_tampered_tokens_are_refused(server):
 
 
 def test_access_tokens_expire(tmp_path):
-    short = start_server(tmp_path / "data", env={"STREAMFX_ACCESS_TTL": "1"})
+    # 3 s: a token's `exp` is in whole seconds, so one issued late in a second lives up
+    # to a second less; the fresh token below must outlive one request on a busy machine.
+    short = start_server(tmp_path / "data", env={"STREAMFX_ACCESS_TTL": "3"})
     try:
         account = register(short)
         tokens = login(short, account["email"])
-        assert tokens["expiresIn"] == 1
-        time.sleep(2.1)
+        assert tokens["expiresIn"] == 3
+        time.sleep(4.1)
         expired = _me(short, tokens["accessToken"])
         assert expired.status_code == 401
         assert expired.json()["code"] == "token_expired"

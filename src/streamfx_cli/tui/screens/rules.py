@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from ...rule_words import describe_trigger, last_lines
+from ...rule_words import NEVER_FIRED, describe_trigger, last_lines
 
 if TYPE_CHECKING:
     from ..app import StreamFXApp
@@ -37,7 +37,11 @@ COLUMNS = (
 def rule_row(rule: Mapping[str, Any]) -> tuple[str | Text, ...]:
     """One rule as the table's cells."""
     last = last_lines(cast("Any", rule))[0]
-    tone = "red" if last.startswith("not fired ") else ("green" if last.startswith("fired") else "")
+    tone = "green" if last.startswith("fired") else ""
+    if last == NEVER_FIRED:
+        tone = "dim"  # nothing wrong: its moment has not come
+    elif last.startswith("not fired "):
+        tone = "red"
     return (
         str(rule.get("name", "")),
         describe_trigger(dict(rule.get("trigger") or {})),
