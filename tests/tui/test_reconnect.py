@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from streamfx_cli.obs.setup import TEXT
 from tests.support.live_server import start_server
-from tests.support.obs_studio import effects_idle, item_enabled
+from tests.support.obs_studio import build_stage, effects_idle, item_enabled
 from tests.support.waiting import wait_until
 
 from .conftest import Account, CountingFactory, make_app, run, running, sign_in
@@ -97,6 +98,9 @@ def test_obs_comes_back_within_two_seconds_after_a_restart(account: Account, obs
             # The notice is posted to the UI thread right after the state flips.
             await panel.wait(lambda: panel.said("Connected to OBS again"), 2, "the notice")
 
+            # A restarted OBS reloads its saved scene collection, which may still hold an
+            # item an earlier test added above StreamFX: put the standard stage back.
+            await panel.blocking(lambda: restage(obs_ready))
             calls = factory.calls
             banner = str(panel.app.order.index(panel.app.effects["fx_banner"]) + 1)
             await panel.press(banner)
@@ -149,3 +153,8 @@ def test_an_ended_sign_in_is_said_plainly_and_r_picks_up_a_new_one(account: Acco
             assert account.email in header(panel)
 
     run(scenario())
+
+
+def restage(obs: Any) -> None:
+    with obs.connect() as conn:
+        build_stage(conn)
