@@ -319,29 +319,37 @@ def _measure(
 ) -> tuple[float, float]:
     """Set the banner's text and read the size OBS gives it: text sources take new
     settings on the next video frame, so this waits one frame (SerialFrame batch)."""
-    results = conn.batch(
+    shape = _transform_next_frame(
+        conn,
+        stage,
+        text_item,
         [
             request("SetInputSettings", {"inputName": stage.text, "inputSettings": settings}),
-            request(
-                "SetSceneItemTransform",
-                {
-                    "sceneName": stage.scene,
-                    "sceneItemId": text_item,
-                    "sceneItemTransform": where.text_transform(),
-                },
-            ),
+            _placed(stage, text_item, where.text_transform()),
+        ],
+    )
+    return float(shape["sourceWidth"]), float(shape["sourceHeight"])
+
+
+def _transform_next_frame(
+    conn: ObsConnection, stage: Stage, item_id: int, changes: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Send `changes`, wait one frame (a source takes new settings on the next one) and
+    read the item's transform, with its source's new size, in one SerialFrame batch."""
+    results = conn.batch(
+        [
+            *changes,
             sleep_frames(1),
-            request("GetSceneItemTransform", {"sceneName": stage.scene, "sceneItemId": text_item}),
+            request("GetSceneItemTransform", {"sceneName": stage.scene, "sceneItemId": item_id}),
         ],
         halt_on_failure=True,
         execution_type=ExecutionType.SERIAL_FRAME,
     )
     for result in results:
         result.raise_for_status()
-    if len(results) < 4:
+    if len(results) < len(changes) + 2:
         raise ObsRequestFailed("GetSceneItemTransform", None, "not run")
-    shape = results[-1].data["sceneItemTransform"]
-    return float(shape["sourceWidth"]), float(shape["sourceHeight"])
+    return dict(results[-1].data["sceneItemTransform"])
 
 
 def _placed(stage: Stage, item: int, transform: dict[str, Any]) -> dict[str, Any]:
@@ -535,20 +543,7 @@ def _image_rest(
     """The image item's transform at rest, with the new file's size: set the file, wait
     a frame, read it. Fired again while an earlier image still moves (`draw`), its place
     is the one from before the first."""
-    results = conn.batch(
-        [
-            set_file,
-            sleep_frames(1),
-            request("GetSceneItemTransform", {"sceneName": stage.scene, "sceneItemId": item_id}),
-        ],
-        halt_on_failure=True,
-        execution_type=ExecutionType.SERIAL_FRAME,
-    )
-    for result in results:
-        result.raise_for_status()
-    if len(results) < 3:
-        raise ObsRequestFailed("GetSceneItemTransform", None, "not run")
-    found = dict(results[-1].data["sceneItemTransform"])
+    found = _transform_next_frame(conn, stage, item_id, [set_file])
     if not self_timed:
         return found
     size = ("sourceWidth", "sourceHeight", "cropLeft", "cropRight", "cropTop", "cropBottom")
