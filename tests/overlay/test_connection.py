@@ -10,6 +10,7 @@ from tests.overlay.conftest import (
 )
 from tests.support.accounts import new_creator
 from tests.support.live_server import start_server
+from tests.support.waiting import wait_until
 
 # Longer than the first two retry delays (at most 0.5 s, then 1 s), so any retry shows.
 QUIET_MS = 2500
@@ -116,3 +117,70 @@ def test_page_reconnects_with_backoff_after_the_server_comes_back(browser, tmp_p
             context.close()
         creator.client.close()
         live.stop()
+
+
+NOTICE_JS = "() => document.getElementById('notice')?.textContent ?? null"
+
+
+def test_a_preview_with_a_rotated_key_says_why_it_is_blank(open_overlay, server, artifacts):
+    # The creator rotated the key and opens the old URL in preview mode
+    # (`streamfx overlay preview`): the page tells them why nothing shows and how to fix it.
+    first = open_overlay()
+    old_key, old_url = first.key, first.url
+    new_overlay_key(first.creator)
+    first.page.wait_for_function("() => window.streamfxOverlay.stopped", timeout=5000)
+    # On air (no preview flag) the replaced page stays blank: no notice for viewers.
+    assert first.page.evaluate(NOTICE_JS) is None
+    assert first.screen_stats()["painted"] == 0
+
+    page = first.page.context.new_page()
+    page.goto(old_url + "&preview=1")
+    page.wait_for_function("() => window.streamfxOverlay.stopped", timeout=5000)
+    page.wait_for_selector("#notice", timeout=3000)
+    notice = page.evaluate(NOTICE_JS)
+    assert notice == (
+        "This overlay key is not valid (it may have been rotated). "
+        "Get the new URL with `streamfx overlay url`."
+    )
+    assert page.is_visible("#notice")
+    assert old_key not in page.url
+    page.screenshot(path=artifacts / "preview-rotated-key.png")
+
+    # The server says so in its log, without the key or any part of it.
+    wait_until(
+        lambda: "its overlay key is not valid" in server.log_text(), 5, "the refusal in the log"
+    )
+    lines = [line for line in server.log_text().splitlines() if "overlay key is not valid" in line]
+    assert lines
+    secret = old_key.removeprefix("sfo_")
+    assert all(secret[:8] not in line and old_key not in line for line in lines)
+    assert old_key not in server.log_text()
+
+
+def test_a_preview_whose_key_is_replaced_while_open_says_so(open_overlay):
+    overlay = open_overlay(connect=False)
+    overlay.page.goto(overlay.url + "&preview=1")
+    overlay.wait_connected()
+    new_overlay_key(overlay.creator)
+    overlay.page.wait_for_selector("#notice", timeout=5000)
+    assert overlay.page.evaluate(NOTICE_JS) == (
+        "This overlay key was replaced (rotated), so this page shows nothing any more. "
+        "Get the new URL with `streamfx overlay url`."
+    )
+
+
+def test_an_on_air_page_with_a_wrong_key_shows_no_notice(browser, server, creator):
+    overlay = open_page(
+        browser,
+        f"{server.url}/overlay?key=sfo_not-a-real-key",
+        creator=creator,
+        session_id=start_session(creator),
+        key="sfo_not-a-real-key",
+        effects={},
+    )
+    try:
+        overlay.page.wait_for_function("() => window.streamfxOverlay.stopped", timeout=5000)
+        assert overlay.page.evaluate(NOTICE_JS) is None
+        assert overlay.screen_stats(overlay.screenshot())["painted"] == 0
+    finally:
+        overlay.page.context.close()

@@ -7,6 +7,7 @@ opens a listen-only one. Both are re-checked while the connection lives (routes/
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -32,6 +33,8 @@ from ..infra.strict_json import JSONRefused
 from ..infra.tokens import hash_secret
 from ..state import AppState
 from .ws_frames import api_error, error, parse, refused
+
+log = logging.getLogger("streamfx.server")
 
 # How long to try to send a close frame; a client that is not reading never gets it.
 CLOSE_WAIT = 2.0
@@ -137,6 +140,15 @@ async def authenticate(websocket: WebSocket, state: AppState) -> Credential | No
     try:
         cred = await anyio.to_thread.run_sync(resolve, state, token)
     except APIError as exc:
+        if exc.code == wire.INVALID_OVERLAY_KEY:
+            # The page itself stays blank on air (docs/CLI.md "The overlay page"), so this
+            # line is where the creator finds out. Never the key, not even part of it.
+            client = websocket.client.host if websocket.client else "an unknown address"
+            log.warning(
+                "Refused an overlay page from %s: its overlay key is not valid (it may have "
+                "been rotated). Load the URL `streamfx overlay url` prints.",
+                client,
+            )
         await refuse(websocket, api_error(exc))
         return None
     return replace(cred, since=since)

@@ -6,7 +6,8 @@
  *   It is sent as the first WebSocket message, never in the socket's URL.
  * - Reconnects with exponential backoff (0.5 s doubling to 30 s, with jitter).
  *   Close code 4401 (wrong or replaced key) stops the page for good: it goes
- *   transparent and never retries.
+ *   transparent and never retries. On air it stays blank; in preview mode
+ *   (`&preview=1`, `streamfx overlay preview`) it says why and how to fix it.
  * - Effects that would cover each other in the same area wait their turn, in
  *   order: one lane each for banners, flashes, the centre (images and videos),
  *   sounds and shakes. Confetti and sparkles share one canvas and mix freely.
@@ -76,12 +77,14 @@
   // -- The key ----------------------------------------------------------------------
 
   let key = null;
+  let previewMode = false;
   {
     const params = new URLSearchParams(location.search);
     key = params.get("key");
     // `streamfx overlay preview` opens the page in a normal browser: show a checkerboard
     // so the transparent areas are visible there (OBS never passes this flag).
-    if (params.get("preview") === "1") document.documentElement.classList.add("preview");
+    previewMode = params.get("preview") === "1";
+    if (previewMode) document.documentElement.classList.add("preview");
     if (params.has("key")) {
       params.delete("key");
       const rest = params.toString();
@@ -717,6 +720,20 @@
     clearAll();
   }
 
+  // Why the page shows nothing, for the creator looking at a preview; never on air, where
+  // viewers would see it (docs/CLI.md "The overlay page").
+  function explain(problem) {
+    if (!previewMode) return;
+    let notice = document.getElementById("notice");
+    if (!notice) {
+      notice = document.createElement("div");
+      notice.id = "notice";
+      notice.setAttribute("role", "alert");
+      document.body.appendChild(notice);
+    }
+    notice.textContent = `${problem} Get the new URL with \`streamfx overlay url\`.`;
+  }
+
   function socketUrl() {
     return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/api/ws`;
   }
@@ -780,6 +797,11 @@
       conn.connected = false;
       if (event.code === CLOSE_UNAUTHORIZED) {
         stop();
+        explain(
+          event.reason === "overlay_key_rotated"
+            ? "This overlay key was replaced (rotated), so this page shows nothing any more."
+            : "This overlay key is not valid (it may have been rotated).",
+        );
         return;
       }
       if (wasUp && Date.now() - conn.openedAt >= STABLE_AFTER_MS) conn.failures = 0;
@@ -850,6 +872,7 @@
 
   if (key === null) {
     stop(); // no key: nothing to show, nothing to try
+    explain("This overlay URL has no key.");
   } else {
     conn.pingTimer = setInterval(heartbeat, PING_EVERY_MS);
     connect();
