@@ -124,8 +124,9 @@ class Api:
 
     # -- the account ---------------------------------------------------------------
 
-    def me(self) -> Creator:
-        return cast("Creator", self.http.get("/api/auth/me"))
+    def me(self, timeout: float | None = None) -> Creator:
+        kwargs = {} if timeout is None else {"timeout": timeout}
+        return cast("Creator", self.http.get("/api/auth/me", **kwargs))
 
     def set_active_kit(self, kit_id: str | None) -> Creator:
         """Make `kit_id` the account's active brand kit (None: no kit)."""

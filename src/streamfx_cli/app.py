@@ -13,6 +13,7 @@ from .commands import (
     auth,
     brand_kit,
     data,
+    doctor,
     effects,
     fire,
     obs,
@@ -58,6 +59,7 @@ def main(
 
 
 auth.register(app)
+doctor.register(app)
 app.command()(fire.fire)
 app.command()(stop.stop)
 app.command()(preview.preview)
