@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the real-part tests drive: OBS Studio under Xvfb, a Secret
 # Service keyring, Chromium for the overlay, tmux for the panel's end-to-end run.
+# systemd only for systemd-analyze, which checks the units `streamfx service` writes.
 set -euo pipefail
-packages=(obs-studio xvfb xauth chromium gnome-keyring dbus tmux)
+packages=(obs-studio xvfb xauth chromium gnome-keyring dbus tmux systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -21,6 +21,7 @@ from .commands import (
     preview,
     rules,
     server,
+    service,
     session,
     stop,
     up,
@@ -75,4 +76,5 @@ app.add_typer(overlay.app, name="overlay")
 app.add_typer(obs.app, name="obs")
 app.add_typer(agent.app, name="agent")
 app.add_typer(rules.app, name="rules")
+app.add_typer(service.app, name="service")
 up.register(app)  # `up` and `tui`: Textual is imported only when the panel opens
