@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 KIT_ID_PREFIX = "bk_"
 
 
-def kit_id_of(api: Api, ref: str, what: str = "KIT") -> str:
-    """The id of the creator's kit that `ref` names; `what` is how the user gave it
-    (an argument or `--kit`), for the error."""
+def kit_id_of(api: Api, ref: str, flag: str | None = None) -> str:
+    """The id of the creator's kit that `ref` names; `flag` is the option it was given
+    with (`--kit`), if not the command's argument, for the error."""
     if ref.startswith(KIT_ID_PREFIX):
         return ref  # the server answers a wrong id with its 404
     kits = api.brand_kits()
@@ -32,7 +32,7 @@ def kit_id_of(api: Api, ref: str, what: str = "KIT") -> str:
     if named:
         ids = ", ".join(kit["id"] for kit in named)
         raise InvalidInput(
-            f'{what}: {len(named)} of your brand kits are named "{ref}".',
+            (f"{flag}: " if flag else "") + f'{len(named)} of your brand kits are named "{ref}".',
             f"Name one by its id: {ids}.",
         )
     raise InvalidInput(
