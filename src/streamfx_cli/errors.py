@@ -80,3 +80,10 @@ class BadArgument(StreamFXError):
     """An argument StreamFX cannot use (checked before anything is changed)."""
 
     exit_code = ExitCode.USAGE
+
+
+class InvalidInput(StreamFXError):
+    """Input the server refuses, caught here first (a new password too short, a brand kit
+    name you have none of): exit 5, as when the server says it."""
+
+    exit_code = ExitCode.REJECTED

@@ -27,7 +27,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from .errors import ExitCode, StreamFXError
+from .errors import BadArgument, ExitCode, StreamFXError
 
 if TYPE_CHECKING:
     from .api import Api
@@ -42,21 +42,45 @@ OBS_CONNECT_TIMEOUT_S = 1.5
 REPORT_TIMEOUT_S = 2.0
 # The server keeps at most this much of a delivery's reason.
 REASON_MAX = 500
+# The trigger's API fields, as the flags of `fire` and `preview` that set them (`params.NAME`
+# is `--param NAME`: field_flags.py).
+FIRE_FLAGS = {"effectId": "EFFECT", "sessionId": "--session", "source": "--source"}
 
 
-def parse_params(pairs: Sequence[str] | None) -> dict[str, Any]:
-    """`--param key=value` pairs; values are read as JSON when they parse."""
+def parse_params(
+    pairs: Sequence[str] | None, json_pairs: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """`--param key=value` and `--param-json key=JSON` (docs/CLI.md "Parameters").
+
+    A `--param` value is sent as the text typed, and the server reads it by the
+    parameter's type (effect_params.py, its one home): `text=123` is the text "123",
+    `opacity=0.5` the number, `true`/`no`/`1` a yes or no. `--param-json` sends a
+    structured value (an object, a list) as the JSON it is.
+    """
     params: dict[str, Any] = {}
-    for pair in pairs or ():
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise StreamFXError(
-                f"{pair!r} is not key=value.", "Write parameters like --param text='Hello chat'."
-            )
-        try:
-            params[key.strip()] = json.loads(raw)
-        except ValueError:
-            params[key.strip()] = raw
+    for flag, given, read in (
+        ("--param", pairs, None),
+        ("--param-json", json_pairs, json.loads),
+    ):
+        for pair in given or ():
+            key, sep, raw = pair.partition("=")
+            if not sep or not key.strip():
+                raise BadArgument(
+                    f"{flag} {pair!r} is not key=value.",
+                    "Write parameters like --param text='Hello chat' "
+                    "or --param-json settings='{\"opacity\": 0.5}'.",
+                )
+            if read is None:
+                params[key.strip()] = raw
+                continue
+            try:
+                params[key.strip()] = read(raw)
+            except ValueError as exc:
+                raise BadArgument(
+                    f"{flag} {key.strip()}: {raw!r} is not JSON ({exc}).",
+                    "Quote it for the shell, e.g. --param-json settings='{\"opacity\": 0.5}'; "
+                    "plain text and numbers go in --param.",
+                ) from None
     return params
 
 
@@ -68,18 +92,27 @@ class FireArgs(NamedTuple):
     effect: str
     session: str | None = None
     params: tuple[str, ...] = ()
+    json_params: tuple[str, ...] = ()  # --param-json
     source: str = "cli"
     no_obs: bool = False
     json_out: bool = False
     wait: bool = False  # with an agent: wait (up to 3 s) for the delivery and exit by it
 
 
-_VALUE_OPTIONS = {"--session": "session", "--source": "source", "--param": "params", "-p": "params"}
+_VALUE_OPTIONS = {
+    "--session": "session",
+    "--source": "source",
+    "--param": "params",
+    "-p": "params",
+    "--param-json": "json_params",
+}
+_LISTS = ("params", "json_params")
 _FLAGS = {"--no-obs": "no_obs", "--json": "json_out", "--wait": "wait"}
 
 
 def parse_fire_args(argv: Sequence[str]) -> FireArgs | None:
-    """`fire EFFECT [--session S] [--param|-p K=V]... [--source S] [--no-obs] [--json]`.
+    """`fire EFFECT [--session S] [--param|-p K=V]... [--param-json K=JSON]... [--source S]
+    [--no-obs] [--json]`.
 
     Returns None for anything else (help, unknown or incomplete options, `--`,
     shell completion): the Typer app then parses it and answers as it always did.
@@ -89,7 +122,7 @@ def parse_fire_args(argv: Sequence[str]) -> FireArgs | None:
     if any(name.startswith("_") and name.endswith("_COMPLETE") for name in os.environ):
         return None
     effect: str | None = None
-    values: dict[str, Any] = {"params": []}
+    values: dict[str, Any] = {name: [] for name in _LISTS}
     rest = list(argv[1:])
     while rest:
         token = rest.pop(0)
@@ -114,13 +147,14 @@ def parse_fire_args(argv: Sequence[str]) -> FireArgs | None:
         else:
             return None
         target = _VALUE_OPTIONS[name]
-        if target == "params":
-            values["params"].append(value)
+        if target in _LISTS:
+            values[target].append(value)
         else:
             values[target] = value
     if effect is None:
         return None
-    values["params"] = tuple(values["params"])
+    for name in _LISTS:
+        values[name] = tuple(values[name])
     return FireArgs(effect=effect, **values)
 
 
@@ -190,7 +224,15 @@ def _through_agent(args: FireArgs, params: dict[str, Any]) -> int | None:
         return None
     if not answer.get("ok"):
         refused = answer.get("answer") or {}
-        error(str(refused.get("error") or answer.get("error")), refused.get("hint"))
+        message, hint = str(refused.get("error") or answer.get("error")), refused.get("hint")
+        if refused.get("details"):  # the server's answer, passed on: name the flags
+            from .errors import APIError
+            from .field_flags import in_flags
+
+            status = int(refused.get("httpStatus") or 0)
+            told = in_flags(APIError(status, "", message, hint, refused), FIRE_FLAGS)
+            message, hint = told.message, told.hint
+        error(message, hint)
         return exit_code_of_error(refused)
     activation = answer["activation"]
     delivery = answer.get("delivery") or activation.get("delivery")
@@ -242,17 +284,19 @@ def fire_effect(args: FireArgs) -> int:
     Errors before the trigger is recorded (not signed in, server unreachable or
     refusing) are raised as StreamFXError with their own exit codes.
     """
-    params = parse_params(args.params)
+    params = parse_params(args.params, args.json_params)
     if not args.no_obs:
         handed = _through_agent(args, params)
         if handed is not None:
             return handed
     from .api import Api
+    from .field_flags import flags_named
 
     with Api.signed_in() as api:
-        activation = api.trigger(
-            args.effect, session_id=args.session, params=params, source=args.source
-        )
+        with flags_named(FIRE_FLAGS):
+            activation = api.trigger(
+                args.effect, session_id=args.session, params=params, source=args.source
+            )
         return draw_and_report(api, args, activation)
 
 

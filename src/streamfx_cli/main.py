@@ -21,6 +21,14 @@ def _report(exc: BaseException) -> int:
     from .output import error
 
     if isinstance(exc, StreamFXError):
+        from .errors import APIError
+
+        if isinstance(exc, APIError) and "details" in (exc.hint or ""):
+            # A refusal pointing at `details` no command told in its flags: tell them here,
+            # by the API's field names, rather than point at what is not shown.
+            from .field_flags import in_flags
+
+            exc = in_flags(exc, {})
         error(exc.message, exc.hint)
         return exc.exit_code
     if isinstance(exc, KeyboardInterrupt):

@@ -28,6 +28,7 @@ class PreviewArgs:
     effect: str
     output: Path
     params: tuple[str, ...] = ()
+    json_params: tuple[str, ...] = ()  # --param-json
     kit: str | None = None
     frames: int = 6
     overlay: bool = False
@@ -90,17 +91,21 @@ def _obs_frames(api: Api, render: dict[str, Any], frames: int) -> list[bytes]:
 
 def run(args: PreviewArgs) -> PreviewResult:
     """Render, draw privately, photograph, and write the sheet; raises StreamFXError."""
-    from .firing import parse_params
+    from .firing import FIRE_FLAGS, parse_params
 
     if not 1 <= args.frames <= MAX_FRAMES:
         raise BadArgument(f"--frames must be between 1 and {MAX_FRAMES}.")
     output = check_output(args.output)
-    params = parse_params(args.params)
+    params = parse_params(args.params, args.json_params)
     from .api import Api
+    from .field_flags import flags_named
+    from .kit_names import kit_id_of
     from .obs.preview import span_ms
 
     with Api.signed_in() as api:
-        preview = api.preview(args.effect, params, args.kit)
+        kit = kit_id_of(api, args.kit, "--kit") if args.kit else None
+        with flags_named({**FIRE_FLAGS, "brandKitId": "--kit"}):
+            preview = api.preview(args.effect, params, kit)
         render = preview["render"]
         span = span_ms(render)
         if args.overlay:

@@ -35,6 +35,21 @@ class Prompt(Protocol):
 
     def password(self, confirm: bool) -> str: ...
 
+    def new_password(self) -> str:
+        """A new account's password that fits the server's rule (streamfx_wire.accounts)."""
+        ...
+
+    def tell(self, problem: str) -> None:
+        """Say why an answer will not do, before it is asked again."""
+        ...
+
+
+# A sign-up's API fields, as `up` asks for them (field_flags.py); an email given as
+# `--email` is named so.
+SIGN_UP_FLAGS = {"email": "email", "password": "password", "displayName": "display name"}
+# Wrong passwords typed at the terminal before `login` or `up` gives up (exit 3).
+SIGN_IN_TRIES = 3
+
 
 def log_in(url: str, email: str, password: str) -> Creator:
     """Sign in and keep the tokens (keyring, else a private file); returns the account.
@@ -93,20 +108,60 @@ def set_up_account(url: str, prompt: Prompt, email: str | None = None) -> Creato
         return me
     if not has_owner(url):
         say("This StreamFX server has no account yet: create yours (you will own the server).")
-        email = email or prompt.text("Email")
-        password = prompt.password(confirm=prompt.interactive)
-        name = email.split("@", 1)[0]
-        if prompt.interactive:
-            name = prompt.text("Display name", default=name)
-        with Api.anonymous(url) as api:
-            api.register(email, password, name)
+        email, password = _create_owner(url, prompt, email)
+        creator = log_in(url, email, password)
     else:
         say(f"Sign in to StreamFX at {url}.")
         email = email or prompt.text("Email")
-        password = prompt.password(confirm=False)
-    creator = log_in(url, email, password)
+        creator = log_in_asking(url, email, prompt)
     say(f"Signed in as {creator['displayName']} <{creator['email']}> on {url}.")
     return creator
+
+
+def _create_owner(url: str, prompt: Prompt, email: str | None) -> tuple[str, str]:
+    """Ask for the owner's email, password and name, and create the account; its email
+    and password. Each answer is checked before the next question (the password by the
+    server's rule); whatever the server still refuses is asked again at the terminal,
+    keeping the other answers, and is an error naming it from a script."""
+    from .field_flags import in_flags
+
+    flags = {**SIGN_UP_FLAGS, "email": "--email"} if email else SIGN_UP_FLAGS
+    email = email or prompt.text("Email")
+    password = prompt.new_password()
+    name = email.split("@", 1)[0]
+    if prompt.interactive:
+        name = prompt.text("Display name", default=name)
+    while True:
+        try:
+            with Api.anonymous(url) as api:
+                api.register(email, password, name)
+            return email, password
+        except APIError as exc:
+            fields = {str(d.get("field")) for d in exc.body.get("details") or []}
+            if exc.status != 422 or not prompt.interactive or not fields:
+                raise in_flags(exc, flags) from None
+            prompt.tell(in_flags(exc, flags).message.removesuffix("."))
+            if "email" in fields:
+                email = prompt.text("Email", default=email)
+            if "password" in fields:
+                password = prompt.new_password()
+            if "displayName" in fields:
+                name = prompt.text("Display name", default=email.split("@", 1)[0])
+
+
+def log_in_asking(url: str, email: str, prompt: Prompt) -> Creator:
+    """Sign in with a password asked at the terminal (or read once from a script); a wrong
+    one typed at the terminal is asked again, up to SIGN_IN_TRIES times."""
+    for attempt in range(1, SIGN_IN_TRIES + 1):
+        password = prompt.password(confirm=False)
+        try:
+            return log_in(url, email, password)
+        except APIError as exc:
+            wrong = exc.status == 401 and exc.code == "invalid_credentials"
+            if not (wrong and prompt.interactive and attempt < SIGN_IN_TRIES):
+                raise
+            prompt.tell(exc.message.removesuffix("."))
+    raise AssertionError("unreachable: the last try returns or raises")
 
 
 @dataclass(frozen=True)

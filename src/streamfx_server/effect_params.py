@@ -175,12 +175,21 @@ TRIGGER_MODELS: dict[str, type[ApiModel]] = {
 }
 
 
-def _details(exc: ValidationError) -> list[dict[str, str]]:
+def _known(model: type[ApiModel]) -> str:
+    """The parameters a model takes, as a client names them (camelCase)."""
+    names = [field.alias or name for name, field in model.model_fields.items()]
+    return ", ".join(names) if names else "none"
+
+
+def _details(exc: ValidationError, kind: str, model: type[ApiModel]) -> list[dict[str, str]]:
     out = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()))
         # A check of our own reads as its sentence, without pydantic's "Value error, ".
         message = str(err["ctx"]["error"]) if err["type"] == "value_error" else err["msg"]
+        if err["type"] == "extra_forbidden" and len(err.get("loc", ())) == 1:
+            # A name that is no parameter: say which ones there are (a typo, or the wrong kind).
+            message = f"no such parameter; a {kind} effect takes {_known(model)}"
         out.append({"field": f"params.{loc}" if loc else "params", "message": message})
     return out
 
@@ -194,7 +203,7 @@ def _parse(models: Mapping[str, type[ApiModel]], kind: str, params: Mapping[str,
     try:
         return model.model_validate(dict(params))
     except ValidationError as exc:
-        details = _details(exc)
+        details = _details(exc, kind, model)
         first = details[0]
         raise ParamsError(
             f"Invalid {first['field']} for a {kind} effect: {first['message']}.", details

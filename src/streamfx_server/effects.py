@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, field_validator
 
 from streamfx_wire.kinds import ASSET_KINDS, KIND_SPECS, Kind
+from streamfx_wire.names import close_names, did_you_mean
 from streamfx_wire.vocabulary import (
     DEFAULT_MAX_DELAY_MS,
     DEFAULT_QUEUE_MODE,
@@ -173,8 +174,35 @@ def find(conn: sqlite3.Connection, creator_id: str, ref: str) -> sqlite3.Row | N
 def get(conn: sqlite3.Connection, creator_id: str, ref: str) -> sqlite3.Row:
     row = find(conn, creator_id, ref)
     if row is None:
-        raise not_found("effect")
+        raise _missing(conn, creator_id, ref)
     return row
+
+
+def _missing(conn: sqlite3.Connection, creator_id: str, ref: str) -> APIError:
+    """404 for an effect that is not there, with the closest slugs (`close_slugs`)."""
+    if ref.startswith("fx_"):
+        return not_found("effect")
+    return APIError(
+        404,
+        "not_found",
+        f'No effect "{ref[:100]}".',
+        hint=did_you_mean(ref, _slugs(conn, creator_id), "`streamfx effects list`"),
+    )
+
+
+def close_slugs(conn: sqlite3.Connection, creator_id: str, ref: str) -> list[str]:
+    """The slugs that look like `ref` among those this creator can fire (built-ins and
+    their own: never another creator's)."""
+    return [] if ref.startswith("fx_") else close_names(ref, _slugs(conn, creator_id))
+
+
+def _slugs(conn: sqlite3.Connection, creator_id: str) -> list[str]:
+    return [
+        row["slug"]
+        for row in conn.execute(
+            "SELECT slug FROM effects WHERE COALESCE(creator_id, '') IN (?, '')", (creator_id,)
+        )
+    ]
 
 
 def fireable(

@@ -22,6 +22,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field
 from pydantic.alias_generators import to_camel
 
+from streamfx_wire.names import quoted
+
 from . import effects, rule_timers
 from .activations import DeliveryOut, delivery_of
 from .effect_params import ParamsError, at_trigger
@@ -252,8 +254,13 @@ def check(
     problems: list[dict[str, str]] = []
     effect = effects.find(conn, creator_id, effect_ref)
     if effect is None:
+        close = effects.close_slugs(conn, creator_id, effect_ref)
         problems.append(
-            _problem("effectId", "no effect with that id or slug among yours and the built-ins")
+            _problem(
+                "effectId",
+                "no effect with that id or slug among yours and the built-ins"
+                + (f" (did you mean {quoted(close)}?)" if close else ""),
+            )
         )
     provided = sample_fields(trigger)
     if provided is not None:

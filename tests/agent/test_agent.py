@@ -109,6 +109,12 @@ def test_fire_hands_off_to_the_agent_and_wait_exits_by_the_delivery(
     assert "streamfx_cli.agent.handoff" in loaded
     heavy = ("httpx", "keyring", "asyncio", "streamfx_cli.api", "streamfx_cli.obs", "dataclasses")
     assert not {m for m in loaded if m.startswith(heavy)}
+    # The server's refusal, passed on by the agent, names the flag as typed.
+    refused = agent.cli.run("fire", "banner", "-p", "txet=hi")
+    assert refused.returncode == 5, refused.stderr
+    assert refused.stderr.startswith(
+        "error: Invalid --param txet: no such parameter; a text effect takes text,"
+    )
 
 
 def test_a_five_minute_brb_and_twenty_flashes_through_the_api(

@@ -71,10 +71,28 @@ def test_get_by_id_or_slug(reader: TestCreator):
     missing = reader.client.get("/api/effects/airhorn")
     assert missing.status_code == 404
     assert missing.json() == {
-        "error": "No effect with that id.",
+        "error": 'No effect "airhorn".',
         "code": "not_found",
-        "hint": "Check the id and that you own it.",
+        "hint": "See `streamfx effects list`.",
     }
+    by_unknown_id = reader.client.get("/api/effects/fx_airhorn")
+    assert by_unknown_id.json()["error"] == "No effect with that id."
+
+
+def test_a_misspelt_slug_gets_the_closest_ones_the_creator_can_fire(alice_and_bob):
+    alice, bob = alice_and_bob
+    made = bob.client.post(
+        "/api/effects", json={"name": "Sparkle Bomb", "category": "alert", "kind": "flash"}
+    )
+    assert made.status_code == 201, made.text
+    typo = alice.client.get("/api/effects/sparkels")
+    assert typo.status_code == 404
+    assert typo.json()["error"] == 'No effect "sparkels".'
+    hint = typo.json()["hint"]
+    assert hint.startswith('Did you mean "sparkles"') and "`streamfx effects list`" in hint
+    # Bob's own effect is never named to Alice.
+    assert "sparkle-bomb" not in alice.client.get("/api/effects/sparkle-bom").json()["hint"]
+    assert '"sparkle-bomb"' in bob.client.get("/api/effects/sparkle-bom").json()["hint"]
 
 
 def test_create_an_effect(creator: TestCreator):

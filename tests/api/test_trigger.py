@@ -234,7 +234,7 @@ def test_unknown_effect_is_not_found(creator: TestCreator):
     session = start(creator)
     response = fire(creator, "airhorn", session["id"])
     assert response.status_code == 404
-    assert response.json()["error"] == "No effect with that id."
+    assert response.json()["error"] == 'No effect "airhorn".'
 
 
 def test_someone_elses_effect_and_session_are_not_found(creator: TestCreator, make_creator):

@@ -235,7 +235,7 @@ def test_effects_queue_mode_and_max_delay_on_create_update_and_show(signed_in):
     assert "later" in bad_mode.stderr
     too_late = signed_in.run("effects", "update", "pow", "--max-delay", "11m")
     assert too_late.returncode == 5
-    assert "maxDelayMs" in too_late.stderr
+    assert "Invalid --max-delay:" in too_late.stderr
     nothing = signed_in.run("effects", "update", "pow")
     assert nothing.returncode == 1
     assert "Nothing to change" in nothing.stderr

@@ -195,16 +195,26 @@ def test_a_shake_and_a_kit_flash_stay_private(live: Live, server, tmp_path: Path
     ]
     assert moved, "no frame of the shake shows the backdrop moved"
 
-    # A second kit, named with --kit, colours a flash; the active kit is not used.
+    # A second kit, named by its name with --kit, colours a flash; the active kit is unused.
     set_tier(server, live.cli.email, "creator")  # type: ignore[attr-defined]  # two kits
     other = as_json(
         live.cli.run("brand-kit", "create", "--name", "Other", "--primary", "#2040E0", "--json")
     )
     flash = tmp_path / "flash.png"
     code = live.cli.run(
-        "preview", "flash", "--kit", other["id"], "-p", "opacity=1", "-n", "3", "-o", str(flash)
+        "preview",
+        "flash",
+        "--kit",
+        "Other",
+        "-p",
+        "opacity=1",
+        "-n",
+        "3",
+        "-o",
+        str(flash),
+        "--json",
     )
-    assert code.returncode == 0, code.stderr
+    assert as_json(code)["brandKitId"] == other["id"]
     picture = decode_png(keep(flash, "flash.png").read_bytes())
     # In its full colour in the middle; fading in, then out, at either side (motion 3).
     middle = frame(picture, 1, 3).pixel(240, 135)
@@ -250,7 +260,14 @@ def test_bad_previews_say_why_and_write_nothing(
     cli = live.cli
     one_sentence_error(cli.run("preview", "no-such-effect", "-o", str(sheet)), 5, "No effect")
     one_sentence_error(
-        cli.run("preview", "flash", "-p", "opacity=7", "-o", str(sheet)), 5, "opacity"
+        cli.run("preview", "flash", "-p", "opacity=7", "-o", str(sheet)),
+        5,
+        "Invalid --param opacity:",
+    )
+    one_sentence_error(
+        cli.run("preview", "flash", "--kit", "No such kit", "-o", str(sheet)),
+        5,
+        'No brand kit "No such kit".',
     )
     one_sentence_error(
         cli.run("preview", "flash", "-o", str(tmp_path / "missing" / "x.png")),

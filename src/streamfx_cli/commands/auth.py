@@ -19,15 +19,15 @@ def login(
     ] = None,
     password_stdin: PasswordStdin = False,
 ) -> None:
-    """Sign in; the tokens go to the OS keyring."""
+    """Sign in; the tokens go to the OS keyring. A wrong password typed here is asked again."""
     from ..config import server_url
-    from ..sign_in import log_in
-    from .prompts import read_password
+    from ..sign_in import log_in_asking
+    from .prompts import TerminalPrompt
 
     url = server_url(server)
     if not email:
         email = typer.prompt("Email")
-    creator = log_in(url, email, read_password(password_stdin))
+    creator = log_in_asking(url, email, TerminalPrompt(password_stdin))
     say(f"Signed in as {creator['displayName']} <{creator['email']}> on {url}.")
 
 

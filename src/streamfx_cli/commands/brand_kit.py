@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..field_flags import flags_named
+from ..kit_names import kit_id_of
 from ..output import emit_json, say
 from .options import JsonFlag
 
@@ -20,6 +22,22 @@ app = typer.Typer(
 )
 
 Colour = Annotated[str | None, typer.Option(help="#RRGGBB")]
+KitArg = Annotated[str, typer.Argument(metavar="KIT", help="The kit's name or id (bk_…).")]
+
+# The API's fields, as the flags that set them: a refusal names what was typed.
+KIT_FLAGS = {
+    "name": "--name",
+    "colorPalette.primary": "--primary",
+    "colorPalette.secondary": "--secondary",
+    "colorPalette.accent": "--accent",
+    "colorPalette.background": "--background",
+    "colorPalette.text": "--text",
+    "typography.headingFont": "--heading-font",
+    "typography.bodyFont": "--body-font",
+    "typography.baseSize": "--base-size",
+    "motionIntensity": "--motion",
+    "allowedCategories": "--allow",
+}
 
 
 def _kit_body(
@@ -56,6 +74,13 @@ def _kit_body(
 def _given(**fields: Any) -> dict[str, Any]:
     """The options the user gave: an update changes only those."""
     return {key: value for key, value in fields.items() if value is not None}
+
+
+def _given_in(body: dict[str, Any], field: str) -> bool:
+    """Whether `field` (`colorPalette.primary`) is in `body`."""
+    head, _, rest = field.partition(".")
+    value = body.get(head)
+    return value is not None and (not rest or (isinstance(value, dict) and rest in value))
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -141,14 +166,18 @@ def create(
         body[key] = {**body.get(key, {}), **value} if isinstance(value, dict) else value
     if "name" not in body:
         raise StreamFXError("A brand kit needs a name.", 'Pass --name or put "name" in the file.')
-    with Api.signed_in() as api:
+    # What came from the file keeps the file's names for it.
+    typed = {
+        field: flag for field, flag in KIT_FLAGS.items() if not from_file or _given_in(flags, field)
+    }
+    with Api.signed_in() as api, flags_named(typed):
         kit = api.create_brand_kit(body)
     emit_json(kit) if json_out else _show(kit)
 
 
 @app.command()
 def update(
-    kit_id: Annotated[str, typer.Argument(metavar="ID")],
+    kit_ref: KitArg,
     name: Name = None,
     primary: Colour = None,
     secondary: Colour = None,
@@ -184,17 +213,19 @@ def update(
             "Nothing to update.", "Pass at least one flag, e.g. --primary '#7B2FF7'."
         )
     with Api.signed_in() as api:
-        kit = api.update_brand_kit(kit_id, body)
+        kit_id = kit_id_of(api, kit_ref)
+        with flags_named(KIT_FLAGS):
+            kit = api.update_brand_kit(kit_id, body)
     emit_json(kit) if json_out else _show(kit)
 
 
 @app.command()
-def get(kit_id: Annotated[str, typer.Argument(metavar="ID")], json_out: JsonFlag = False) -> None:
+def get(kit_ref: KitArg, json_out: JsonFlag = False) -> None:
     """Show one brand kit."""
     from ..api import Api
 
     with Api.signed_in() as api:
-        kit = api.brand_kit(kit_id)
+        kit = api.brand_kit(kit_id_of(api, kit_ref))
     emit_json(kit) if json_out else _show(kit)
 
 
@@ -216,21 +247,22 @@ def list_kits(json_out: JsonFlag = False) -> None:
 
 
 @app.command()
-def use(kit_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+def use(kit_ref: KitArg) -> None:
     """Make a brand kit your active one (used when a session has none)."""
     from ..api import Api
 
     with Api.signed_in() as api:
-        kit = api.brand_kit(kit_id)  # 404s before we store a dangling id
+        kit = api.brand_kit(kit_id_of(api, kit_ref))  # 404s before we store a dangling id
         api.set_active_kit(kit["id"])
     say(f"Active brand kit: {kit['name']} ({kit['id']}).")
 
 
 @app.command()
-def delete(kit_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+def delete(kit_ref: KitArg) -> None:
     """Delete a brand kit."""
     from ..api import Api
 
     with Api.signed_in() as api:
+        kit_id = kit_id_of(api, kit_ref)
         api.delete_brand_kit(kit_id)
     say(f"Deleted brand kit {kit_id}.")

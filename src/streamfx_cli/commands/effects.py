@@ -13,7 +13,7 @@ from streamfx_wire.kinds import ASSET_KINDS, KIND_SPECS, KINDS
 from streamfx_wire.vocabulary import CATEGORIES, QUEUE_MODES
 
 from ..output import emit_json, say
-from .options import JsonFlag, ParamFlag
+from .options import JsonFlag, ParamFlag, ParamJsonFlag
 
 if TYPE_CHECKING:
     from ..api_types import Effect, EffectChanges
@@ -44,6 +44,20 @@ MaxDelayFlag = Annotated[
         help="How late it may still be drawn, e.g. 5s; later it is recorded expired. Default: 5s.",
     ),
 ]
+
+# The API's fields, as the flags of `create`, `update` and `upload` that set them
+# (`params.NAME` is `--param NAME`).
+EFFECT_FLAGS = {
+    "name": "--name",
+    "kind": "--kind",
+    "category": "--category",
+    "durationMs": "--duration",
+    "cooldownMs": "--cooldown",
+    "queueMode": "--queue-mode",
+    "maxDelayMs": "--max-delay",
+    "params": "--param",
+}
+_IN_MS = {field: " (in milliseconds)" for field in ("durationMs", "cooldownMs", "maxDelayMs")}
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 
@@ -119,6 +133,7 @@ def create(
         str, typer.Option(help="Minimum time between two firings, e.g. 10s.")
     ] = "0s",
     param: ParamFlag = None,
+    param_json: ParamJsonFlag = None,
     queue_mode: QueueModeFlag = None,
     max_delay: MaxDelayFlag = None,
     json_out: JsonFlag = False,
@@ -126,6 +141,7 @@ def create(
     """Create your own effect from a kind and parameters."""
     from ..api import Api
     from ..api_types import EffectDraft
+    from ..field_flags import flags_named
     from ..firing import parse_params
 
     draft = EffectDraft(
@@ -134,13 +150,13 @@ def create(
         category=category,
         durationMs=parse_duration_ms(duration),
         cooldownMs=parse_duration_ms(cooldown),
-        params=parse_params(param),
+        params=parse_params(param, param_json),
     )
     if queue_mode is not None:
         draft["queueMode"] = queue_mode.value
     if max_delay is not None:
         draft["maxDelayMs"] = parse_duration_ms(max_delay)
-    with Api.signed_in() as api:
+    with Api.signed_in() as api, flags_named(EFFECT_FLAGS, units=_IN_MS):
         effect = api.create_effect(draft)
     emit_json(effect) if json_out else say(f"Created {effect['slug']} ({effect['id']}).")
 
@@ -163,11 +179,13 @@ def update(
             help="key=value; replaces all stored parameters with those given.",
         ),
     ] = None,
+    param_json: ParamJsonFlag = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Change one of your own effects: only the options given."""
     from ..api import Api
     from ..errors import StreamFXError
+    from ..field_flags import flags_named
     from ..firing import parse_params
 
     changes: EffectChanges = {}
@@ -181,15 +199,15 @@ def update(
         changes["queueMode"] = queue_mode.value
     if max_delay is not None:
         changes["maxDelayMs"] = parse_duration_ms(max_delay)
-    if param:
-        changes["params"] = parse_params(param)
+    if param or param_json:
+        changes["params"] = parse_params(param, param_json)
     if not changes:
         raise StreamFXError(
             "Nothing to change.",
             "Give at least one of --name, --duration, --cooldown, --queue-mode, "
-            "--max-delay or --param.",
+            "--max-delay, --param or --param-json.",
         )
-    with Api.signed_in() as api:
+    with Api.signed_in() as api, flags_named(EFFECT_FLAGS, units=_IN_MS):
         updated = api.update_effect(effect, changes)
     if json_out:
         emit_json(updated)
@@ -236,7 +254,9 @@ def upload(
         fields["queueMode"] = queue_mode.value
     if max_delay is not None:
         fields["maxDelayMs"] = str(parse_duration_ms(max_delay))
-    with Api.signed_in() as api:
+    from ..field_flags import flags_named
+
+    with Api.signed_in() as api, flags_named(EFFECT_FLAGS, units=_IN_MS):
         effect = upload_with_progress(api, file, fields=fields, quiet=json_out)
     emit_json(effect) if json_out else say(
         f"Uploaded {file.name} as {effect['slug']} ({effect['id']})."

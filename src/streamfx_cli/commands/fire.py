@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from .options import JsonFlag, ParamFlag
+from .options import JsonFlag, ParamFlag, ParamJsonFlag
 
 
 def fire(
@@ -23,6 +23,7 @@ def fire(
         str | None, typer.Option("--session", help="Session id; default: the live one.")
     ] = None,
     param: ParamFlag = None,
+    param_json: ParamJsonFlag = None,
     source: Annotated[
         str, typer.Option(help="Recorded as the trigger's source: cli or hotkey.")
     ] = "cli",
@@ -47,6 +48,7 @@ def fire(
             effect=effect,
             session=session,
             params=tuple(param or ()),
+            json_params=tuple(param_json or ()),
             source=source,
             no_obs=no_obs,
             json_out=json_out,

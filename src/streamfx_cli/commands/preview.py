@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .options import JsonFlag, ParamFlag
+from .options import JsonFlag, ParamFlag, ParamJsonFlag
 
 
 def preview(
@@ -20,9 +20,10 @@ def preview(
     ],
     kit: Annotated[
         str | None,
-        typer.Option("--kit", help="Brand kit id; default: the kit a fire would use now."),
+        typer.Option("--kit", help="Brand kit name or id; default: the kit a fire would use now."),
     ] = None,
     param: ParamFlag = None,
+    param_json: ParamJsonFlag = None,
     frames: Annotated[
         int, typer.Option("--frames", "-n", help="Frames across the effect (1..24).")
     ] = 6,
@@ -47,6 +48,7 @@ def preview(
             effect=effect,
             output=output,
             params=tuple(param or ()),
+            json_params=tuple(param_json or ()),
             kit=kit,
             frames=frames,
             overlay=overlay,

@@ -6,20 +6,56 @@ import sys
 
 import typer
 
-from ..errors import StreamFXError
+from streamfx_wire.accounts import PASSWORD_RULE, password_problem
+
+from ..errors import InvalidInput, StreamFXError
+
+
+def _stdin_line() -> str:
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _told(problem: str) -> None:
+    """A typed answer that will not do, said on stderr before it is asked again."""
+    typer.echo(f"{problem[:1].upper()}{problem[1:]}. Try again.", err=True)
 
 
 def read_password(from_stdin: bool, confirm: bool = False) -> str:
     """One line of stdin (`--password-stdin`), else a hidden prompt; never empty."""
-    if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    password = (
+        _stdin_line()
+        if from_stdin
+        else typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    )
     if not password:
         raise StreamFXError(
             "No password was given.", "Type it at the prompt or pipe it to --password-stdin."
         )
     return password
+
+
+def read_new_password(from_stdin: bool) -> str:
+    """A new account's password, checked by the server's rule (streamfx_wire.accounts)
+    before anything is sent. At the terminal the rule is in the prompt, and a password that
+    breaks it, or a repeat that differs, is asked again; from stdin it is an error (exit 5)."""
+    if from_stdin:
+        password = _stdin_line()
+        problem = password_problem(password)
+        if problem:
+            raise InvalidInput(
+                f"The password on stdin will not do: {problem}.",
+                f"Pipe a password of {PASSWORD_RULE} to --password-stdin.",
+            )
+        return password
+    while True:
+        password = typer.prompt(f"Password ({PASSWORD_RULE})", hide_input=True)
+        problem = password_problem(password)
+        if problem:
+            _told(problem)
+            continue
+        if typer.prompt("Repeat for confirmation", hide_input=True) == password:
+            return password
+        _told("the two passwords differ")
 
 
 class TerminalPrompt:
@@ -37,6 +73,12 @@ class TerminalPrompt:
 
     def password(self, confirm: bool) -> str:
         return read_password(self.password_stdin, confirm)
+
+    def new_password(self) -> str:
+        return read_new_password(self.password_stdin)
+
+    def tell(self, problem: str) -> None:
+        _told(problem)
 
 
 def confirmed(question: str, yes: bool) -> bool:

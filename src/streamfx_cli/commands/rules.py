@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..field_flags import flags_named
 from ..output import emit_json, say
 from ..rule_words import describe_trigger, last_lines
-from .options import JsonFlag, ParamFlag
+from .options import JsonFlag, ParamFlag, ParamJsonFlag
 
 if TYPE_CHECKING:
     from ..api import Api
@@ -103,36 +104,10 @@ _FLAG_OF = {
     "trigger.scene": "--scene",
     "trigger.input": "--input",
 }
-_IN_SECONDS = {"trigger.everySeconds", "trigger.offsetSeconds"}
-
-
-def flag_of(field: str) -> str:
-    """The flag that sets an API field: `trigger.everySeconds` is `--every`."""
-    if field.startswith("params."):
-        return f"--param {field.removeprefix('params.')}"
-    return _FLAG_OF.get(field, field)
-
-
-def _in_flags(exc: Exception) -> Exception:
-    """A 422 about a rule's fields, told in the flags the user typed; anything else as is."""
-    from ..errors import APIError
-
-    if not isinstance(exc, APIError) or exc.status != 422:
-        return exc
-    details = exc.body.get("details") or []
-    if not details:
-        return exc
-    lines = []
-    for detail in details:
-        field = str(detail.get("field", ""))
-        unit = " (in seconds)" if field in _IN_SECONDS else ""
-        lines.append(f"{flag_of(field)}: {detail.get('message')}{unit}")
-    hint = (
-        "Also " + "; ".join(lines[1:]) + "."
-        if lines[1:]
-        else "Fix it and run the command again; docs/RULES.md lists what each trigger provides."
-    )
-    return APIError(exc.status, exc.code, f"Invalid {lines[0]}.", hint, exc.body)
+_IN_SECONDS = {
+    field: " (in seconds)" for field in ("trigger.everySeconds", "trigger.offsetSeconds")
+}
+_HINT = "Fix it and run the command again; docs/RULES.md lists what each trigger provides."
 
 
 def _seconds(flag: str, text: str) -> int:
@@ -280,6 +255,7 @@ def create(
         bool, typer.Option("--webhook", help="Fire when its signed webhook is called.")
     ] = False,
     param: ParamFlag = None,
+    param_json: ParamJsonFlag = None,
     cooldown: CooldownFlag = None,
     live_only: LiveOnlyFlag = None,
     disabled: Annotated[bool, typer.Option("--disabled", help="Create it switched off.")] = False,
@@ -299,8 +275,8 @@ def create(
     if effect is None:
         raise BadArgument("A rule needs an effect to fire.", "Give --effect, e.g. --effect banner.")
     draft: RuleDraft = {"name": name, "trigger": trigger, "effectId": effect}
-    if param:
-        draft["params"] = parse_params(param)
+    if param or param_json:
+        draft["params"] = parse_params(param, param_json)
     if cooldown is not None:
         draft["cooldownMs"] = _cooldown_ms(cooldown)
     if live_only is not None:
@@ -308,10 +284,8 @@ def create(
     if disabled:
         draft["enabled"] = False
     with Api.signed_in() as api:
-        try:
+        with flags_named(_FLAG_OF, _HINT, _IN_SECONDS):
             created = api.create_rule(draft)
-        except Exception as exc:
-            raise _in_flags(exc) from None
         if json_out:
             emit_json(created)
             return
@@ -336,6 +310,7 @@ def update(
         list[str] | None,
         typer.Option("--param", "-p", help="key=value; replaces all the rule's params."),
     ] = None,
+    param_json: ParamJsonFlag = None,
     no_params: Annotated[
         bool, typer.Option("--no-params", help="Fire the effect with no params of the rule's.")
     ] = False,
@@ -354,10 +329,10 @@ def update(
     if effect is not None:
         changes["effectId"] = effect
     trigger = _trigger(every, offset, on, obs, scene, input_name, webhook=False)
-    if param and no_params:
+    if (param or param_json) and no_params:
         raise BadArgument("--param and --no-params contradict each other.", "Give one of them.")
-    if param:
-        changes["params"] = parse_params(param)
+    if param or param_json:
+        changes["params"] = parse_params(param, param_json)
     if no_params:
         changes["params"] = {}
     if cooldown is not None:
@@ -373,10 +348,8 @@ def update(
                 "Give at least one of --name, --effect, --every, --offset, --on, --obs, "
                 "--param, --no-params, --cooldown or --live-only/--also-paused.",
             )
-        try:
+        with flags_named(_FLAG_OF, _HINT, _IN_SECONDS):
             updated = api.update_rule(rule_id, changes)
-        except Exception as exc:
-            raise _in_flags(exc) from None
     if json_out:
         emit_json(updated)
         return

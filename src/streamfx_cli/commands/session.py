@@ -45,20 +45,28 @@ def _transition(action: SessionAction, session_id: str | None) -> Session:
         return api.session_action(action, session_id or api.require_live_session()["id"])
 
 
+# The API's fields, as the flags of `session start` that set them.
+START_FLAGS = {"platform": "--platform", "brandKitId": "--brand-kit", "title": "--title"}
+
+
 @app.command()
 def start(
     platform: Annotated[str, typer.Option(help=_PLATFORM_HELP)],
     brand_kit: Annotated[
-        str | None, typer.Option("--brand-kit", help="Brand kit id for this session.")
+        str | None, typer.Option("--brand-kit", help="Brand kit name or id for this session.")
     ] = None,
     title: Annotated[str | None, typer.Option(help="Stream title.")] = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Start a session (one live session at a time)."""
     from ..api import Api
+    from ..field_flags import flags_named
+    from ..kit_names import kit_id_of
 
     with Api.signed_in() as api:
-        session = api.start_session(platform, brand_kit, title)
+        kit_id = kit_id_of(api, brand_kit, "--brand-kit") if brand_kit else None
+        with flags_named(START_FLAGS):
+            session = api.start_session(platform, kit_id, title)
     emit_json(session) if json_out else say(f"Started {session['id']} on {session['platform']}.")
 
 

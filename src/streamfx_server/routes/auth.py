@@ -19,6 +19,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, Field, field_validator
 
+from streamfx_wire.accounts import PASSWORD_MAX, PASSWORD_MIN
+
 from .. import accounts, sign_ins
 from ..account_names import normalise_email, refuse_invisible
 from ..accounts import CreatorOut
@@ -46,7 +48,8 @@ def _login_email(value: str) -> str:
 
 # Normalised (NFKC, lower case) before any lookup: see account_names.py.
 Email = Annotated[str, Field(max_length=254), AfterValidator(_check_email)]
-Password = Annotated[str, Field(min_length=8, max_length=256)]
+# The rule the CLI states at its prompt and checks before sending (streamfx_wire.accounts).
+Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
 DisplayName = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(refuse_invisible)]
 
 
