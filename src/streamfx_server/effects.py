@@ -377,7 +377,9 @@ def params_or_422(kind: str, params: dict[str, Any]) -> dict[str, Any]:
 class EffectKeyIn(ApiModel):
     """`PUT /api/effects/{id}/key`: the number key to give the effect, or null to free it."""
 
-    key: int | None = Field(ge=effect_keys.FIRST_KEY, le=effect_keys.LAST_KEY)
+    key: (
+        Annotated[int, Field(strict=True, ge=effect_keys.FIRST_KEY, le=effect_keys.LAST_KEY)] | None
+    ) = Field(description="1-9; null frees the effect's key.")
 
 
 class EffectKeyOut(ApiModel):
