@@ -113,12 +113,24 @@ def test_keys_and_their_events_are_each_creators_own(server: LiveServer, streame
             moved = next_of(panel, "effect.updated")["effect"]
             assert (moved["slug"], moved["key"]) == ("confetti", None)
             assert next_of(panel, "effect.updated")["effect"]["key"] == 1
+            # The active kit chosen elsewhere (`streamfx brand-kit use`) reaches the panel.
+            kit = streamer.client.post("/api/brand-kit", json={"name": "Mine"}).json()
+            settings = {"settings": {"activeBrandKitId": kit["id"]}}
+            assert streamer.client.patch("/api/auth/me", json=settings).status_code == 200
+            assert next_of(panel, "settings.updated")["settings"] == settings["settings"]
+            # Deleted elsewhere: the panel hears it, with the key it held gone.
+            assert streamer.client.delete(f"/api/effects/{hype['id']}").status_code == 204
+            gone = next_of(panel, "effect.updated")
+            assert gone["deleted"] is True and gone["effect"]["id"] == hype["id"]
             # Another creator's own effect is out of reach, and their keys did not move.
             refused = other.client.put(f"/api/effects/{hype['id']}/key", json={"key": 2})
             assert refused.status_code == 404
             assert keys(other) == FIRST_KEYS
-            # Nothing reached the other creator, nor either overlay page.
-            for ws in (others_panel, others_overlay, overlay):
+            # Nothing reached the other creator, nor either overlay page (the overlay draws
+            # renders resolved by the server: it needs neither effects nor settings).
+            for ws in (others_panel, others_overlay):
                 assert_nothing_queued(ws)
+            assert next_of(overlay, "brandKit.updated")["brandKit"]["id"] == kit["id"]
+            assert_nothing_queued(overlay)
     finally:
         other.client.close()
