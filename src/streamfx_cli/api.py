@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         Effect,
         EffectChanges,
         EffectDraft,
+        EffectKey,
         Health,
         HookSecret,
         ImportResult,
@@ -149,6 +150,11 @@ class Api:
     def update_effect(self, ref: str, changes: EffectChanges) -> Effect:
         """Change the fields given of one of the creator's own effects (slug or id)."""
         return cast("Effect", self.http.patch(f"/api/effects/{ref}", json=changes))
+
+    def set_effect_key(self, ref: str, key: int | None) -> EffectKey:
+        """Give the effect (slug or id, built-ins too) number key `key`, moving it from
+        the effect that holds it; None frees its key."""
+        return cast("EffectKey", self.http.put(f"/api/effects/{ref}/key", json={"key": key}))
 
     def upload_effect(self, content: Iterable[bytes], content_type: str) -> Effect:
         """POST a multipart body as it is produced (see `uploads.py`), without a time limit.

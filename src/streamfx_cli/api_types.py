@@ -71,8 +71,19 @@ class Effect(TypedDict):
     queueMode: NotRequired[str]  # queue | replace | skip
     maxDelayMs: NotRequired[int]
     builtIn: bool
+    # The panel's number key (1-9) that fires it, None without one (docs/PANEL.md
+    # "Keys"); absent on servers older than keys.
+    key: NotRequired[int | None]
     asset: NotRequired[Asset | None]
     createdAt: str
+
+
+class EffectKey(TypedDict):
+    """The answer of `PUT /api/effects/{id}/key`: the effect, and the one that held the
+    key until now (it has none now), if any."""
+
+    effect: Effect
+    movedFrom: NotRequired[Effect | None]
 
 
 class EffectDraft(TypedDict):

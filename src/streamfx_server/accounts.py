@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import Field
 
+from . import effect_keys
 from .account_names import normalise_email
 from .errors import APIError
 from .infra.db import Database
@@ -46,6 +47,11 @@ def creator_in(conn: sqlite3.Connection, creator_id: str) -> CreatorOut:
     return creator_out(
         conn.execute("SELECT * FROM creators WHERE id = ?", (creator_id,)).fetchone()
     )
+
+
+def settings_event(creator: CreatorOut) -> dict[str, Any]:
+    """The `settings.updated` message the creator's own sign-ins get (never overlays)."""
+    return {"type": "settings.updated", "settings": creator.settings}
 
 
 def password_hash_of(db: Database, email: str) -> sqlite3.Row | None:
@@ -90,6 +96,7 @@ def create(
         "settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, '{}', ?, ?)",
         (creator_id, email, display_name, password_hash, role, tier, stamp, stamp),
     )
+    effect_keys.give_built_ins(conn, creator_id)
     return creator_id
 
 

@@ -27,6 +27,7 @@ from pydantic import Field
 from streamfx_wire.kinds import ASSET_KINDS
 from streamfx_wire.vocabulary import DEFAULT_MAX_DELAY_MS
 
+from . import effect_keys
 from .brand_kits import BrandKitOut, canonical_categories, get
 from .effects import RESERVED_SLUGS, params_or_422, slugify
 from .export_format import (
@@ -280,6 +281,7 @@ def _effects(
         check_import_room(tier, "custom effect", limits_for(tier).custom_effects, have, len(new))
     for effect, asset_id in new.values():
         local[effect.id] = _insert_effect(conn, creator_id, effect, asset_id)
+        effect_keys.give_next(conn, creator_id, local[effect.id])
         done.effects.created += 1
     _relink(conn, creator_id, local)
     return local

@@ -21,7 +21,7 @@ from streamfx_wire.vocabulary import (
     QueueMode,
 )
 
-from . import effect_params
+from . import effect_keys, effect_params
 from .errors import APIError, not_found
 from .infra.ids import iso, new_id
 from .render import Asset, Effect
@@ -30,9 +30,12 @@ from .tiers import check_effect_room
 
 MAX_COOLDOWN_MS = 24 * 3600 * 1000
 
+# The first placeholder is the creator whose key the answer carries (effect_keys.py).
 _SELECT = (
-    "SELECT e.*, a.sha256 AS asset_sha256, a.content_type AS asset_type, a.size AS asset_size "
+    "SELECT e.*, a.sha256 AS asset_sha256, a.content_type AS asset_type, a.size AS asset_size, "
+    "k.number AS key_number "
     "FROM effects e LEFT JOIN assets a ON a.id = e.asset_id "
+    "LEFT JOIN effect_keys k ON k.effect_id = e.id AND k.creator_id = ? "
 )
 
 
@@ -110,6 +113,10 @@ class EffectOut(ApiModel):
     queue_mode: str
     max_delay_ms: int
     built_in: bool
+    key: int | None = Field(
+        description="The panel's number key (1-9) that fires it; null when it has none "
+        '(docs/PANEL.md "Keys").'
+    )
     asset: AssetOut | None = None
     created_at: str
 
@@ -135,6 +142,7 @@ def effect_out(row: sqlite3.Row) -> EffectOut:
         queue_mode=row["queue_mode"],
         max_delay_ms=row["max_delay_ms"],
         built_in=row["creator_id"] is None,
+        key=row["key_number"],
         asset=asset,
         created_at=row["created_at"],
     )
@@ -161,13 +169,13 @@ def find(conn: sqlite3.Connection, creator_id: str, ref: str) -> sqlite3.Row | N
     if ref.startswith("fx_"):
         return conn.execute(
             _SELECT + "WHERE e.id = ? AND (e.creator_id = ? OR e.creator_id IS NULL)",
-            (ref, creator_id),
+            (creator_id, ref, creator_id),
         ).fetchone()
     # Matches the expression index on (COALESCE(creator_id, ''), slug).
     return conn.execute(
         _SELECT + "WHERE COALESCE(e.creator_id, '') IN (?, '') AND e.slug = ? "
         "ORDER BY e.creator_id IS NULL LIMIT 1",
-        (creator_id, ref),
+        (creator_id, creator_id, ref),
     ).fetchone()
 
 
@@ -211,7 +219,7 @@ def fireable(
     """Every effect the creator can fire: the built-ins, then their own in the order
     they were made; never another creator's."""
     sql = _SELECT + "WHERE (e.creator_id = ? OR e.creator_id IS NULL)"
-    args: list[Any] = [creator_id]
+    args: list[Any] = [creator_id, creator_id]
     if category is not None:
         sql += " AND e.category = ?"
         args.append(category)
@@ -307,6 +315,7 @@ def add(conn: sqlite3.Connection, creator_id: str, tier: str, new: NewEffect) ->
             iso(),
         ),
     )
+    effect_keys.give_next(conn, creator_id, effect_id)
     return effect_out(get(conn, creator_id, effect_id))
 
 
@@ -391,3 +400,37 @@ def params_or_422(kind: str, params: dict[str, Any]) -> dict[str, Any]:
             details=exc.details,
             hint="See docs/EFFECTS.md for each kind's parameters.",
         ) from None
+
+
+class EffectKeyIn(ApiModel):
+    """`PUT /api/effects/{id}/key`: the number key to give the effect, or null to free it."""
+
+    key: (
+        Annotated[int, Field(strict=True, ge=effect_keys.FIRST_KEY, le=effect_keys.LAST_KEY)] | None
+    ) = Field(description="1-9; null frees the effect's key.")
+
+
+class EffectKeyOut(ApiModel):
+    effect: EffectOut
+    moved_from: EffectOut | None = Field(
+        default=None, description="The effect that held the key until now; it has none now."
+    )
+
+
+def set_key(conn: sqlite3.Connection, creator_id: str, ref: str, key: int | None) -> EffectKeyOut:
+    """Give the effect (a built-in or the creator's own) a number key, or free its key."""
+    row = get(conn, creator_id, ref)
+    change = effect_keys.assign(conn, creator_id, row["id"], key)
+    moved = None
+    if change.moved_from is not None:
+        moved = effect_out(get(conn, creator_id, change.moved_from))
+    return EffectKeyOut(effect=effect_out(get(conn, creator_id, row["id"])), moved_from=moved)
+
+
+def updated_event(effect: EffectOut, deleted: bool = False) -> dict[str, Any]:
+    """The `effect.updated` message the creator's panels get (created, changed, a key
+    given or taken, deleted); never sent to overlay pages (event_log.CONTROL_ONLY)."""
+    message: dict[str, Any] = {"type": "effect.updated", "effect": effect.model_dump(by_alias=True)}
+    if deleted:
+        message["deleted"] = True
+    return message

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from streamfx_wire.live import CONTROL_ONLY_EVENTS
+
 from .infra.db import Database
 from .infra.hub import Hub
 
@@ -35,11 +37,14 @@ PRUNE_BATCH = 500
 
 @dataclass(frozen=True)
 class Event:
-    """One logged event: `text` is the message as sent, `seq` included."""
+    """One logged event: `text` is the message as sent, `seq` included. A
+    `control_only` event (the creator's own settings and effects) goes to the
+    creator's sign-ins, never to overlay pages (streamfx_wire.live)."""
 
     creator_id: str
     seq: int
     text: str
+    control_only: bool = False
 
     @property
     def message(self) -> dict[str, Any]:
@@ -74,7 +79,12 @@ def record_all(
     first = row[0] - len(messages) + 1
     at_ms = _now_ms()
     events = [
-        Event(creator_id, seq, json.dumps({**message, "seq": seq}, separators=(",", ":")))
+        Event(
+            creator_id,
+            seq,
+            json.dumps({**message, "seq": seq}, separators=(",", ":")),
+            message["type"] in CONTROL_ONLY_EVENTS,
+        )
         for seq, message in enumerate(messages, start=first)
     ]
     rows = ", ".join(["(?, ?, ?, ?, ?)"] * len(events))
@@ -92,7 +102,7 @@ def record_all(
 def publish(hub: Hub, events: list[Event]) -> None:
     """Hand committed events to the hub, in the order they were recorded."""
     for event in events:
-        hub.publish(event.creator_id, event.seq, event.text)
+        hub.publish(event.creator_id, event.seq, event.text, control_only=event.control_only)
 
 
 def newest(conn: sqlite3.Connection, creator_id: str) -> int:
@@ -112,10 +122,11 @@ def oldest(conn: sqlite3.Connection, creator_id: str) -> int:
 def since(conn: sqlite3.Connection, creator_id: str, seq: int, limit: int) -> list[Event]:
     """Up to `limit` logged events after `seq`, oldest first (a range of the primary key)."""
     rows = conn.execute(
-        "SELECT seq, payload FROM events WHERE creator_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        "SELECT seq, payload, type FROM events WHERE creator_id = ? AND seq > ? "
+        "ORDER BY seq LIMIT ?",
         (creator_id, seq, limit),
     ).fetchall()
-    return [Event(creator_id, row[0], row[1]) for row in rows]
+    return [Event(creator_id, row[0], row[1], row[2] in CONTROL_ONLY_EVENTS) for row in rows]
 
 
 def prune(

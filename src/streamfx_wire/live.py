@@ -41,6 +41,12 @@ BRAND_KIT_UPDATED: Final = "brandKit.updated"
 # An activation's delivery changed (docs/AGENT.md "Delivery record"): {activation}.
 ACTIVATION_UPDATED: Final = "activation.updated"
 CLEAR: Final = "clear"  # overlays empty the screen and every queue
+# Pushed to the creator's own sign-ins only (access tokens), never to overlay pages:
+# the creator's settings changed ({settings}: the active brand kit, say), and an effect
+# was created, changed, given or freed a number key, or deleted ({effect, deleted?}).
+SETTINGS_UPDATED: Final = "settings.updated"
+EFFECT_UPDATED: Final = "effect.updated"
+CONTROL_ONLY_EVENTS: Final = frozenset({SETTINGS_UPDATED, EFFECT_UPDATED})
 # The holder of a target's lease changed: {state: "drawing" | "down", agentId?, target}.
 AGENT_STATUS: Final = "agent.status"
 # Sent after `ready` when the `since` given cannot be resumed from (the log no longer

@@ -47,6 +47,7 @@ FILLERS: dict[str, Any] = {
     "name": "Bob's now",
     "status": "shown",
     "trigger": {"type": "webhook"},
+    "key": 5,
 }
 
 

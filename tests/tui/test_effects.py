@@ -42,18 +42,19 @@ def test_grid_shows_every_effect_by_category_with_its_number_key(account: Accoun
                 assert effect["name"] in text, effect["name"]
             for category in ("CELEBRATION", "ALERT", "TRANSITION", "AMBIENT", "TEXT"):
                 assert category in text
-            # Category order, built-ins before the creator's own, numbered 1-9.
-            order = [t.effect.name for t in panel.app.main.query(EffectTile)]
+            # Category order, built-ins before the creator's own; each tile shows the key
+            # it holds (docs/PANEL.md "Keys"): the new effect took the next free one.
+            order = [(t.effect.name, t.number) for t in panel.app.main.query(EffectTile)]
             assert order == [
-                "Confetti",
-                "Hype Train",
-                "Flash",
-                "Shake",
-                "Be right back",
-                "Sparkles",
-                "Banner",
+                ("Confetti", 1),
+                ("Hype Train", 7),
+                ("Flash", 2),
+                ("Shake", 3),
+                ("Be right back", 4),
+                ("Sparkles", 5),
+                ("Banner", 6),
             ]
-            for number, name in enumerate(order, start=1):
+            for name, number in order:
                 assert f"{number} {name}" in text, f"{name} shows its key {number}"
             assert all(t.state.ready for t in panel.app.main.query(EffectTile))
 

@@ -52,7 +52,7 @@ def test_main_screen_at_120x36(creator_account: Account) -> None:
                 ["Confetti", "Flash", "Shake", "Be right back", "Sparkles", "Banner"], start=1
             ):
                 assert f"{n} {name}" in text, name
-            assert "1-9 or Enter: fire · ctrl+p: fire by name" in text
+            assert "1-9 or Enter: fire · n: set key · ctrl+p: fire by name" in text
             assert "Neon (active)" in text and "primary    #33CC99" in text
             assert "Motion  ●●●●○ 4/5" in text
             for label in ("Start [s]", "Pause [p]", "End [e]"):
@@ -64,6 +64,7 @@ def test_main_screen_at_120x36(creator_account: Account) -> None:
                 "p Pause/Resume",
                 "e End",
                 "a Again",
+                "n Set key",
                 "k Kit",
                 "q Quit",
             ):

@@ -113,15 +113,67 @@ def test_an_unknown_effect_asks_for_a_reload() -> None:
     assert decision.notice.message == "That effect is gone; reloading."
 
 
-def test_number_keys_follow_the_grid_order() -> None:
+def test_a_server_without_stored_keys_gets_keys_by_grid_place() -> None:
     state = loaded(session())
     assert [e.name for e in state.order] == ["Confetti", "Flash", "Banner"]
     assert state.effect_for_number(1) == "fx_confetti"
     assert state.effect_for_number(3) == "fx_banner"
-    assert refusal(state.effect_for_number(4)) == "Effects: There is no effect number 4."
+    assert refusal(state.effect_for_number(4)) == (
+        "Effects: No effect is on key 4: select a tile and press n to put it there."
+    )
     assert refusal(PanelState().effect_for_number(1)) == (
         "Effects: The effects have not loaded yet."
     )
+
+
+def with_keys(**keys: int | None) -> PanelState:
+    state = PanelState()
+    effects = [{**e, "key": keys.get(str(e["slug"]))} for e in EFFECTS]
+    state.apply_snapshot({"me": {}, "effects": effects, "kits": [], "session": session()})
+    return state
+
+
+def test_number_keys_fire_the_stored_key_not_the_place_in_the_grid() -> None:
+    state = with_keys(banner=1, flash=5)
+    assert [e.name for e in state.order] == ["Confetti", "Flash", "Banner"]
+    assert state.effect_for_number(1) == "fx_banner"
+    assert state.effect_for_number(5) == "fx_flash"
+    assert isinstance(state.effect_for_number(2), Refusal)  # Confetti has no key
+
+
+def test_effects_changed_elsewhere_keep_every_other_key() -> None:
+    state = with_keys(banner=1, flash=2, confetti=3)
+    new = {"id": "fx_hype", "slug": "hype", "name": "Hype", "category": "celebration", "key": 4}
+    state.effect_updated({"effect": new})
+    # It sorts first in the grid; the keys stay where they were.
+    assert [e.name for e in state.order] == ["Confetti", "Hype", "Flash", "Banner"]
+    assert [state.effect_for_number(n) for n in (1, 2, 3, 4)] == [
+        "fx_banner",
+        "fx_flash",
+        "fx_confetti",
+        "fx_hype",
+    ]
+    state.effect_updated({"effect": {**new, "key": None}, "deleted": True})
+    assert "fx_hype" not in state.effects
+    assert isinstance(state.effect_for_number(4), Refusal)
+
+
+def test_the_active_kit_chosen_elsewhere_is_the_one_firing_uses() -> None:
+    state = loaded(session(), kits=[kit("bk_calm", "Calm", "text"), kit("bk_neon", "Neon")])
+    state.active_kit_id = "bk_calm"
+    assert isinstance(state.fire_request("fx_flash"), Refusal)
+    state.settings_updated({"settings": {"activeBrandKitId": "bk_neon"}})
+    assert state.effective_kit().name == "Neon"
+    assert state.me is not None and state.me["email"] == "a@b.c"  # the rest of the account stays
+    assert not isinstance(state.fire_request("fx_flash"), Refusal)
+
+
+def test_a_change_heard_during_a_reload_reads_once_more() -> None:
+    # The reload may have read before the change: the panel reads again after it.
+    state = loaded(session())
+    state.loading = True
+    state.settings_updated({"settings": {}})
+    assert state.load_again
 
 
 def test_the_kit_in_use_is_the_sessions_then_the_active_then_the_defaults() -> None:

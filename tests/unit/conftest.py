@@ -22,7 +22,7 @@ class RecordingHub:
         self.db_path = db_path
         self.messages: list[dict[str, Any]] = []
 
-    def publish(self, creator_id: str, seq: int, text: str) -> None:
+    def publish(self, creator_id: str, seq: int, text: str, *, control_only: bool = False) -> None:
         message = json.loads(text)
         assert message["seq"] == seq
         with sqlite3.connect(self.db_path) as other:

@@ -23,6 +23,7 @@ PAIRS = {
     "LoginResult": "TokenPair",
     "Asset": "AssetOut",
     "Effect": "EffectOut",
+    "EffectKey": "EffectKeyOut",
     "EffectDraft": "EffectCreate",
     "Palette": "Palette",
     "Typography": "Typography",

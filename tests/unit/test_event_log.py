@@ -131,16 +131,16 @@ class OrderHub(Hub):
         super().__init__()
         self.seen: dict[str, list[int]] = {}
 
-    def publish(self, creator_id: str, seq: int, text: str) -> None:
+    def publish(self, creator_id: str, seq: int, text: str, *, control_only: bool = False) -> None:
         # A busy machine may pause a writer thread right after its COMMIT: the next
         # writer must still not get its events out first.
         if threading.current_thread() is not threading.main_thread():
             time.sleep(0.002)
-        super().publish(creator_id, seq, text)
+        super().publish(creator_id, seq, text, control_only=control_only)
 
-    def _deliver(self, creator_id: str, seq: int, text: str) -> None:
+    def _deliver(self, creator_id: str, seq: int, text: str, control_only: bool) -> None:
         self.seen.setdefault(creator_id, []).append(seq)
-        super()._deliver(creator_id, seq, text)
+        super()._deliver(creator_id, seq, text, control_only)
 
 
 def test_events_reach_the_hub_in_seq_order_from_threads_and_the_group_commit(state: AppState):

@@ -30,8 +30,9 @@ from .stage import Started
 log = logging.getLogger("streamfx.agent")
 
 LOCAL = "local:"
-# Pushed events after which the cached renders or live session may be out of date.
-REFRESH_AFTER = ("brandKit.updated", "session.updated", "effect.updated", "effect.deleted")
+# Pushed events after which the cached renders or live session may be out of date
+# (settings.updated: the active brand kit, which renders follow, may have changed).
+REFRESH_AFTER = ("brandKit.updated", "session.updated", "effect.updated", "settings.updated")
 DRAW_TIMEOUT_S = 10.0
 
 

@@ -73,12 +73,33 @@ def parse_duration_ms(text: str) -> int:
     return int(value * {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}[unit])
 
 
+KeyFlag = Annotated[
+    int | None,
+    typer.Option(
+        "--key",
+        min=0,
+        max=9,
+        help="The panel's number key (1-9) that fires it; a key another effect holds "
+        "moves here. 0 frees its key.",
+    ),
+]
+
+
+def _key_words(effect: Effect) -> str:
+    """'key 5' or 'no key' (docs/PANEL.md "Keys"); '' from a server older than keys."""
+    if "key" not in effect:
+        return ""
+    return "no key" if effect["key"] is None else f"key {effect['key']}"
+
+
 def _line(effect: Effect) -> str:
     owner = "built-in" if effect.get("builtIn") else "yours"
     cooldown = f", cooldown {effect['cooldownMs'] / 1000:g}s" if effect.get("cooldownMs") else ""
+    key = _key_words(effect)
     return (
         f"{effect['slug']:<16} {effect['kind']:<8} {effect['category']:<12} "
-        f"{effect['durationMs'] / 1000:g}s{cooldown}  ({owner}, {effect['id']})"
+        f"{effect['durationMs'] / 1000:g}s{cooldown}  ({owner}, {key + ', ' if key else ''}"
+        f"{effect['id']})"
     )
 
 
@@ -158,7 +179,11 @@ def create(
         draft["maxDelayMs"] = parse_duration_ms(max_delay)
     with Api.signed_in() as api, flags_named(EFFECT_FLAGS, units=_IN_MS):
         effect = api.create_effect(draft)
-    emit_json(effect) if json_out else say(f"Created {effect['slug']} ({effect['id']}).")
+    if json_out:
+        emit_json(effect)
+        return
+    key = _key_words(effect)
+    say(f"Created {effect['slug']} ({effect['id']}){', on ' + key if key else ''}.")
 
 
 @app.command()
@@ -180,9 +205,11 @@ def update(
         ),
     ] = None,
     param_json: ParamJsonFlag = None,
+    key: KeyFlag = None,
     json_out: JsonFlag = False,
 ) -> None:
-    """Change one of your own effects: only the options given."""
+    """Change one of your own effects: only the options given. --key works on built-ins
+    too: your keys are your own."""
     from ..api import Api
     from ..errors import StreamFXError
     from ..field_flags import flags_named
@@ -201,19 +228,38 @@ def update(
         changes["maxDelayMs"] = parse_duration_ms(max_delay)
     if param or param_json:
         changes["params"] = parse_params(param, param_json)
-    if not changes:
+    if not changes and key is None:
         raise StreamFXError(
             "Nothing to change.",
             "Give at least one of --name, --duration, --cooldown, --queue-mode, "
-            "--max-delay, --param or --param-json.",
+            "--max-delay, --param, --param-json or --key.",
         )
+    moved: Effect | None = None
     with Api.signed_in() as api, flags_named(EFFECT_FLAGS, units=_IN_MS):
-        updated = api.update_effect(effect, changes)
+        if changes:
+            updated = api.update_effect(effect, changes)
+            effect = updated["id"]
+        if key is not None:
+            answer = api.set_effect_key(effect, key or None)
+            updated, moved = answer["effect"], answer.get("movedFrom")
     if json_out:
-        emit_json(updated)
+        # The effect; with --key, also the effect that held the key until now (or null).
+        emit_json({**updated, "movedFrom": moved} if key is not None else updated)
         return
     say(f"Updated {updated['slug']} ({updated['id']}).")
-    say(f"  {_settings(updated)}")
+    if changes:
+        say(f"  {_settings(updated)}")
+    if key is not None:
+        say(f"  {_key_change(updated, moved)}")
+
+
+def _key_change(effect: Effect, moved: Effect | None) -> str:
+    if effect.get("key") is None:
+        return "no key now: press its tile or use ctrl+p in the panel to fire it."
+    line = f"key {effect['key']} fires it in the panel"
+    if moved is not None:
+        line += f"; the key moved from {moved['name']} ({moved['slug']}), which has no key now"
+    return line + "."
 
 
 def _settings(effect: Effect) -> str:

@@ -34,6 +34,7 @@ from .messages import (
     ActiveKitFailed,
     ActiveKitSaved,
     DeliveryNotRecorded,
+    EffectKeySaved,
     HistoryLoaded,
     ObsNotShown,
     ObsShown,
@@ -54,7 +55,14 @@ from .model import Effect
 from .notices import Notice
 from .obs_link import DefaultObsFactory, ObsFactory, ObsLink
 from .palette import FireEffectCommands, PanelCommands
-from .screens import ConfirmScreen, MainScreen, RulesScreen, StartSessionScreen
+from .screens import (
+    FREE_KEY,
+    ConfirmScreen,
+    KeyChoiceScreen,
+    MainScreen,
+    RulesScreen,
+    StartSessionScreen,
+)
 from .state import PanelState, Refusal
 from .widgets import BrandKitPanel, EffectGrid
 from .workers import PanelWorkers
@@ -248,7 +256,7 @@ class StreamFXApp(PanelWorkers):
         self.tell(Notice("Trying OBS again…", "OBS"))
 
     @while_open
-    def on_server_event(self, message: ServerEvent) -> None:
+    async def on_server_event(self, message: ServerEvent) -> None:
         event = message.event
         kind = event.get("type")
         try:
@@ -267,8 +275,46 @@ class StreamFXApp(PanelWorkers):
             elif kind == "brandKit.updated":
                 self.state.kit_updated(event)
                 self.main.show_all(self.state)
+            elif kind == "settings.updated":
+                # The active kit chosen elsewhere (`streamfx brand-kit use`): firing uses it.
+                self.state.settings_updated(event)
+                self.main.show_all(self.state)
+            elif kind == "effect.updated":
+                self.state.effect_updated(event)
+                await self._effects_shown()
         except (KeyError, TypeError, ValueError) as exc:
             self.log.warning(f"ignored a malformed {kind} event: {exc!r}")
+
+    async def _effects_shown(self) -> None:
+        await self.main.show_effects(self.state.order)
+        self.main.show_all(self.state)
+
+    # -- number keys (docs/PANEL.md "Keys") ---------------------------------------------
+
+    def choose_key(self, effect_id: str) -> None:
+        """Ask which number key fires `effect_id`, then save it on the server."""
+        effect = self.state.effects.get(effect_id)
+        if effect is None:
+            return
+        holders = {e.key: e.name for e in self.state.order if e.key is not None}
+
+        def chosen(number: int | None) -> None:
+            if number is None or number == (effect.key or FREE_KEY):
+                return
+            self.save_effect_key(effect.id, None if number == FREE_KEY else number)
+
+        self.push_screen(KeyChoiceScreen(effect, holders), chosen)
+
+    @while_open
+    async def on_effect_key_saved(self, message: EffectKeySaved) -> None:
+        # The server pushes the same change (effect.updated); applied here too, the grid
+        # follows even while the live connection is down.
+        answer = message.answer
+        if answer.get("movedFrom"):
+            self.state.effect_updated({"effect": answer["movedFrom"]})
+        self.state.effect_updated({"effect": answer["effect"]})
+        await self._effects_shown()
+        self.tell(notices.key_saved(answer))
 
     # -- the rules view (docs/PANEL.md "Rules") ---------------------------------------
 

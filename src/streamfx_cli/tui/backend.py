@@ -129,6 +129,9 @@ class Backend:
     def set_active_kit(self, kit_id: str | None) -> dict[str, Any]:
         return cast("dict[str, Any]", self.api.set_active_kit(kit_id))
 
+    def set_effect_key(self, effect_id: str, key: int | None) -> dict[str, Any]:
+        return cast("dict[str, Any]", self.api.set_effect_key(effect_id, key))
+
     def trigger(self, effect_id: str, session_id: str | None) -> dict[str, Any]:
         return cast(
             "dict[str, Any]", self.api.trigger(effect_id, session_id=session_id, source="tui")

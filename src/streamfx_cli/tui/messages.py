@@ -95,6 +95,13 @@ class ActiveKitSaved(Message):
 
 
 @dataclass
+class EffectKeySaved(Message):
+    """The server's answer to a key given or freed here: {effect, movedFrom}."""
+
+    answer: dict[str, Any]
+
+
+@dataclass
 class WorkFailed(Message):
     """A call failed without a refusal of the server's (unreachable, signed out, a bug)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from streamfx_wire.vocabulary import (
 )
 from streamfx_wire.vocabulary import DEFAULT_MOTION_INTENSITY as DEFAULT_MOTION
 
-# Number keys 1..9 fire the first nine effects of the grid.
+# Number keys 1..9 fire the effects the server says hold them (docs/PANEL.md "Keys").
 NUMBER_KEYS = 9
 
 
@@ -59,9 +59,11 @@ class Effect:
     duration_ms: int
     cooldown_ms: int
     built_in: bool
+    key: int | None = None  # the number key that fires it (docs/PANEL.md "Keys")
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Effect:
+        key = data.get("key")
         return cls(
             id=str(data["id"]),
             slug=str(data.get("slug", data["id"])),
@@ -71,7 +73,16 @@ class Effect:
             duration_ms=int(data.get("durationMs") or 0),
             cooldown_ms=int(data.get("cooldownMs") or 0),
             built_in=bool(data.get("builtIn", False)),
+            key=key if isinstance(key, int) and 1 <= key <= NUMBER_KEYS else None,
         )
+
+
+def keyed_by_place(effects: Iterable[Effect]) -> list[Effect]:
+    """A server older than stored keys sends none: keys by place in the grid, as then."""
+    order = grid_order(effects)
+    return [
+        replace(e, key=place + 1 if place < NUMBER_KEYS else None) for place, e in enumerate(order)
+    ]
 
 
 def grid_order(effects: Iterable[Effect]) -> list[Effect]:

@@ -6,8 +6,9 @@ The app shows a `Notice` with `App.notify`; nothing here knows about the screen.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import StreamFXError
 
@@ -142,3 +143,14 @@ def session_refused(message: str, hint: str | None) -> Notice:
 def active_kit(name: str, session_keeps_its_own: bool) -> Notice:
     note = "\nThis session keeps the kit it was started with." if session_keeps_its_own else ""
     return Notice(f"Active brand kit: {name}.{note}", "Brand kit")
+
+
+def key_saved(answer: Mapping[str, Any]) -> Notice:
+    """A key given or freed from the panel (the server's answer: {effect, movedFrom})."""
+    effect, moved = answer["effect"], answer.get("movedFrom")
+    if effect.get("key") is None:
+        return Notice(f"{effect['name']} has no key now.", "Keys")
+    message = f"Key {effect['key']} fires {effect['name']}."
+    if moved:
+        message += f"\n{moved['name']} had it and has no key now."
+    return Notice(message, "Keys")

@@ -17,7 +17,15 @@ from typing import Any
 
 from ..delivery_words import Outcome, delivery_outcome, source_label
 from . import notices
-from .model import NUMBER_KEYS, AgentHolder, BrandKit, Cooldowns, Effect, SessionView, grid_order
+from .model import (
+    AgentHolder,
+    BrandKit,
+    Cooldowns,
+    Effect,
+    SessionView,
+    grid_order,
+    keyed_by_place,
+)
 from .notices import Notice
 
 # The server's refusals that mean the panel's idea of the session is out of date.
@@ -91,7 +99,7 @@ class FeedEntry:
 class PanelState:
     me: dict[str, Any] | None = None
     effects: dict[str, Effect] = field(default_factory=dict)
-    order: list[Effect] = field(default_factory=list)  # grid order; 1-9 fire the first nine
+    order: list[Effect] = field(default_factory=list)  # grid order; 1-9 fire by Effect.key
     kits: dict[str, BrandKit] = field(default_factory=dict)
     active_kit_id: str | None = None
     session: SessionView | None = None
@@ -137,12 +145,15 @@ class PanelState:
     # -- the fire rules ---------------------------------------------------------------
 
     def effect_for_number(self, number: int) -> str | Refusal:
-        """The effect id number key `number` fires, or why there is none."""
-        if 1 <= number <= min(NUMBER_KEYS, len(self.order)):
-            return self.order[number - 1].id
+        """The effect id number key `number` fires (the one holding that key, docs/PANEL.md
+        "Keys"), or why there is none."""
+        for effect in self.order:
+            if effect.key == number:
+                return effect.id
         if not self.order:
             return Refusal(Notice("The effects have not loaded yet.", "Effects", "warning"))
-        return Refusal(Notice(f"There is no effect number {number}.", "Effects"))
+        why = f"No effect is on key {number}: select a tile and press n to put it there."
+        return Refusal(Notice(why, "Effects"))
 
     def fire_request(self, effect_id: str) -> FireRequest | Refusal:
         """Whether `effect_id` may fire now: the kit in use, its cooldown, the session.
@@ -215,8 +226,10 @@ class PanelState:
         """Everything read in one go (Backend.snapshot) replaces what the panel had."""
         self._set_me(snapshot["me"])
         self.kits = {k["id"]: BrandKit.from_api(k) for k in snapshot["kits"]}
-        self.effects = {e["id"]: Effect.from_api(e) for e in snapshot["effects"]}
-        self.order = grid_order(self.effects.values())
+        effects = [Effect.from_api(e) for e in snapshot["effects"]]
+        if not any("key" in e for e in snapshot["effects"]):
+            effects = keyed_by_place(effects)
+        self._set_effects(effects)
         session = snapshot["session"]
         if session is not None:
             self.session = SessionView.from_api(session)
@@ -227,6 +240,36 @@ class PanelState:
             self._agents_loaded(snapshot["agents"])
         self._agent_news.clear()
         self.snapshots += 1
+
+    def _set_effects(self, effects: list[Effect]) -> None:
+        self.effects = {e.id: e for e in effects}
+        self.order = grid_order(effects)
+
+    def effect_updated(self, message: Mapping[str, Any]) -> None:
+        """`effect.updated`: an effect was created, changed, given or freed a key, or
+        deleted, here or elsewhere (the CLI, another panel)."""
+        effect = Effect.from_api(message["effect"])
+        effects = dict(self.effects)
+        if message.get("deleted"):
+            effects.pop(effect.id, None)
+        else:
+            effects[effect.id] = effect
+        self._set_effects(list(effects.values()))
+        self._heard_while_loading()
+
+    def settings_updated(self, message: Mapping[str, Any]) -> None:
+        """`settings.updated`: the account's settings changed (the active kit, say)."""
+        settings = message["settings"]
+        if not isinstance(settings, Mapping):
+            raise TypeError("settings is not an object")
+        self._set_me({**(self.me or {}), "settings": dict(settings)})
+        self._heard_while_loading()
+
+    def _heard_while_loading(self) -> None:
+        # The reload under way may have read before this change or after it: read once
+        # more when it is done, so the panel ends on the server's latest.
+        if self.loading:
+            self.load_again = True
 
     def load_failed(self) -> None:
         self.loading = self.load_again = False

@@ -22,6 +22,7 @@ from .messages import (
     ActiveKitFailed,
     ActiveKitSaved,
     DeliveryNotRecorded,
+    EffectKeySaved,
     HistoryLoaded,
     ObsNotShown,
     ObsShown,
@@ -182,6 +183,15 @@ class PanelWorkers(App[None]):
             self.post_message(WorkFailed(exc, "Session"))
             return
         self.post_message(SessionChanged(action, session))
+
+    @work(thread=True, group="keys", exit_on_error=False)
+    def save_effect_key(self, effect_id: str, key: int | None) -> None:
+        try:
+            answer = self.backend.set_effect_key(effect_id, key)
+        except Exception as exc:
+            self.post_message(WorkFailed(exc, "Keys"))
+            return
+        self.post_message(EffectKeySaved(answer))
 
     @work(thread=True, group="kit", exclusive=True, exit_on_error=False)
     def save_active_kit(self, kit_id: str) -> None:

@@ -121,10 +121,11 @@ class Hub:
 
     # -- entry points that may be called from any thread -------------------------------
 
-    def publish(self, creator_id: str, seq: int, text: str) -> None:
+    def publish(self, creator_id: str, seq: int, text: str, *, control_only: bool = False) -> None:
         """Queue the event numbered `seq` (encoded as `text`) for every connection of
-        `creator_id`; never blocks. Call it in seq order."""
-        self._on_loop(self._deliver, creator_id, seq, text)
+        `creator_id` (only those with an access token if `control_only`); never blocks.
+        Call it in seq order."""
+        self._on_loop(self._deliver, creator_id, seq, text, control_only)
 
     def disconnect(
         self, creator_id: str, code: int, reason: str, *, mode: str | None = None
@@ -151,8 +152,10 @@ class Hub:
         with self._lock:
             return list(self._subscribers.get(creator_id, ()))
 
-    def _deliver(self, creator_id: str, seq: int, text: str) -> None:
+    def _deliver(self, creator_id: str, seq: int, text: str, control_only: bool) -> None:
         for sub in self._subs(creator_id):
+            if control_only and not sub.can_trigger:
+                continue
             if sub.held is None:
                 self._offer(sub, text)
             elif len(sub.held) < HELD_LIMIT:

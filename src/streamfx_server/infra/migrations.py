@@ -460,6 +460,52 @@ def m011_rules(db: sqlite_utils.Database) -> None:
     )
 
 
+# The panel's grid order when keys were introduced (m012): categories in this order,
+# built-ins first within a category, then by name. Frozen here: this migration must
+# give today's keys even after the panel's order changes.
+_M012_CATEGORIES = ("celebration", "alert", "transition", "ambient", "sound", "text", "custom")
+
+
+@migrations()
+def m012_effect_keys(db: sqlite_utils.Database) -> None:
+    """Each creator's number keys (effect_keys.py, docs/PANEL.md "Keys"): key 1-9 of
+    the panel and the effect it fires, built-ins included (a creator's key for a
+    built-in is theirs). An effect holds one key at most; deleting it frees its key.
+
+    Existing creators get the keys their panel showed until now, the first nine
+    effects of its grid, so nobody's keys change on upgrade.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE effect_keys (
+            creator_id TEXT NOT NULL REFERENCES creators(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL CHECK (number BETWEEN 1 AND 9),
+            effect_id TEXT NOT NULL REFERENCES effects(id) ON DELETE CASCADE,
+            PRIMARY KEY (creator_id, number),
+            UNIQUE (creator_id, effect_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX idx_effect_keys_effect ON effect_keys(effect_id)
+        """,
+    )
+
+    def rank(category: str) -> int:
+        return _M012_CATEGORIES.index(category) if category in _M012_CATEGORIES else 7
+
+    for (creator_id,) in db.execute("SELECT id FROM creators").fetchall():
+        rows = db.execute(
+            "SELECT id, slug, name, category, creator_id IS NULL AS built_in FROM effects "
+            "WHERE creator_id = ? OR creator_id IS NULL",
+            (creator_id,),
+        ).fetchall()
+        grid = sorted(rows, key=lambda r: (rank(r[3]), not r[4], r[2].lower(), r[1]))
+        for number, row in enumerate(grid[:9], start=1):
+            db.execute(
+                "INSERT INTO effect_keys (creator_id, number, effect_id) VALUES (?, ?, ?)",
+                (creator_id, number, row[0]),
+            )
+
+
 def apply_migrations(path: Path) -> None:
     db = sqlite_utils.Database(path)
     try:

@@ -21,7 +21,7 @@ from pydantic import AfterValidator, Field, field_validator
 
 from streamfx_wire.accounts import PASSWORD_MAX, PASSWORD_MIN
 
-from .. import accounts, sign_ins
+from .. import accounts, event_log, sign_ins
 from ..account_names import normalise_email, refuse_invisible
 from ..accounts import CreatorOut
 from ..deps import DB, CurrentCreator, State
@@ -259,8 +259,13 @@ def me(creator: CurrentCreator, db: DB) -> Response:
     response_model=CreatorOut,
     responses={422: {"description": "Invalid fields, or settings over their size cap"}},
 )
-def update_me(body: MePatch, creator: CurrentCreator, db: DB) -> Response:
+def update_me(body: MePatch, creator: CurrentCreator, state: State) -> Response:
     display_name = body.display_name.strip() if body.display_name else None
-    with db.write() as conn:
-        accounts.update_profile(conn, creator.id, display_name, body.settings)
-        return _rendered(accounts.creator_in(conn, creator.id))
+    with event_log.write(state.db, state.hub) as tx:
+        accounts.update_profile(tx.conn, creator.id, display_name, body.settings)
+        out = accounts.creator_in(tx.conn, creator.id)
+        if body.settings is not None:
+            # The creator's panels follow (the active brand kit, say); docs/PANEL.md.
+            tx.push(creator.id, accounts.settings_event(out))
+        answer = _rendered(out)
+    return answer

@@ -22,7 +22,7 @@ from streamfx_wire.vocabulary import (
     QueueMode,
 )
 
-from .. import agent_status, assets, effects, render_catalogue, replays, uploads
+from .. import agent_status, assets, effects, event_log, render_catalogue, replays, uploads
 from ..activations import ActivationOut, DeliveryReport
 from ..agent_status import AgentRef
 from ..deps import DB, Creator, CurrentClaims, CurrentCreator, State, require_tier
@@ -30,6 +30,8 @@ from ..effects import (
     Cooldown,
     Duration,
     EffectCreate,
+    EffectKeyIn,
+    EffectKeyOut,
     EffectName,
     EffectOut,
     EffectUpdate,
@@ -162,7 +164,7 @@ def preview_effect(effect_id: str, body: PreviewIn, creator: CurrentCreator, db:
         409: {"description": "The name is taken"},
     },
 )
-def create_effect(body: EffectCreate, creator: CurrentCreator, db: DB) -> EffectOut:
+def create_effect(body: EffectCreate, creator: CurrentCreator, state: State) -> EffectOut:
     new = NewEffect(
         name=body.name,
         category=body.category,
@@ -173,8 +175,10 @@ def create_effect(body: EffectCreate, creator: CurrentCreator, db: DB) -> Effect
         queue_mode=body.queue_mode,
         max_delay_ms=body.max_delay_ms,
     )
-    with db.write() as conn:
-        return effects.add(conn, creator.id, creator.tier, new)
+    with event_log.write(state.db, state.hub) as tx:
+        out = effects.add(tx.conn, creator.id, creator.tier, new)
+        tx.push(creator.id, effects.updated_event(out))
+    return out
 
 
 @router.patch(
@@ -186,9 +190,32 @@ def create_effect(body: EffectCreate, creator: CurrentCreator, db: DB) -> Effect
         409: {"description": "The new name is taken"},
     },
 )
-def update_effect(effect_id: str, body: EffectUpdate, creator: CurrentCreator, db: DB) -> EffectOut:
-    with db.write() as conn:
-        return effects.update(conn, creator.id, effect_id, body)
+def update_effect(
+    effect_id: str, body: EffectUpdate, creator: CurrentCreator, state: State
+) -> EffectOut:
+    with event_log.write(state.db, state.hub) as tx:
+        out = effects.update(tx.conn, creator.id, effect_id, body)
+        tx.push(creator.id, effects.updated_event(out))
+    return out
+
+
+@router.put(
+    "/{effect_id}/key",
+    response_model=EffectKeyOut,
+    responses={**_NOT_YOURS, 422: {"description": "The key is not 1-9 or null"}},
+)
+def set_effect_key(
+    effect_id: str, body: EffectKeyIn, creator: CurrentCreator, state: State
+) -> EffectKeyOut:
+    """Give the effect (built-ins too: a creator's keys are their own) the panel's number
+    key `key`, moving it from the effect that held it (`movedFrom`, now without a key),
+    or free its key with null (docs/PANEL.md "Keys")."""
+    with event_log.write(state.db, state.hub) as tx:
+        out = effects.set_key(tx.conn, creator.id, effect_id, body.key)
+        if out.moved_from is not None:
+            tx.push(creator.id, effects.updated_event(out.moved_from))
+        tx.push(creator.id, effects.updated_event(out.effect))
+    return out
 
 
 @router.delete(
@@ -198,10 +225,12 @@ def update_effect(effect_id: str, body: EffectUpdate, creator: CurrentCreator, d
     responses={**_NOT_YOURS, 403: {"description": "Built-in effects cannot be deleted"}},
 )
 def delete_effect(effect_id: str, creator: CurrentCreator, state: State) -> Response:
-    with state.db.write() as conn:
-        row = effects.remove(conn, creator.id, effect_id)
+    with event_log.write(state.db, state.hub) as tx:
+        row = effects.remove(tx.conn, creator.id, effect_id)
         if row["asset_id"]:
-            assets.release(conn, row["asset_id"], state.settings.assets_dir)
+            assets.release(tx.conn, row["asset_id"], state.settings.assets_dir)
+        gone = effects.effect_out(row).model_copy(update={"key": None})
+        tx.push(creator.id, effects.updated_event(gone, deleted=True))
     return Response(status_code=204)
 
 
@@ -338,8 +367,10 @@ def _store_upload(state: AppState, creator: Creator, received: uploads.Received)
         max_delay_ms=fields.max_delay_ms,
     )
     directory = state.settings.assets_dir
-    with state.db.write() as conn:
-        effects.check_can_add(conn, creator.id, creator.tier, new.slug)
+    with event_log.write(state.db, state.hub) as tx:
+        effects.check_can_add(tx.conn, creator.id, creator.tier, new.slug)
         file_name = uploads.place(received, directory)
-        asset_id = assets.record(conn, creator.id, received, file_name)
-        return effects.add(conn, creator.id, creator.tier, replace(new, asset_id=asset_id))
+        asset_id = assets.record(tx.conn, creator.id, received, file_name)
+        out = effects.add(tx.conn, creator.id, creator.tier, replace(new, asset_id=asset_id))
+        tx.push(creator.id, effects.updated_event(out))
+    return out

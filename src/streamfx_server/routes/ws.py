@@ -13,6 +13,15 @@ Protocol (JSON text frames, camelCase):
     server -> {"type": "activation.updated", "activation": {…}, "seq"}   a delivery changed
     server -> {"type": "agent.status", "state": "drawing" | "down", "agentId"?, "target", "seq"}
 
+Pushed to the creator's access-token connections only (never overlay keys, which draw
+renders the server resolved and need neither; also left out of an overlay's resume):
+
+    server -> {"type": "settings.updated", "settings": {…}, "seq"}   PATCH /api/auth/me
+                                      changed the settings (the active brand kit, say)
+    server -> {"type": "effect.updated", "effect": {…}, "deleted"?: true, "seq"}   an
+              effect was created, changed, given or freed a number key, or deleted
+              (a key that moved: one event for each of the two effects)
+
 Every pushed event carries `seq`: one more than the creator's previous event, no gaps,
 logged in the transaction of the change it reports (event_log.py). `ready`'s `seq` is
 the newest one when the connection joined; the events after it follow live. With

@@ -85,5 +85,6 @@ async def _replay(state: AppState, hub: Hub, sub: Subscriber, since: int, upto: 
         for event in page:
             if event.seq > upto:
                 return
-            await hub.reply_text(sub, event.text)
+            if not event.control_only or sub.can_trigger:
+                await hub.reply_text(sub, event.text)
             cursor = event.seq

@@ -20,6 +20,7 @@ from ..widgets import (
     AgentStatus,
     BrandKitPanel,
     EffectGrid,
+    EffectTile,
     SessionPanel,
     StatusBar,
 )
@@ -45,6 +46,7 @@ class MainScreen(Screen[None]):
         Binding("p", "app.toggle_pause", "Pause/Resume"),
         Binding("e", "app.end_session", "End"),
         Binding("a", "app.replay_selected", "Again"),
+        Binding("n", "choose_key", "Set key"),
         Binding("k", "pick_kit", "Kit"),
         Binding("o", "app.reconnect_obs", "OBS retry"),
         Binding("u", "app.open_rules", "Rules"),
@@ -76,6 +78,17 @@ class MainScreen(Screen[None]):
             return
         select.focus()
         select.action_show_overlay()
+
+    def action_choose_key(self) -> None:
+        """Set the focused tile's number key (docs/PANEL.md "Keys")."""
+        tile = self.focused
+        if not isinstance(tile, EffectTile):
+            self.notify(
+                "Select an effect's tile first (Tab or the arrow keys), then press n.",
+                title="Keys",
+            )
+            return
+        cast("StreamFXApp", self.app).choose_key(tile.effect.id)
 
     # -- the widgets ----------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Label, Static
 
 from .._css import sibling_css
-from ..model import NUMBER_KEYS, BrandKit, Effect, TileState, grouped, tile_state
+from ..model import BrandKit, Effect, TileState, grouped, tile_state
 
 
 class EffectTile(Button):
@@ -66,7 +66,7 @@ class EffectGrid(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         self.border_title = "Effects"
-        self.border_subtitle = "1-9 or Enter: fire · ctrl+p: fire by name"
+        self.border_subtitle = "1-9 or Enter: fire · n: set key · ctrl+p: fire by name"
         yield Static("Loading effects…", classes="grid-note")
 
     async def show_effects(self, order: Sequence[Effect]) -> None:
@@ -75,10 +75,9 @@ class EffectGrid(VerticalScroll):
         if key == self._shown:
             return
         self._shown = key
-        numbers = {e.id: i + 1 for i, e in enumerate(order[:NUMBER_KEYS])}
         rows: list[Widget] = []
         for category, effects in grouped(order):
-            tiles = [EffectTile(effect, numbers.get(effect.id)) for effect in effects]
+            tiles = [EffectTile(effect, effect.key) for effect in effects]
             rows.append(
                 Horizontal(
                     Label(category.upper(), classes="category-name"),
