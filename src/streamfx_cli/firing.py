@@ -27,7 +27,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from .errors import ExitCode, StreamFXError
+from .errors import BadArgument, ExitCode, StreamFXError
 
 if TYPE_CHECKING:
     from .api import Api
@@ -50,7 +50,7 @@ def parse_params(pairs: Sequence[str] | None) -> dict[str, Any]:
     for pair in pairs or ():
         key, sep, raw = pair.partition("=")
         if not sep or not key.strip():
-            raise StreamFXError(
+            raise BadArgument(
                 f"{pair!r} is not key=value.", "Write parameters like --param text='Hello chat'."
             )
         try:

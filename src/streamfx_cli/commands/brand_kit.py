@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..errors import BadArgument
 from ..output import emit_json, say
 from .options import JsonFlag
 
@@ -59,18 +60,17 @@ def _given(**fields: Any) -> dict[str, Any]:
 
 
 def _read_file(path: Path) -> dict[str, Any]:
-    from ..errors import StreamFXError
-
+    """A `--from-file` that cannot be read or is no kit is bad usage (exit 2), as for import."""
     try:
         data = json.loads(path.read_text())
     except OSError as exc:
-        raise StreamFXError(f"Cannot read {path}: {exc.strerror}.") from None
+        raise BadArgument(f"Cannot read {path}: {exc.strerror}.") from None
     except ValueError as exc:
-        raise StreamFXError(
+        raise BadArgument(
             f"{path} is not valid JSON ({exc}).", "Check the file with `python -m json.tool`."
         ) from None
     if not isinstance(data, dict):
-        raise StreamFXError(f"{path} must hold one JSON object.")
+        raise BadArgument(f"{path} must hold one JSON object.")
     return data
 
 
@@ -121,7 +121,6 @@ def create(
 ) -> None:
     """Create a brand kit from flags or a JSON file."""
     from ..api import Api
-    from ..errors import StreamFXError
 
     body = _read_file(from_file) if from_file else {}
     flags = _kit_body(
@@ -140,7 +139,7 @@ def create(
     for key, value in flags.items():
         body[key] = {**body.get(key, {}), **value} if isinstance(value, dict) else value
     if "name" not in body:
-        raise StreamFXError("A brand kit needs a name.", 'Pass --name or put "name" in the file.')
+        raise BadArgument("A brand kit needs a name.", 'Pass --name or put "name" in the file.')
     with Api.signed_in() as api:
         kit = api.create_brand_kit(body)
     emit_json(kit) if json_out else _show(kit)
@@ -164,7 +163,6 @@ def update(
 ) -> None:
     """Change some fields of a brand kit; the rest stay as they are."""
     from ..api import Api
-    from ..errors import StreamFXError
 
     body = _kit_body(
         name,
@@ -180,9 +178,7 @@ def update(
         allow,
     )
     if not body:
-        raise StreamFXError(
-            "Nothing to update.", "Pass at least one flag, e.g. --primary '#7B2FF7'."
-        )
+        raise BadArgument("Nothing to update.", "Pass at least one flag, e.g. --primary '#7B2FF7'.")
     with Api.signed_in() as api:
         kit = api.update_brand_kit(kit_id, body)
     emit_json(kit) if json_out else _show(kit)

@@ -12,6 +12,7 @@ import typer
 from streamfx_wire.kinds import ASSET_KINDS, KIND_SPECS, KINDS
 from streamfx_wire.vocabulary import CATEGORIES, QUEUE_MODES
 
+from ..errors import BadArgument
 from ..output import emit_json, say
 from .options import JsonFlag, ParamFlag
 
@@ -167,7 +168,6 @@ def update(
 ) -> None:
     """Change one of your own effects: only the options given."""
     from ..api import Api
-    from ..errors import StreamFXError
     from ..firing import parse_params
 
     changes: EffectChanges = {}
@@ -184,7 +184,7 @@ def update(
     if param:
         changes["params"] = parse_params(param)
     if not changes:
-        raise StreamFXError(
+        raise BadArgument(
             "Nothing to change.",
             "Give at least one of --name, --duration, --cooldown, --queue-mode, "
             "--max-delay or --param.",

@@ -40,11 +40,11 @@ def stored_overlay_url() -> str | None:
 
 
 def _stored_url() -> str:
-    from ..errors import StreamFXError
+    from ..errors import Refused
 
     stored = stored_overlay_url()
     if not stored:
-        raise StreamFXError(
+        raise Refused(
             "No overlay URL on this machine yet.", "Run `streamfx overlay rotate` to make one."
         )
     return stored

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from ..errors import StreamFXError
+from ..errors import BadArgument
 
 
 def read_password(from_stdin: bool, confirm: bool = False) -> str:
@@ -15,8 +15,8 @@ def read_password(from_stdin: bool, confirm: bool = False) -> str:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
-    if not password:
-        raise StreamFXError(
+    if not password:  # nothing to sign in with: usage, like a missing argument
+        raise BadArgument(
             "No password was given.", "Type it at the prompt or pipe it to --password-stdin."
         )
     return password

@@ -167,15 +167,15 @@ def set_tier(email: str, tier: str, data_dir: DataDir = None) -> None:
     """Change an account's subscription tier."""
     from streamfx_server import accounts as store
 
-    from ..errors import StreamFXError
+    from ..errors import BadArgument, Refused
 
     db = _open_db(data_dir)
     try:
         row = store.set_tier(db, email, tier)
-    except ValueError as exc:
-        raise StreamFXError(str(exc)) from None
+    except ValueError as exc:  # not a tier: usage, like a choice not among the choices
+        raise BadArgument(str(exc)) from None
     except LookupError as exc:
-        raise StreamFXError(str(exc), "See `streamfx server accounts list`.") from None
+        raise Refused(str(exc), "See `streamfx server accounts list`.") from None
     say(f"{row.email} is now on the {row.tier} tier.")
 
 
