@@ -212,21 +212,26 @@ def list_kits(json_out: JsonFlag = False) -> None:
 
 
 @app.command()
-def use(kit_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+def use(kit_id: Annotated[str, typer.Argument(metavar="ID")], json_out: JsonFlag = False) -> None:
     """Make a brand kit your active one (used when a session has none)."""
     from ..api import Api
 
     with Api.signed_in() as api:
         kit = api.brand_kit(kit_id)  # 404s before we store a dangling id
         api.set_active_kit(kit["id"])
-    say(f"Active brand kit: {kit['name']} ({kit['id']}).")
+    emit_json(kit) if json_out else say(f"Active brand kit: {kit['name']} ({kit['id']}).")
 
 
 @app.command()
-def delete(kit_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+def delete(
+    kit_id: Annotated[str, typer.Argument(metavar="ID")], json_out: JsonFlag = False
+) -> None:
     """Delete a brand kit."""
     from ..api import Api
 
     with Api.signed_in() as api:
         api.delete_brand_kit(kit_id)
-    say(f"Deleted brand kit {kit_id}.")
+    if json_out:
+        emit_json({"id": kit_id, "deleted": True})
+    else:
+        say(f"Deleted brand kit {kit_id}.")

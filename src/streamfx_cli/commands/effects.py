@@ -244,11 +244,14 @@ def upload(
 
 
 @app.command()
-def delete(effect: EffectArg) -> None:
+def delete(effect: EffectArg, json_out: JsonFlag = False) -> None:
     """Delete one of your own effects."""
     from ..api import Api
 
     with Api.signed_in() as api:
         found = api.effect(effect)
         api.delete_effect(found["id"])
-    say(f"Deleted {found['slug']}.")
+    if json_out:
+        emit_json({"id": found["id"], "slug": found["slug"], "deleted": True})
+    else:
+        say(f"Deleted {found['slug']}.")

@@ -63,24 +63,24 @@ def start(
 
 
 @app.command()
-def pause(session: SessionOpt = None) -> None:
+def pause(session: SessionOpt = None, json_out: JsonFlag = False) -> None:
     """Pause the live session; paused time does not count."""
     done = _transition("pause", session)
-    say(f"Paused {done['id']}.")
+    emit_json(done) if json_out else say(f"Paused {done['id']}.")
 
 
 @app.command()
-def resume(session: SessionOpt = None) -> None:
+def resume(session: SessionOpt = None, json_out: JsonFlag = False) -> None:
     """Resume a paused session."""
     done = _transition("resume", session)
-    say(f"Resumed {done['id']}.")
+    emit_json(done) if json_out else say(f"Resumed {done['id']}.")
 
 
 @app.command()
-def end(session: SessionOpt = None) -> None:
+def end(session: SessionOpt = None, json_out: JsonFlag = False) -> None:
     """End the live session."""
     done = _transition("end", session)
-    say(f"Ended {done['id']}.")
+    emit_json(done) if json_out else say(f"Ended {done['id']}.")
 
 
 @app.command()
