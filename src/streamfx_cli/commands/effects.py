@@ -60,12 +60,20 @@ def parse_duration_ms(text: str) -> int:
     return int(value * {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}[unit])
 
 
+_ROW = "{:<16} {:<8} {:<12} {:<9} {:<9} {:<9} {}"
+_HEADER = _ROW.format("EFFECT", "KIND", "CATEGORY", "DURATION", "COOLDOWN", "OWNER", "ID")
+
+
 def _line(effect: Effect) -> str:
-    owner = "built-in" if effect.get("builtIn") else "yours"
-    cooldown = f", cooldown {effect['cooldownMs'] / 1000:g}s" if effect.get("cooldownMs") else ""
-    return (
-        f"{effect['slug']:<16} {effect['kind']:<8} {effect['category']:<12} "
-        f"{effect['durationMs'] / 1000:g}s{cooldown}  ({owner}, {effect['id']})"
+    """One row of `effects list`, under `_HEADER`."""
+    return _ROW.format(
+        effect["slug"],
+        effect["kind"],
+        effect["category"],
+        f"{effect['durationMs'] / 1000:g}s",
+        f"{effect.get('cooldownMs', 0) / 1000:g}s",
+        "built-in" if effect.get("builtIn") else "yours",
+        effect["id"],
     )
 
 
@@ -82,10 +90,12 @@ def list_effects(
     if json_out:
         emit_json(effects)
         return
-    for effect in effects:
-        say(_line(effect))
     if not effects:
         say("No effects match.")
+        return
+    say(_HEADER)
+    for effect in effects:
+        say(_line(effect))
 
 
 @app.command()
@@ -98,6 +108,7 @@ def show(effect: EffectArg, json_out: JsonFlag = False) -> None:
     if json_out:
         emit_json(found)
         return
+    say(_HEADER)
     say(_line(found))
     say(f"  name: {found['name']}")
     lane = KIND_SPECS[found["kind"]].lane if found["kind"] in KIND_SPECS else None

@@ -29,7 +29,13 @@ def rotate(json_out: JsonFlag = False) -> None:
     if json_out:
         emit_json(issued)
     else:
-        say("New overlay URL (the previous one no longer works):")
+        # The first key replaces nothing; servers from before `replaced` leave it out.
+        replaced = issued.get("replaced", True)
+        say(
+            "New overlay URL (the previous one no longer works):"
+            if replaced
+            else "Your overlay URL:"
+        )
         say(issued["url"])
 
 

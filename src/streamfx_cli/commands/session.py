@@ -33,9 +33,16 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
-def _line(session: Session) -> str:
+def _where(session: Session) -> str:
+    """`twitch "Launch day"`: the platform, and the title when there is one."""
     title = f' "{session["title"]}"' if session.get("title") else ""
-    return f"{session['id']}  {session['status']:<7} {session['platform']}{title}  started {session['startTime']}"
+    return f"{session['platform']}{title}"
+
+
+def _line(session: Session) -> str:
+    return (
+        f"{session['id']}  {session['status']:<7} {_where(session)}  started {session['startTime']}"
+    )
 
 
 def _transition(action: SessionAction, session_id: str | None) -> Session:
@@ -99,7 +106,8 @@ def status(
         emit_json(info)
         return
     metrics = info.get("metrics", {})
-    say(f"{info['id']}  {info['status']}  live for {_duration(info.get('liveDurationSeconds', 0))}")
+    live_for = _duration(info.get("liveDurationSeconds", 0))
+    say(f"{info['id']}  {info['status']}  {_where(info)}  live for {live_for}")
     say(f"  effects fired: {metrics.get('effectsTriggered', 0)}")
     for category, count in sorted(metrics.get("byCategory", {}).items()):
         say(f"    {category}: {count}")
