@@ -51,3 +51,20 @@ def test_help_in_a_terminal_reads_plainly(tmp_path) -> None:
     assert re.search(r"--cooldown\s+TEXT", shown.stdout)
     assert re.search(r"--json\s+Print JSON", shown.stdout)
     assert not TYPE_TAG.search(shown.stdout)
+
+
+def test_shell_completion_is_there_for_bash(tmp_path) -> None:
+    """docs/CLI.md "Shell completion": the script to install, and what it completes."""
+    cli = Cli.without_keyring(tmp_path / "home")
+    script = cli.run("--show-completion", "bash")
+    assert script.returncode == 0, script.stderr
+    assert "complete -o default -F _streamfx_completion streamfx" in script.stdout
+    asked = cli.run(
+        env={
+            "COMP_WORDS": "streamfx session st",
+            "COMP_CWORD": "2",
+            "_STREAMFX_COMPLETE": "complete_bash",
+        }
+    )
+    assert asked.returncode == 0, asked.stderr
+    assert asked.stdout.split() == ["start", "status"]
