@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from streamfx_wire import live as wire
 
 from .delivery_words import Outcome, delivery_outcome, source_label
-from .errors import StreamFXError
+from .errors import Refused
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -40,7 +40,7 @@ WIDTHS = {"Time": 8, "Effect": 22, "Source": 9}
 PIPED_WIDTH = 1000
 
 
-class NoSessions(StreamFXError):
+class NoSessions(Refused):
     def __init__(self) -> None:
         super().__init__(
             "You have no sessions yet, so there is no activity to show.",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .client import Client
 from .client import Session as SignIn
-from .errors import StreamFXError
+from .errors import Refused
 
 if TYPE_CHECKING:
     # Names for a reader and a type checker only: defining the TypedDicts costs
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 PASSWORD_CALL_TIMEOUT_S = 15.0
 
 
-class NoLiveSession(StreamFXError):
+class NoLiveSession(Refused):
     def __init__(self) -> None:
         super().__init__(
             "There is no live session.",

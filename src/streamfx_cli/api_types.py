@@ -377,6 +377,7 @@ class OverlayKey(TypedDict):
 
     key: str
     url: str
+    replaced: bool  # an earlier key existed (and now stops working)
 
 
 class ImportCounts(TypedDict):

@@ -26,9 +26,11 @@ from .commands import (
     stop,
     up,
 )
+from .commands.plain_help import PlainHelpGroup
 
 app = typer.Typer(
     name="streamfx",
+    cls=PlainHelpGroup,
     help="Fire on-brand effects into OBS Studio, run the StreamFX server and its control panel.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -4,7 +4,8 @@
 answers at a loopback server URL; its pid (with the URL and start time) goes to
 `<data>/server.pid` and its output to `<data>/server.log`, so `streamfx server
 stop` can end it later from any terminal. Whether a server answers is asked of
-the API (`GET /api/health`), never read from its files.
+the API (`GET /api/health`), never read from its files: `server_state` is the one
+answer `server status` and `server stop` both give (docs/CLI.md "Which server").
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .errors import StreamFXError
+from .config import LOOPBACK, server_url
+from .errors import Refused, StreamFXError
 from .locks import file_lock
 from .paths import data_dir, private_dir
 
@@ -28,7 +31,6 @@ if TYPE_CHECKING:
 START_TIMEOUT_S = 30.0
 HEALTH_TIMEOUT_S = 2.0
 STOP_TIMEOUT_S = 10.0
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def pid_path() -> Path:
@@ -205,24 +207,57 @@ def ensure_running(url: str, tell: Callable[[str], object]) -> None:
     tell("Stop it with `streamfx server stop`.")
 
 
-def stop() -> tuple[bool, str]:
-    """Stop the server `streamfx up` started: (stopped, a sentence saying what happened)."""
+@dataclass(frozen=True)
+class ServerState:
+    """Whether a StreamFX server answers at `url`, and whether it is the one `up` started."""
+
+    url: str
+    health: Health | None  # its answer to GET /api/health; None: nothing answers
+    pid: int | None  # the background server's pid, when `up` started it and it still runs
+    stale_pid: int | None  # a pid file left by a background server that is gone
+
+    @property
+    def up(self) -> bool:
+        return self.health is not None
+
+
+def server_state(url: str | None = None) -> ServerState:
+    """The state of the server at `url` (default: the background server's URL when `up`
+    started one, else the configured server URL, docs/CLI.md "Which server")."""
+    info = read_pid_file()
+    url = url or (str(info["url"]) if info and info.get("url") else server_url())
+    pid = stale = None
+    if info is not None and info.get("url") in (None, url):
+        alive = process_alive(int(info["pid"])) and _is_our_server(int(info["pid"]))
+        pid, stale = (int(info["pid"]), None) if alive else (None, int(info["pid"]))
+    return ServerState(url, health(url), pid, stale)
+
+
+def stop(url: str | None = None) -> tuple[bool, str]:
+    """Stop the server `streamfx up` started: (stopped, a sentence saying what happened).
+
+    Refused (exit 5) when a server answers that `up` did not start (one run in a
+    terminal with `streamfx server run`): it is up, and says so, as `server status` does.
+    """
     import signal
 
-    info = read_pid_file()
-    if info is None:
-        return False, (
-            "The StreamFX server is not running in the background (there is no "
-            f"{pid_path()}). A server started with `streamfx server run` stops with Ctrl+C "
-            "in its terminal."
-        )
-    pid = int(info["pid"])
-    if not process_alive(pid) or not _is_our_server(pid):
+    state = server_state(url)
+    if state.stale_pid is not None:
         pid_path().unlink(missing_ok=True)
-        return (
-            False,
-            f"The StreamFX server is not running (pid {pid} is gone); cleared its pid file.",
+    if state.pid is None:
+        if state.up:
+            raise Refused(
+                f"The StreamFX server at {state.url} is up, but `streamfx up` did not start "
+                "it, so `streamfx server stop` cannot stop it.",
+                "Stop it with Ctrl+C in the terminal running `streamfx server run`.",
+            )
+        cleared = (
+            f"; cleared the pid file of the one that stopped (pid {state.stale_pid})"
+            if state.stale_pid is not None
+            else ""
         )
+        return False, f"The StreamFX server is not running at {state.url}{cleared}."
+    pid = state.pid
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while process_alive(pid) and time.monotonic() < deadline:
@@ -233,4 +268,4 @@ def stop() -> tuple[bool, str]:
         forced = True
     pid_path().unlink(missing_ok=True)
     how = " (it did not stop in time, so it was killed)" if forced else ""
-    return True, f"Stopped the StreamFX server at {info.get('url', '?')} (pid {pid}){how}."
+    return True, f"Stopped the StreamFX server at {state.url} (pid {pid}){how}."

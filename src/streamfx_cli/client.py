@@ -30,7 +30,7 @@ if "httpx" not in sys.modules:
 else:
     import httpx
 
-from .config import server_url
+from .config import server_url, start_command
 from .credentials import CredentialStore, Login
 from .errors import APIError, NotLoggedIn, ServerUnreachable
 from .locks import file_lock
@@ -51,11 +51,15 @@ def token_expiry(token: str) -> float | None:
 
 
 def unreachable(url: str, exc: Exception | None = None) -> ServerUnreachable:
+    """Exit 4, with a hint that starts a server where this URL points (not the default)."""
     reason = f" ({type(exc).__name__})" if exc else ""
-    return ServerUnreachable(
-        f"Cannot reach the StreamFX server at {url}{reason}.",
-        "Start it with `streamfx server run` (or `streamfx up`), or pass --server URL.",
+    start = start_command(url)
+    hint = (
+        f"Start it with `{start}` (or `streamfx up`), or pass --server URL."
+        if start
+        else f"Check that the server at {url} is running, or pass --server URL."
     )
+    return ServerUnreachable(f"Cannot reach the StreamFX server at {url}{reason}.", hint)
 
 
 def api_error(response: httpx.Response) -> APIError:

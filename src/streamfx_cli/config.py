@@ -10,6 +10,8 @@ from typing import Any
 from .paths import config_dir, private_dir
 
 DEFAULT_SERVER = "http://127.0.0.1:8420"
+DEFAULT_PORT = 8420
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def config_path() -> Path:
@@ -48,3 +50,22 @@ def server_url(explicit: str | None = None, stored: str | None = None) -> str:
     """Flag, then STREAMFX_SERVER, then the signed-in server, then config, then the default."""
     chosen = explicit or os.environ.get("STREAMFX_SERVER") or stored or load_config().get("server")
     return normalize_server(chosen or DEFAULT_SERVER)
+
+
+def start_command(url: str) -> str | None:
+    """The `streamfx server run` line that starts a server answering at `url` (its port,
+    its host), or None when `url` is not on this computer (docs/CLI.md "Which server")."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host not in LOOPBACK:
+        return None
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a port that is not a number: no line would start it
+        return None
+    line = "streamfx server run"
+    if host == "::1":
+        line += " --host ::1"
+    return line if port == DEFAULT_PORT else f"{line} --port {port}"

@@ -60,6 +60,14 @@ class APIError(StreamFXError):
             self.exit_code = ExitCode.RATE_LIMITED
 
 
+class Refused(StreamFXError):
+    """Refused before the server is asked: what the command acts on does not exist
+    (no live session, no session at all, no overlay URL yet). Exit 5, as the server's
+    own "not found" (docs/CLI.md "Usage or refusal")."""
+
+    exit_code = ExitCode.REJECTED
+
+
 class CredentialStoreError(StreamFXError):
     pass
 

@@ -81,7 +81,9 @@ def run() -> None:
     try:
         from .app import app
 
-        app()
+        # The same name however it was started (`python -m streamfx_cli` too): usage
+        # lines and the shell completion script say `streamfx`.
+        app(prog_name="streamfx")
     except Exception as exc:
         sys.exit(_report(exc))
     except KeyboardInterrupt as exc:

@@ -42,16 +42,21 @@ def upload_with_progress(
     api: Api, path: Path, fields: dict[str, str], *, quiet: bool = False
 ) -> Effect:
     """POST the file as it is read, so a large file never sits in memory."""
+    from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
     size = os.path.getsize(path)
     boundary = f"streamfx-{secrets.token_hex(12)}"
+    # On stderr, and only on a terminal (as `streamfx import`): piped, stdout is the
+    # answer alone, without the blank line a finished bar leaves.
+    console = Console(stderr=True)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
-        disable=quiet,
+        console=console,
+        disable=quiet or not console.is_terminal,
         transient=True,
     ) as progress:
         task = progress.add_task(f"Uploading {path.name}", total=size)

@@ -111,12 +111,16 @@ def overlay_key_is_current(db: Database, creator_id: str, key_hash: str) -> bool
     return current is not None and hmac.compare_digest(current, key_hash)
 
 
-def rotate_overlay_key(db: Database, creator_id: str) -> str:
-    """A new overlay key for the creator, committed; the previous one stops working at once."""
+def rotate_overlay_key(db: Database, creator_id: str) -> tuple[str, bool]:
+    """A new overlay key for the creator, committed; the previous one stops working at once.
+    Also whether there was a previous one (the first key replaces nothing)."""
     key = OVERLAY_KEY_PREFIX + secrets.token_urlsafe(32)
     with db.write() as conn:
+        previous = conn.execute(
+            "SELECT overlay_key_hash FROM creators WHERE id = ?", (creator_id,)
+        ).fetchone()
         conn.execute(
             "UPDATE creators SET overlay_key_hash = ?, updated_at = ? WHERE id = ?",
             (hash_secret(key), iso(), creator_id),
         )
-    return key
+    return key, bool(previous and previous[0])

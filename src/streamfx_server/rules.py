@@ -243,7 +243,8 @@ def _problem(field: str, message: str) -> dict[str, str]:
 
 
 def _trigger_words(trigger: Any) -> str:
-    return f"a {trigger.type} trigger"
+    article = "an" if trigger.type[0] in "aeiou" else "a"  # "an obs trigger"
+    return f"{article} {trigger.type} trigger"
 
 
 def check(

@@ -124,7 +124,8 @@ def start(
         raise APIError(
             409,
             "session_live",
-            f"You already have a {current['status']} session; end it before starting another.",
+            f"You already have {'an' if current['status'] == 'active' else 'a'} "
+            f"{current['status']} session; end it before starting another.",
             hint="Run `streamfx session end` first.",
             extra={"sessionId": current["id"]},
         )

@@ -266,7 +266,14 @@ def _record(
     triggered = moment if replay is None else replay.occurred_at
     at_ms = int(triggered.timestamp() * 1000)
     if replay is None:
-        _check_cooldown(conn, creator.id, effect, effect_row["cooldown_ms"], at_ms)
+        _check_cooldown(
+            conn,
+            creator.id,
+            effect,
+            effect_row["cooldown_ms"],
+            at_ms,
+            built_in=effect_row["creator_id"] is None,
+        )
     render = _render(effect, brand_of(kit) if kit else None, given)
     activation = {
         "id": new_id("act"),
@@ -387,7 +394,13 @@ def _session(
 
 
 def _check_cooldown(
-    conn: sqlite3.Connection, creator_id: str, effect: Effect, cooldown_ms: int, at_ms: int
+    conn: sqlite3.Connection,
+    creator_id: str,
+    effect: Effect,
+    cooldown_ms: int,
+    at_ms: int,
+    *,
+    built_in: bool,
 ) -> None:
     if cooldown_ms <= 0:
         return
@@ -405,7 +418,11 @@ def _check_cooldown(
             429,
             "cooldown",
             f"{effect.name} is cooling down; it can fire again in {wait_ms / 1000:.1f} s.",
-            hint=f"Wait {seconds} s, or lower the effect's cooldownMs.",
+            # A built-in's cooldown cannot be changed (docs/EFFECTS.md), so only waiting helps.
+            hint=f"Wait {seconds} s; a built-in effect's cooldown cannot be changed."
+            if built_in
+            else f"Wait {seconds} s, or lower its cooldown: "
+            f"`streamfx effects update {effect.slug} --cooldown 0s`.",
             headers={"Retry-After": str(seconds)},
             extra={"retryAfterMs": wait_ms, "effectId": effect.id},
         )

@@ -42,13 +42,15 @@ def test_new_key_is_shown_once_with_the_overlay_url(server: LiveServer, creator:
     response = creator.client.post("/api/overlay/key")
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"key", "url"}
+    assert set(body) == {"key", "url", "replaced"}
+    assert body["replaced"] is False  # the creator's first key replaces nothing
     assert len(body["key"]) >= 40
     assert body["url"] == f"{server.url}/overlay?key={body['key']}"
     # A secret in a response must not be kept by caches along the way.
     assert response.headers["cache-control"] == "no-store"
-    # Each call makes a different key.
-    assert new_key(creator)["key"] != body["key"]
+    # Each call makes a different key, and says the earlier one stops working.
+    again = new_key(creator)
+    assert again["key"] != body["key"] and again["replaced"] is True
 
 
 def test_making_a_key_needs_sign_in(server: LiveServer):

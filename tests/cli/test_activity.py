@@ -107,7 +107,7 @@ def test_activity_shows_the_live_sessions_history(streaming):
 
 def test_activity_says_what_is_wrong(signed_in):
     none = signed_in.run("activity")
-    assert none.returncode == 1
+    assert none.returncode == 5
     assert none.stderr.startswith("error: You have no sessions yet")
     assert "hint: Start one with `streamfx session start" in none.stderr
     assert signed_in.run("session", "start", "--platform", "kick").returncode == 0

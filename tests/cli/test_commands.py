@@ -69,7 +69,7 @@ def test_brand_kit_lifecycle(signed_in, tmp_path):
     assert from_file["motionIntensity"] == 2
     spec.write_text("{broken")
     broken = signed_in.run("brand-kit", "create", "--from-file", str(spec))
-    assert broken.returncode == 1 and "not valid JSON" in broken.stderr
+    assert broken.returncode == 2 and "not valid JSON" in broken.stderr
 
 
 def test_session_lifecycle_and_fire(signed_in):
@@ -168,7 +168,7 @@ def test_upload_needs_creator_tier_then_works(server, signed_in, tmp_path):
 
 def test_overlay_rotate_url_preview_clear(signed_in, tmp_path):
     missing = signed_in.run("overlay", "url")
-    assert missing.returncode == 1 and "overlay rotate" in missing.stderr
+    assert missing.returncode == 5 and "overlay rotate" in missing.stderr
     first = signed_in.run("overlay", "rotate")
     assert first.returncode == 0
     url = first.stdout.strip().splitlines()[-1]
@@ -237,6 +237,6 @@ def test_effects_queue_mode_and_max_delay_on_create_update_and_show(signed_in):
     assert too_late.returncode == 5
     assert "Invalid --max-delay:" in too_late.stderr
     nothing = signed_in.run("effects", "update", "pow")
-    assert nothing.returncode == 1
+    assert nothing.returncode == 2
     assert "Nothing to change" in nothing.stderr
     assert _json(signed_in.run("effects", "show", "pow", "--json")) == after

@@ -161,10 +161,10 @@ def test_admin_accounts_list_and_set_tier(server, file_cli):
     )
     assert token.json()["creator"]["tier"] == "creator"
     bad = set_tier(account["email"], "platinum")
-    assert bad.returncode == 1
+    assert bad.returncode == 2
     assert "Unknown tier" in bad.stderr
     nobody = set_tier("nobody@example.com", "free")
-    assert nobody.returncode == 1
+    assert nobody.returncode == 5
     assert "No account" in nobody.stderr
 
 

@@ -180,7 +180,7 @@ def test_bad_requests_are_refused_in_one_sentence(scripted: ScriptedSession, cli
 
 def test_a_creator_without_sessions_is_told_how_to_start_one(signed_in: Cli):
     done = report(signed_in)
-    assert done.returncode == 1
+    assert done.returncode == 5
     assert "error: You have no sessions yet." in done.stderr
     assert "streamfx session start" in done.stderr
 

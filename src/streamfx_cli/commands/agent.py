@@ -37,11 +37,14 @@ def start(json_out: JsonOut = False) -> None:
 
 
 @app.command()
-def stop() -> None:
+def stop(json_out: JsonOut = False) -> None:
     """Stop the background agent; what it shows ends at once and OBS is put back."""
     from ..agent import background
 
     pid = background.stop()
+    if json_out:
+        emit_json({"stopped": pid is not None, "pid": pid})
+        return
     say(
         "No StreamFX agent was running."
         if pid is None

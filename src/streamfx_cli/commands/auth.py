@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..output import emit_json, say, warn
-from .options import PasswordStdin
+from .options import JsonFlag, PasswordStdin
 
 
 def login(
@@ -18,6 +18,7 @@ def login(
         str | None, typer.Option(help="Account email; asked for when missing.")
     ] = None,
     password_stdin: PasswordStdin = False,
+    json_out: JsonFlag = False,
 ) -> None:
     """Sign in; the tokens go to the OS keyring. A wrong password typed here is asked again."""
     from ..config import server_url
@@ -28,14 +29,20 @@ def login(
     if not email:
         email = typer.prompt("Email")
     creator = log_in_asking(url, email, TerminalPrompt(password_stdin))
+    if json_out:
+        emit_json({**creator, "server": url})
+        return
     say(f"Signed in as {creator['displayName']} <{creator['email']}> on {url}.")
 
 
-def logout() -> None:
+def logout(json_out: JsonFlag = False) -> None:
     """Sign out here and end this sign-in on the server."""
     from ..sign_in import sign_out
 
     done = sign_out()
+    if json_out:
+        emit_json({"email": done.email, "server": done.server, "serverTold": done.server_told})
+        return
     if done.email is None:
         say("You were not signed in.")
         return
@@ -46,7 +53,7 @@ def logout() -> None:
     say(f"Signed out {done.email}.")
 
 
-def whoami(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def whoami(json_out: JsonFlag = False) -> None:
     """Show the signed-in account."""
     from ..api import Api
 

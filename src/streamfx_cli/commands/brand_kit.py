@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..errors import BadArgument
 from ..field_flags import flags_named
 from ..kit_names import kit_id_of
 from ..output import emit_json, say
@@ -84,18 +85,17 @@ def _given_in(body: dict[str, Any], field: str) -> bool:
 
 
 def _read_file(path: Path) -> dict[str, Any]:
-    from ..errors import StreamFXError
-
+    """A `--from-file` that cannot be read or is no kit is bad usage (exit 2), as for import."""
     try:
         data = json.loads(path.read_text())
     except OSError as exc:
-        raise StreamFXError(f"Cannot read {path}: {exc.strerror}.") from None
+        raise BadArgument(f"Cannot read {path}: {exc.strerror}.") from None
     except ValueError as exc:
-        raise StreamFXError(
+        raise BadArgument(
             f"{path} is not valid JSON ({exc}).", "Check the file with `python -m json.tool`."
         ) from None
     if not isinstance(data, dict):
-        raise StreamFXError(f"{path} must hold one JSON object.")
+        raise BadArgument(f"{path} must hold one JSON object.")
     return data
 
 
@@ -146,7 +146,6 @@ def create(
 ) -> None:
     """Create a brand kit from flags or a JSON file."""
     from ..api import Api
-    from ..errors import StreamFXError
 
     body = _read_file(from_file) if from_file else {}
     flags = _kit_body(
@@ -165,7 +164,7 @@ def create(
     for key, value in flags.items():
         body[key] = {**body.get(key, {}), **value} if isinstance(value, dict) else value
     if "name" not in body:
-        raise StreamFXError("A brand kit needs a name.", 'Pass --name or put "name" in the file.')
+        raise BadArgument("A brand kit needs a name.", 'Pass --name or put "name" in the file.')
     # What came from the file keeps the file's names for it.
     typed = {
         field: flag for field, flag in KIT_FLAGS.items() if not from_file or _given_in(flags, field)
@@ -193,7 +192,6 @@ def update(
 ) -> None:
     """Change some fields of a brand kit; the rest stay as they are."""
     from ..api import Api
-    from ..errors import StreamFXError
 
     body = _kit_body(
         name,
@@ -209,9 +207,7 @@ def update(
         allow,
     )
     if not body:
-        raise StreamFXError(
-            "Nothing to update.", "Pass at least one flag, e.g. --primary '#7B2FF7'."
-        )
+        raise BadArgument("Nothing to update.", "Pass at least one flag, e.g. --primary '#7B2FF7'.")
     with Api.signed_in() as api:
         kit_id = kit_id_of(api, kit_ref)
         with flags_named(KIT_FLAGS):
@@ -247,22 +243,25 @@ def list_kits(json_out: JsonFlag = False) -> None:
 
 
 @app.command()
-def use(kit_ref: KitArg) -> None:
+def use(kit_ref: KitArg, json_out: JsonFlag = False) -> None:
     """Make a brand kit your active one (used when a session has none)."""
     from ..api import Api
 
     with Api.signed_in() as api:
         kit = api.brand_kit(kit_id_of(api, kit_ref))  # 404s before we store a dangling id
         api.set_active_kit(kit["id"])
-    say(f"Active brand kit: {kit['name']} ({kit['id']}).")
+    emit_json(kit) if json_out else say(f"Active brand kit: {kit['name']} ({kit['id']}).")
 
 
 @app.command()
-def delete(kit_ref: KitArg) -> None:
+def delete(kit_ref: KitArg, json_out: JsonFlag = False) -> None:
     """Delete a brand kit."""
     from ..api import Api
 
     with Api.signed_in() as api:
         kit_id = kit_id_of(api, kit_ref)
         api.delete_brand_kit(kit_id)
-    say(f"Deleted brand kit {kit_id}.")
+    if json_out:
+        emit_json({"id": kit_id, "deleted": True})
+    else:
+        say(f"Deleted brand kit {kit_id}.")

@@ -12,6 +12,7 @@ import typer
 from streamfx_wire.kinds import ASSET_KINDS, KIND_SPECS, KINDS
 from streamfx_wire.vocabulary import CATEGORIES, QUEUE_MODES
 
+from ..errors import BadArgument
 from ..output import emit_json, say
 from .options import JsonFlag, ParamFlag, ParamJsonFlag
 
@@ -64,11 +65,9 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 
 def parse_duration_ms(text: str) -> int:
     """'5s', '1500ms', '2m', '1h' or a bare number of seconds -> milliseconds."""
-    from ..errors import StreamFXError
-
     match = _DURATION.match(text)
     if not match:
-        raise StreamFXError(f"{text!r} is not a duration.", "Write it like 5s, 1500ms or 2m.")
+        raise BadArgument(f"{text!r} is not a duration.", "Write it like 5s, 1500ms or 2m.")
     value, unit = float(match.group(1)), match.group(2) or "s"
     return int(value * {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}[unit])
 
@@ -92,14 +91,22 @@ def _key_words(effect: Effect) -> str:
     return "no key" if effect["key"] is None else f"key {effect['key']}"
 
 
+_ROW = "{:<4} {:<16} {:<8} {:<12} {:<9} {:<9} {:<9} {}"
+_HEADER = _ROW.format("KEY", "EFFECT", "KIND", "CATEGORY", "DURATION", "COOLDOWN", "OWNER", "ID")
+
+
 def _line(effect: Effect) -> str:
-    owner = "built-in" if effect.get("builtIn") else "yours"
-    cooldown = f", cooldown {effect['cooldownMs'] / 1000:g}s" if effect.get("cooldownMs") else ""
-    key = _key_words(effect)
-    return (
-        f"{effect['slug']:<16} {effect['kind']:<8} {effect['category']:<12} "
-        f"{effect['durationMs'] / 1000:g}s{cooldown}  ({owner}, {key + ', ' if key else ''}"
-        f"{effect['id']})"
+    """One row of `effects list`, under `_HEADER`."""
+    key = effect.get("key")
+    return _ROW.format(
+        "-" if key is None else key,
+        effect["slug"],
+        effect["kind"],
+        effect["category"],
+        f"{effect['durationMs'] / 1000:g}s",
+        f"{effect.get('cooldownMs', 0) / 1000:g}s",
+        "built-in" if effect.get("builtIn") else "yours",
+        effect["id"],
     )
 
 
@@ -116,10 +123,12 @@ def list_effects(
     if json_out:
         emit_json(effects)
         return
-    for effect in effects:
-        say(_line(effect))
     if not effects:
         say("No effects match.")
+        return
+    say(_HEADER)
+    for effect in effects:
+        say(_line(effect))
 
 
 @app.command()
@@ -132,6 +141,7 @@ def show(effect: EffectArg, json_out: JsonFlag = False) -> None:
     if json_out:
         emit_json(found)
         return
+    say(_HEADER)
     say(_line(found))
     say(f"  name: {found['name']}")
     lane = KIND_SPECS[found["kind"]].lane if found["kind"] in KIND_SPECS else None
@@ -211,7 +221,6 @@ def update(
     """Change one of your own effects: only the options given. --key works on built-ins
     too: your keys are your own."""
     from ..api import Api
-    from ..errors import StreamFXError
     from ..field_flags import flags_named
     from ..firing import parse_params
 
@@ -229,7 +238,7 @@ def update(
     if param or param_json:
         changes["params"] = parse_params(param, param_json)
     if not changes and key is None:
-        raise StreamFXError(
+        raise BadArgument(
             "Nothing to change.",
             "Give at least one of --name, --duration, --cooldown, --queue-mode, "
             "--max-delay, --param, --param-json or --key.",
@@ -310,11 +319,14 @@ def upload(
 
 
 @app.command()
-def delete(effect: EffectArg) -> None:
+def delete(effect: EffectArg, json_out: JsonFlag = False) -> None:
     """Delete one of your own effects."""
     from ..api import Api
 
     with Api.signed_in() as api:
         found = api.effect(effect)
         api.delete_effect(found["id"])
-    say(f"Deleted {found['slug']}.")
+    if json_out:
+        emit_json({"id": found["id"], "slug": found["slug"], "deleted": True})
+    else:
+        say(f"Deleted {found['slug']}.")

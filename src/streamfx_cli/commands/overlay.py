@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from ..output import emit_json, say
+from .options import JsonFlag
 
 app = typer.Typer(help="The overlay page for OBS's Browser Source.", no_args_is_help=True)
 
@@ -20,7 +19,7 @@ def _store():
 
 
 @app.command()
-def rotate(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def rotate(json_out: JsonFlag = False) -> None:
     """Make a new overlay key; the old URL stops working at once."""
     from ..api import Api
 
@@ -30,7 +29,13 @@ def rotate(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
     if json_out:
         emit_json(issued)
     else:
-        say("New overlay URL (the previous one no longer works):")
+        # The first key replaces nothing; servers from before `replaced` leave it out.
+        replaced = issued.get("replaced", True)
+        say(
+            "New overlay URL (the previous one no longer works):"
+            if replaced
+            else "Your overlay URL:"
+        )
         say(issued["url"])
 
 
@@ -40,39 +45,42 @@ def stored_overlay_url() -> str | None:
 
 
 def _stored_url() -> str:
-    from ..errors import StreamFXError
+    from ..errors import Refused
 
     stored = stored_overlay_url()
     if not stored:
-        raise StreamFXError(
+        raise Refused(
             "No overlay URL on this machine yet.", "Run `streamfx overlay rotate` to make one."
         )
     return stored
 
 
 @app.command()
-def url() -> None:
+def url(json_out: JsonFlag = False) -> None:
     """Print the overlay URL to paste into an OBS Browser Source."""
-    say(_stored_url())
+    emit_json({"url": _stored_url()}) if json_out else say(_stored_url())
 
 
 @app.command()
-def preview() -> None:
+def preview(json_out: JsonFlag = False) -> None:
     """Open the overlay in your default browser, over a checkerboard."""
     import webbrowser
 
     address = _stored_url() + "&preview=1"
-    if webbrowser.open(address):
+    opened = webbrowser.open(address)
+    if json_out:
+        emit_json({"url": address, "opened": opened})
+    elif opened:
         say("Opened the overlay preview in your browser.")
     else:
         say(f"Could not open a browser; open this address yourself:\n{address}")
 
 
 @app.command()
-def clear() -> None:
+def clear(json_out: JsonFlag = False) -> None:
     """Empty every open overlay: effects on screen and everything queued."""
     from ..api import Api
 
     with Api.signed_in() as api:
         api.clear_overlay()
-    say("Cleared the overlay.")
+    emit_json({"cleared": True}) if json_out else say("Cleared the overlay.")

@@ -8,7 +8,7 @@ import typer
 
 from streamfx_wire.accounts import PASSWORD_RULE, password_problem
 
-from ..errors import InvalidInput, StreamFXError
+from ..errors import BadArgument, InvalidInput
 
 
 def _stdin_line() -> str:
@@ -28,7 +28,7 @@ def read_password(from_stdin: bool, confirm: bool = False) -> str:
         else typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
     )
     if not password:
-        raise StreamFXError(
+        raise BadArgument(
             "No password was given.", "Type it at the prompt or pipe it to --password-stdin."
         )
     return password

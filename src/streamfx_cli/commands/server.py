@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..output import emit_json, say, warn
+from .options import JsonFlag
+
+if TYPE_CHECKING:
+    from ..background_server import ServerState
 
 app = typer.Typer(help="Run and manage the bundled StreamFX server.", no_args_is_help=True)
 accounts = typer.Typer(
@@ -24,19 +28,38 @@ DataDir = Annotated[
 
 
 def _data_dir(given: Path | None) -> Path:
+    """--data-dir, else STREAMFX_DATA_DIR, else the user data folder (as the server reads it)."""
+    import os
+
     from ..paths import data_dir
 
-    return (given or data_dir()).expanduser().resolve()
+    env = os.environ.get("STREAMFX_DATA_DIR")
+    return (given or (Path(env) if env else None) or data_dir()).expanduser().resolve()
 
 
 @app.command()
 def run(
     host: Annotated[
-        str,
-        typer.Option(help="Address to bind; anything but loopback is reachable from the network."),
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535)] = 8420,
+        str | None,
+        typer.Option(
+            help="Address to bind (default 127.0.0.1, or STREAMFX_HOST); anything but "
+            "loopback is reachable from the network."
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port to listen on (default 8420, or STREAMFX_PORT)."),
+    ] = None,
     data_dir: DataDir = None,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            metavar="URL",
+            help="The address viewers' browsers and OBS use, when a reverse proxy is in front "
+            "(overlay URLs are built on it; default: STREAMFX_PUBLIC_URL, else where it listens).",
+        ),
+    ] = None,
     allow_signup: Annotated[
         bool, typer.Option("--allow-signup", help="Let anyone create an account.")
     ] = False,
@@ -78,20 +101,17 @@ def run(
     (Long only because each of the server's options is declared here, one Typer
     parameter each; the body just builds Settings and serves.)
     """
-    from streamfx_server.infra.settings import Settings, is_loopback
+    from streamfx_server.infra.settings import Settings, is_loopback, public_url_checked
     from streamfx_server.server_runner import serve
 
-    from ..errors import StreamFXError
+    from ..errors import BadArgument
 
-    if not is_loopback(host):
-        warn(
-            f"binding to {host}: anyone who can reach this machine on port {port} can reach StreamFX."
-        )
     try:
         settings = Settings.from_env(
             _data_dir(data_dir),
             host=host,
             port=port,
+            public_url=public_url_checked(public_url) if public_url else None,
             allow_signup=allow_signup,
             allowed_hosts=tuple(allowed_host or ()),
             docs=docs,
@@ -100,54 +120,70 @@ def run(
             body_idle_timeout=body_timeout,
             signups_per_hour=signups_per_hour,
         )
-    except ValueError as exc:
-        raise StreamFXError(str(exc), "Unset it or give a positive whole number.") from None
+    except ValueError as exc:  # names the flag or environment variable
+        raise BadArgument(str(exc), "Fix it, or leave it out to use the default.") from None
+    if not is_loopback(settings.host):
+        warn(
+            f"binding to {settings.host}: anyone who can reach this machine on port "
+            f"{settings.port} can reach StreamFX."
+        )
     serve(settings, log_level=log_level)
 
 
 @app.command()
-def init(data_dir: DataDir = None) -> None:
+def init(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """Create the data folder, database and signing key without starting the server."""
     from streamfx_server.app import build_state
     from streamfx_server.infra.settings import Settings
 
     state = build_state(Settings(data_dir=_data_dir(data_dir)))
     state.db.close()
-    say(f"Data folder ready: {state.settings.data_dir}")
+    if json_out:
+        emit_json({"dataDir": str(state.settings.data_dir)})
+    else:
+        say(f"Data folder ready: {state.settings.data_dir}")
+
+
+ServerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        help="Server URL; default: the one `streamfx up` started, else the configured one.",
+    ),
+]
+
+
+def _state_json(state: ServerState) -> dict[str, object]:
+    version = state.health.get("version") if state.health else None
+    return {"server": state.url, "up": state.up, "version": version, "pid": state.pid}
 
 
 @app.command()
-def status(
-    server: Annotated[str | None, typer.Option(help="Server URL.")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Say whether the server is up."""
-    from ..api import Api
+def status(server: ServerOpt = None, json_out: JsonFlag = False) -> None:
+    """Say whether the server is up (exit 4 when it is not)."""
+    from ..background_server import server_state
     from ..client import unreachable
     from ..config import server_url
-    from ..errors import ServerUnreachable
 
-    url = server_url(server)
-    try:
-        with Api.anonymous(url) as api:
-            health = api.health(timeout=3.0)
-    except (ServerUnreachable, ValueError) as exc:
-        if json_out:
-            emit_json({"server": url, "up": False})
-        if isinstance(exc, ServerUnreachable):
-            raise
-        raise unreachable(url, exc) from None
+    state = server_state(server_url(server) if server else None)
     if json_out:
-        emit_json({"server": url, "up": True, "version": health.get("version")})
+        emit_json(_state_json(state))
+    if not state.up:
+        raise unreachable(state.url)
+    if json_out:
+        return
+    assert state.health is not None
+    say(f"StreamFX {state.health.get('version')} is up at {state.url}.")
+    if state.pid is not None:
+        say(
+            f"`streamfx up` started it in the background (pid {state.pid}); `streamfx server stop` stops it."
+        )
     else:
-        say(f"StreamFX {health.get('version')} is up at {url}.")
+        say("It was not started by `streamfx up`: stop it with Ctrl+C where it runs.")
 
 
 @accounts.command("list")
-def list_accounts(
-    data_dir: DataDir = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
+def list_accounts(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """List every account."""
     from streamfx_server import accounts as store
 
@@ -163,20 +199,23 @@ def list_accounts(
 
 
 @accounts.command("set-tier")
-def set_tier(email: str, tier: str, data_dir: DataDir = None) -> None:
+def set_tier(email: str, tier: str, data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """Change an account's subscription tier."""
     from streamfx_server import accounts as store
 
-    from ..errors import StreamFXError
+    from ..errors import BadArgument, Refused
 
     db = _open_db(data_dir)
     try:
         row = store.set_tier(db, email, tier)
-    except ValueError as exc:
-        raise StreamFXError(str(exc)) from None
+    except ValueError as exc:  # not a tier: usage, like a choice not among the choices
+        raise BadArgument(str(exc)) from None
     except LookupError as exc:
-        raise StreamFXError(str(exc), "See `streamfx server accounts list`.") from None
-    say(f"{row.email} is now on the {row.tier} tier.")
+        raise Refused(str(exc), "See `streamfx server accounts list`.") from None
+    if json_out:
+        emit_json(row.model_dump(by_alias=True))
+    else:
+        say(f"{row.email} is now on the {row.tier} tier.")
 
 
 def _open_db(data_dir: Path | None):
@@ -195,9 +234,10 @@ def _open_db(data_dir: Path | None):
 
 
 @app.command()
-def stop() -> None:
+def stop(server: ServerOpt = None, json_out: JsonFlag = False) -> None:
     """Stop the server that `streamfx up` started in the background."""
     from ..background_server import stop as stop_background_server
+    from ..config import server_url
 
-    _, message = stop_background_server()
-    say(message)
+    stopped, message = stop_background_server(server_url(server) if server else None)
+    emit_json({"stopped": stopped, "message": message}) if json_out else say(message)

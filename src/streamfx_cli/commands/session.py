@@ -33,9 +33,16 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
-def _line(session: Session) -> str:
+def _where(session: Session) -> str:
+    """`twitch "Launch day"`: the platform, and the title when there is one."""
     title = f' "{session["title"]}"' if session.get("title") else ""
-    return f"{session['id']}  {session['status']:<7} {session['platform']}{title}  started {session['startTime']}"
+    return f"{session['platform']}{title}"
+
+
+def _line(session: Session) -> str:
+    return (
+        f"{session['id']}  {session['status']:<7} {_where(session)}  started {session['startTime']}"
+    )
 
 
 def _transition(action: SessionAction, session_id: str | None) -> Session:
@@ -71,24 +78,24 @@ def start(
 
 
 @app.command()
-def pause(session: SessionOpt = None) -> None:
+def pause(session: SessionOpt = None, json_out: JsonFlag = False) -> None:
     """Pause the live session; paused time does not count."""
     done = _transition("pause", session)
-    say(f"Paused {done['id']}.")
+    emit_json(done) if json_out else say(f"Paused {done['id']}.")
 
 
 @app.command()
-def resume(session: SessionOpt = None) -> None:
+def resume(session: SessionOpt = None, json_out: JsonFlag = False) -> None:
     """Resume a paused session."""
     done = _transition("resume", session)
-    say(f"Resumed {done['id']}.")
+    emit_json(done) if json_out else say(f"Resumed {done['id']}.")
 
 
 @app.command()
-def end(session: SessionOpt = None) -> None:
+def end(session: SessionOpt = None, json_out: JsonFlag = False) -> None:
     """End the live session."""
     done = _transition("end", session)
-    say(f"Ended {done['id']}.")
+    emit_json(done) if json_out else say(f"Ended {done['id']}.")
 
 
 @app.command()
@@ -107,7 +114,8 @@ def status(
         emit_json(info)
         return
     metrics = info.get("metrics", {})
-    say(f"{info['id']}  {info['status']}  live for {_duration(info.get('liveDurationSeconds', 0))}")
+    live_for = _duration(info.get("liveDurationSeconds", 0))
+    say(f"{info['id']}  {info['status']}  {_where(info)}  live for {live_for}")
     say(f"  effects fired: {metrics.get('effectsTriggered', 0)}")
     for category, count in sorted(metrics.get("byCategory", {}).items()):
         say(f"    {category}: {count}")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import StreamFXError
+from ..errors import BadArgument, Refused
 from ..output import emit_json, say
 from .options import JsonFlag
 
@@ -20,7 +20,7 @@ def stop(
 ) -> None:
     """End running effects now; OBS is put back as it was before them."""
     if (effect is None) == (not all_):
-        raise StreamFXError(
+        raise BadArgument(
             "Name one effect, or give --all.",
             "For example: `streamfx stop brb` or `streamfx stop --all`.",
         )
@@ -52,7 +52,7 @@ def _stop_without_agent(effect: str | None) -> list[str]:
         with Api.signed_in() as api:
             found = [e for e in api.effects() if effect in (e["slug"], e["id"])]
         if not found:
-            raise StreamFXError(f"There is no effect {effect!r}.", "See `streamfx effects list`.")
+            raise Refused(f"There is no effect {effect!r}.", "See `streamfx effects list`.")
         kinds = (str(found[0]["kind"]),)
     with connect(timeout=2.0) as conn:
         return stop_kinds(conn, kinds)

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import BadArgument, StreamFXError
+from ..errors import BadArgument, Refused
 from ..output import emit_json
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ def _latest_session_id(api: Api) -> str:
     start when none is live, so the live one is always the newest."""
     found = api.sessions(limit=1)
     if not found:
-        raise StreamFXError(
+        raise Refused(
             "You have no sessions yet.",
             "Start one with `streamfx session start --platform twitch`.",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .clock import Clock, SystemClock
 
@@ -36,6 +37,30 @@ def _env_seconds(name: str, default: float) -> float:
     if not 0 < value < float("inf"):
         raise ValueError(f"{name} must be a positive number of seconds, not {raw}.")
     return value
+
+
+def _env_port(name: str) -> int | None:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ValueError(f"{name} must be a port number from 1 to 65535, not {raw!r}.")
+    return int(raw)
+
+
+def public_url_checked(url: str, name: str = "--public-url") -> str:
+    """`url` without a trailing slash, when it is an http(s) URL with a host and nothing
+    after its path (overlay URLs are built on it: docs/CLI.md "Behind a reverse proxy")."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{name} must be an http:// or https:// URL with a host, not {url!r}.")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{name} must not have a query or fragment: {url!r}.")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError(f"{name} has a port that is not a number: {url!r}.") from None
+    return url.strip().rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -89,11 +114,21 @@ class Settings:
     clock: Clock = field(default_factory=SystemClock)
 
     @classmethod
-    def from_env(cls, data_dir: Path, **overrides: object) -> Settings:
-        """Settings with token lifetimes, the hashing queue's wait, the event log's
-        retention and the expiry sweep's period taken from the environment (tests
-        shorten them)."""
+    def from_env(cls, data_dir: Path | None = None, **overrides: object) -> Settings:
+        """Settings from the environment, then `overrides` (the flags of `streamfx server
+        run`; a None is a flag not given): where to listen and the data folder
+        (`STREAMFX_HOST`, `STREAMFX_PORT`, `STREAMFX_DATA_DIR`, `STREAMFX_PUBLIC_URL`),
+        token lifetimes, the hashing queue's wait, the event log's retention and the
+        expiry sweep's period (tests shorten them). ValueError names a bad variable."""
+        env_dir = os.environ.get("STREAMFX_DATA_DIR")
+        chosen_dir = data_dir or (Path(env_dir).expanduser() if env_dir else None)
+        if chosen_dir is None:
+            raise ValueError("No data folder: pass --data-dir or set STREAMFX_DATA_DIR.")
+        env_url = os.environ.get("STREAMFX_PUBLIC_URL")
         values: dict[str, object] = {
+            "host": os.environ.get("STREAMFX_HOST") or cls.host,
+            "port": _env_port("STREAMFX_PORT") or cls.port,
+            "public_url": public_url_checked(env_url, "STREAMFX_PUBLIC_URL") if env_url else None,
             "access_ttl": _env_int("STREAMFX_ACCESS_TTL", cls.access_ttl),
             "refresh_ttl": _env_int("STREAMFX_REFRESH_TTL", cls.refresh_ttl),
             "hash_queue_wait": _env_int("STREAMFX_HASH_QUEUE_WAIT", cls.hash_queue_wait),
@@ -112,8 +147,8 @@ class Settings:
                 "STREAMFX_HOOK_CALLS_PER_MINUTE", cls.hook_calls_per_minute, "calls"
             ),
         }
-        values.update(overrides)
-        return cls(data_dir=Path(data_dir), **values)  # type: ignore[arg-type]
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(data_dir=Path(chosen_dir), **values)  # type: ignore[arg-type]
 
     @property
     def db_path(self) -> Path:
@@ -131,6 +166,8 @@ class Settings:
     def host_names(self) -> frozenset[str]:
         """Every Host header value (without port) this server answers to."""
         names = {*LOOPBACK_NAMES, *(h.lower() for h in self.allowed_hosts)}
+        if self.public_url:  # the name a reverse proxy passes on
+            names.add((urlsplit(self.public_url).hostname or "").lower())
         if self.host not in ("0.0.0.0", "::"):
             names.add(self.host.lower().strip("[]"))
         return frozenset(names)

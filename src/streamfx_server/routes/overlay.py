@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from pydantic import Field
 
 from streamfx_wire.live import CLEAR, CLOSE_UNAUTHORIZED, OVERLAY_KEY_ROTATED
 
@@ -17,6 +18,7 @@ router = APIRouter(prefix="/api/overlay", tags=["overlay"])
 class OverlayKeyOut(ApiModel):
     key: str
     url: str
+    replaced: bool = Field(description="True when an earlier key existed and now stops working.")
 
 
 @router.post(
@@ -29,13 +31,15 @@ def rotate_overlay_key(
     creator: CurrentCreator, state: State, db: DB, response: Response
 ) -> OverlayKeyOut:
     """Make a new overlay key (shown only in this answer); the previous one stops working at once."""
-    key = new_overlay_key(db, creator.id)
+    key, replaced = new_overlay_key(db, creator.id)
     # After COMMIT: overlays still listening with the old key are closed now. One that
     # authenticated with it a moment ago and is not yet in the hub re-checks the key
     # right after joining (see routes/ws.py), so none slips through.
     state.hub.disconnect(creator.id, CLOSE_UNAUTHORIZED, OVERLAY_KEY_ROTATED, mode="listen")
     response.headers["Cache-Control"] = "no-store"
-    return OverlayKeyOut(key=key, url=f"{state.settings.base_url}/overlay?key={key}")
+    return OverlayKeyOut(
+        key=key, url=f"{state.settings.base_url}/overlay?key={key}", replaced=replaced
+    )
 
 
 @router.post("/clear", status_code=204, response_class=Response)
