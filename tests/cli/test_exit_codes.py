@@ -45,6 +45,7 @@ ROWS: dict[str, Row] = {
     "brand-kit list": Row(no_refusal="lists what there is"),
     "brand-kit update": Row(("bk_nope",), ("bk_nope", "--name", "X")),
     "brand-kit use": Row((), ("bk_nope",)),
+    "doctor": Row(no_refusal="a failed check is exit 1: tests/agent/test_doctor.py"),
     "effects create": Row(
         ("--name", "X", "--kind", "text", "--category", "text", "--queue-mode", "later"),
         ("--name", "X", "--kind", "text", "--category", NOPE),
@@ -85,6 +86,9 @@ ROWS: dict[str, Row] = {
     "server run": Row(("--port", "0"), no_refusal="runs"),
     "server status": Row(no_refusal="down is exit 4"),
     "server stop": Row(no_refusal="none running is exit 0 with a sentence"),
+    "service install": Row((), no_refusal="without --user is usage; tests/cli/test_service.py"),
+    "service status": Row((), no_refusal="reports what is installed"),
+    "service uninstall": Row((), no_refusal="says when nothing was installed"),
     "session delete": Row((), ("{live}", "--yes"), after_start=True),
     "session end": Row(("extra",), ()),
     "session list": Row(no_refusal="lists what there is"),
