@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from .errors import BadArgument, StreamFXError
+from .errors import APIError, BadArgument, StreamFXError
+from .field_flags import in_flags
 
 if TYPE_CHECKING:
     from .api_types import ImportCounts, ImportResult
@@ -232,6 +233,8 @@ def send(
         try:
             results.append((is_head, api.import_part(body, dry_run=dry_run)))
         except StreamFXError as exc:
+            if isinstance(exc, APIError):
+                exc = in_flags(exc, {})  # its `details` told by the file's field names
             if dry_run or index == 0:
                 exc.message = f"The import was refused: {exc.message}"
                 exc.hint = " ".join(filter(None, [exc.hint, "Nothing was imported."]))
@@ -240,6 +243,6 @@ def send(
                     f"{exc.message} The import stopped after {index} of {len(parts)} parts."
                 )
                 exc.hint = "Run the same command again: what is already here is skipped."
-            raise
+            raise exc from None
         advance()
     return combined(results, dry_run)

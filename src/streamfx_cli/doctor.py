@@ -12,7 +12,6 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from .errors import APIError, NotLoggedIn, StreamFXError
 
@@ -20,7 +19,6 @@ Status = Literal["ok", "warn", "fail"]
 
 # Seconds each network check may take: the doctor answers in a few seconds at worst.
 QUICK = 2.0
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 @dataclass(frozen=True)
@@ -51,18 +49,10 @@ class Findings:
     checks: list[Check] = field(default_factory=list)
 
 
-def server_run_command(url: str) -> str:
-    """The `streamfx server run` that would answer at `url`."""
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 8420
-    host_flag = "" if host in LOOPBACK else f" --host {host}"
-    return f"streamfx server run{host_flag} --port {port}"
-
-
 def check_server(found: Findings) -> Check:
     from .api import Api
     from .client import Session
-    from .config import server_url
+    from .config import server_url, start_command
 
     found.session = Session()
     stored = found.session.stored()
@@ -72,7 +62,8 @@ def check_server(found: Findings) -> Check:
             health = api.health(timeout=QUICK)
     except (StreamFXError, ValueError) as exc:
         reason = exc.message if isinstance(exc, StreamFXError) else str(exc)
-        return Check("server", "fail", reason.rstrip("."), server_run_command(url))
+        fix = start_command(url) or f"check that the server at {url} is running"
+        return Check("server", "fail", reason.rstrip("."), fix)
     found.server_up = True
     return Check("server", "ok", f"StreamFX {health.get('version')} at {url}")
 

@@ -22,7 +22,14 @@ SERVER_UNIT = "streamfx-server.service"
 AGENT_UNIT = "streamfx-agent.service"
 UNITS = (SERVER_UNIT, AGENT_UNIT)
 # Settings a unit passes on when they are set here; never a secret (no password, no token).
-PASSED_ON = ("STREAMFX_HOME", "STREAMFX_SERVER", "STREAMFX_OBS_URL", "STREAMFX_NO_KEYRING")
+PASSED_ON = (
+    "STREAMFX_HOME",
+    "STREAMFX_SERVER",
+    "STREAMFX_DATA_DIR",
+    "STREAMFX_PUBLIC_URL",
+    "STREAMFX_OBS_URL",
+    "STREAMFX_NO_KEYRING",
+)
 # The agent exits 3 when its sign-in ends (docs/CLI.md): restarting cannot help.
 SIGNED_OUT_EXIT = 3
 SYSTEMCTL_TIMEOUT = 10.0

@@ -65,6 +65,7 @@ def _effect(row: sqlite3.Row) -> dict[str, Any]:
         "cooldownMs": row["cooldown_ms"],
         "queueMode": row["queue_mode"],
         "maxDelayMs": row["max_delay_ms"],
+        "key": row["key"],
         "createdAt": row["created_at"],
         "asset": asset,
     }
@@ -129,8 +130,10 @@ def stream(db: Database, creator_id: str) -> Iterator[str]:
             "SELECT * FROM brand_kits WHERE creator_id = ? ORDER BY created_at, id", (creator_id,)
         ).fetchall()
         effects = conn.execute(
-            "SELECT e.*, a.sha256, a.content_type, a.size, a.original_name FROM effects e "
-            "LEFT JOIN assets a ON a.id = e.asset_id WHERE e.creator_id = ? "
+            "SELECT e.*, a.sha256, a.content_type, a.size, a.original_name, k.number AS key "
+            "FROM effects e LEFT JOIN assets a ON a.id = e.asset_id "
+            "LEFT JOIN effect_keys k ON k.effect_id = e.id AND k.creator_id = e.creator_id "
+            "WHERE e.creator_id = ? "
             "ORDER BY e.created_at, e.id",
             (creator_id,),
         ).fetchall()

@@ -281,7 +281,7 @@ def _effects(
         check_import_room(tier, "custom effect", limits_for(tier).custom_effects, have, len(new))
     for effect, asset_id in new.values():
         local[effect.id] = _insert_effect(conn, creator_id, effect, asset_id)
-        effect_keys.give_next(conn, creator_id, local[effect.id])
+        effect_keys.give_imported(conn, creator_id, local[effect.id], effect.key)
         done.effects.created += 1
     _relink(conn, creator_id, local)
     return local

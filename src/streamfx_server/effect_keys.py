@@ -62,6 +62,17 @@ def give_next(conn: sqlite3.Connection, creator_id: str, effect_id: str) -> int 
     return free[0]
 
 
+def give_imported(
+    conn: sqlite3.Connection, creator_id: str, effect_id: str, number: int | None
+) -> int | None:
+    """An imported effect keeps the key it had where it was exported when that key is
+    free here; else it is new like any other (no key here moves for an import)."""
+    if number is not None and number in _free_keys(conn, creator_id):
+        _hold(conn, creator_id, number, effect_id)
+        return number
+    return give_next(conn, creator_id, effect_id)
+
+
 def give_built_ins(conn: sqlite3.Connection, creator_id: str) -> None:
     """A new account's keys: the built-ins in the panel's grid order (category, then name)."""
     rows = conn.execute(

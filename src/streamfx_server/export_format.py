@@ -25,6 +25,7 @@ from streamfx_wire.vocabulary import (
 )
 
 from .brand_kits import Categories, KitName, Motion, Palette, Typography
+from .effect_keys import FIRST_KEY, LAST_KEY
 from .effects import Cooldown, Duration, EffectName, MaxDelay
 from .errors import APIError
 from .infra.ids import iso
@@ -96,6 +97,8 @@ class EffectRecord(ApiModel):
     max_delay_ms: MaxDelay
     created_at: At
     asset: AssetRecord | None = None
+    # The panel's number key it had (docs/PANEL.md "Keys"); absent in files from before keys.
+    key: Annotated[int, Field(ge=FIRST_KEY, le=LAST_KEY)] | None = None
 
 
 class DeliveryRecord(ApiModel):

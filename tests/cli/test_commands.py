@@ -151,7 +151,7 @@ def test_effects_list_show_create_delete(signed_in):
         "--duration",
         "soon",
     )
-    assert bad.returncode == 1 and "not a duration" in bad.stderr
+    assert bad.returncode == 2 and "not a duration" in bad.stderr
 
 
 def test_upload_needs_creator_tier_then_works(server, signed_in, tmp_path):

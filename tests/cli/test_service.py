@@ -31,6 +31,7 @@ def service_env(tmp_path: Path) -> dict[str, str]:
         "XDG_RUNTIME_DIR": str(runtime),
         "STREAMFX_OBS_PASSWORD": "obs-secret-in-env",
         "STREAMFX_OBS_URL": "ws://127.0.0.1:4455",
+        "STREAMFX_PUBLIC_URL": "https://fx.example.com",
     }
 
 
@@ -78,6 +79,7 @@ def test_install_writes_units_that_run_the_server_and_agent(
     texts = "".join(unit_path(service_env, n).read_text() for n in UNITS)
     assert f"Environment=STREAMFX_HOME={signed_in.home}" in texts
     assert "Environment=STREAMFX_OBS_URL=ws://127.0.0.1:4455" in texts
+    assert "Environment=STREAMFX_PUBLIC_URL=https://fx.example.com" in texts
     assert "obs-secret-in-env" not in texts
     assert "PASSWORD" not in texts
     tokens = json.loads(signed_in.credentials_file.read_text())

@@ -38,9 +38,18 @@ def test_effects_list_has_column_headers(signed_in: Cli) -> None:
     listed = signed_in.run("effects", "list")
     assert listed.returncode == 0, listed.stderr
     header, *rows = listed.stdout.splitlines()
-    assert header.split() == ["EFFECT", "KIND", "CATEGORY", "DURATION", "COOLDOWN", "OWNER", "ID"]
-    brb = next(row for row in rows if row.startswith("brb "))
-    assert brb.split() == ["brb", "scene", "transition", "300s", "2s", "built-in", "fx_brb"]
+    assert header.split() == [
+        "KEY",
+        "EFFECT",
+        "KIND",
+        "CATEGORY",
+        "DURATION",
+        "COOLDOWN",
+        "OWNER",
+        "ID",
+    ]
+    brb = next(row for row in rows if row.split()[1] == "brb")
+    assert brb.split() == ["4", "brb", "scene", "transition", "300s", "2s", "built-in", "fx_brb"]
     for row in rows:  # every column starts where its header does
         assert row.rindex(row.split()[-1]) == header.index("ID"), row
 
