@@ -73,3 +73,14 @@ def test_shell_completion_is_there_for_bash(tmp_path) -> None:
     )
     assert asked.returncode == 0, asked.stderr
     assert asked.stdout.split() == ["start", "status"]
+
+
+@pytest.mark.parametrize("name,command", list(walk()), ids=[n for n, _ in walk()])
+def test_each_command_is_summed_up_on_one_row(name: str, command) -> None:
+    """In its group's commands table a summary is one sentence run on, never cut where
+    the docstring's line happened to end."""
+    *group, word = name.split()
+    shown = CliRunner().invoke(app, [*group, "--help"], env=WIDE)
+    row = next(line for line in shown.output.splitlines() if f"│ {word} " in line)
+    summary = " ".join(command.help.split("\n\n")[0].split())
+    assert summary in " ".join(row.strip(" │").split()), (name, row)

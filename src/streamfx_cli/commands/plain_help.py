@@ -87,8 +87,17 @@ class PlainGroup(TyperGroup):
         return params
 
 
+def _one_line_summary(help_text: str) -> str:
+    """A docstring's first paragraph as one line: Typer keeps its line breaks in the
+    commands table, where they would cut a sentence in the middle."""
+    first, sep, rest = help_text.strip().partition("\n\n")
+    return " ".join(first.split()) + sep + rest
+
+
 def make_plain(command: Any) -> None:
     """Make `command` and every command under it plain (in place)."""
+    if getattr(command, "help", None):
+        command.help = _one_line_summary(command.help)
     if type(command) is TyperCommand:
         command.__class__ = PlainCommand
     elif type(command) is TyperGroup:
