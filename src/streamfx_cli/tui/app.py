@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -498,7 +499,16 @@ def _default_server() -> str:
     return server_url()
 
 
+# How long a thread may hold the GIL while another waits for it (Python's default: 5 ms).
+# A fire's worker thread waits on the server, then on OBS, and each time its answer is in
+# it needs the GIL back, which the event loop may be holding to paint the feed row the
+# server pushed for the same fire: at 5 ms a turn, that doubled key-to-OBS latency
+# (docs/BENCHMARKS.md "The control panel").
+SWITCH_INTERVAL_S = 0.001
+
+
 def run_panel(server: str | None = None, **factories: Any) -> None:
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     StreamFXApp(server_url=server, **factories).run()
 
 
