@@ -10,6 +10,7 @@ calls `open_panel` too, so both ways behave the same (docs/PANEL.md).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 
 from .errors import NotLoggedIn
@@ -43,11 +44,22 @@ def server_for_panel(server: str | None, stored_server: str | None = None) -> st
 
 
 def open_panel(server: str | None) -> None:
-    """`streamfx tui`: the panel for the signed-in account (or NotLoggedIn)."""
-    from .credentials import CredentialStore
+    """`streamfx tui`: the panel for the signed-in account (or NotLoggedIn).
+
+    The sign-in is read (a keyring may take a while to answer) while Textual is
+    imported, which only needs the CPU."""
+    from .credentials import CredentialStore, Login
+
+    found: list[Login | None] = []
+    reading = threading.Thread(target=lambda: found.append(CredentialStore().load()))
+    reading.start()
+    try:
+        from .tui import app  # noqa: F401  (imported now, while the keyring answers)
+    finally:
+        reading.join()
     from .tui import run_panel
 
-    stored = CredentialStore().load()
+    stored = found[0] if found else CredentialStore().load()
     if stored is None:
         raise NotLoggedIn(hint="Run `streamfx login`, or `streamfx up` to set everything up.")
     run_panel(server_for_panel(server, stored.server))

@@ -30,6 +30,7 @@ from ..errors import NotLoggedIn
 from ..live_socket import ws_url
 from . import notices
 from .backend import Backend, ClientFactory, default_client_factory
+from .effects_cache import EffectsCache
 from .live_events import LiveEvents
 from .messages import (
     ActiveKitFailed,
@@ -100,7 +101,9 @@ class StreamFXApp(PanelWorkers):
         self.events = LiveEvents(
             ws_url(self.server_url), self.backend.access_token, self.backend.refreshed_token, self
         )
-        self.main = MainScreen()
+        self.effects_cache = EffectsCache(self.server_url)
+        # The grid is in the first frame, from the last start's effects (a local file).
+        self.main = MainScreen(self.effects_cache.load())
         self.rules_view: RulesScreen | None = None
 
     # The grid's effects, read-only (the command palette and tests read these).
@@ -120,10 +123,16 @@ class StreamFXApp(PanelWorkers):
         self.push_screen(self.main)
 
     def start(self) -> None:
-        """Called by the main screen once its widgets exist: start the links."""
+        """Called by the main screen once its widgets exist: the header's first words,
+        then, once the first frame is on screen, the links and the first load (their
+        threads and imports would otherwise hold up that frame: docs/PANEL.md
+        "Opening it")."""
         self.main.show_server(self.server_url, "connecting")
         self.main.show_obs(self.obs.state)
         self.main.show_agent(self.state)
+        self.main.call_after_refresh(self._connect)
+
+    def _connect(self) -> None:
         self.run_obs_link()
         self.run_live_events()
         self.resync()

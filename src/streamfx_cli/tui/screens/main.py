@@ -52,6 +52,10 @@ class MainScreen(Screen[None]):
         Binding("q", "app.quit", "Quit"),
     ]
 
+    def __init__(self, cached_effects: Sequence[Effect] = ()) -> None:
+        super().__init__()
+        self._cached_effects = cached_effects
+
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
         with Horizontal(id="body"):
@@ -59,7 +63,7 @@ class MainScreen(Screen[None]):
                 yield SessionPanel(id="session-panel")
                 yield BrandKitPanel(id="kit-panel")
             with Vertical(id="right"):
-                yield EffectGrid(id="effect-grid")
+                yield EffectGrid(self._cached_effects, id="effect-grid")
                 yield ActivityFeed(id="activity-feed")
         yield Footer()
 
