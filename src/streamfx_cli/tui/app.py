@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from textual.app import App
+from textual.notifications import Notify
 
 from ..config import normalize_server, server_url
 from ..delivery_words import Outcome, outcome_of
@@ -105,6 +106,8 @@ class StreamFXApp(PanelWorkers):
         # The grid is in the first frame, from the last start's effects (a local file).
         self.main = MainScreen(self.effects_cache.load())
         self.rules_view: RulesScreen | None = None
+        # Notifications on screen that repeat an earlier one: their first words and count.
+        self._repeats: dict[str, tuple[str, int]] = {}
 
     # The grid's effects, read-only (the command palette and tests read these).
 
@@ -163,6 +166,21 @@ class StreamFXApp(PanelWorkers):
             timeout=notice.timeout,
             markup=False,
         )
+
+    def on_notify(self, message: Notify) -> None:
+        """The same notification again while it is still up takes its place, counted
+        ("(2 times)"), instead of stacking copies (docs/PANEL.md "The screen"). Runs before
+        Textual adds the new one, for every notification, whoever raised it."""
+        new = message.notification
+        live = {n.identity for n in self._notifications}
+        self._repeats = {k: v for k, v in self._repeats.items() if k in live}
+        for shown in list(self._notifications):
+            words, count = self._repeats.get(shown.identity, (shown.message, 1))
+            if (shown.title, words, shown.severity) == (new.title, new.message, new.severity):
+                self._unnotify(shown, refresh=False)
+                self._repeats[new.identity] = (new.message, count + 1)
+                new.message = f"{new.message} ({count + 1} times)"
+                return
 
     def _failed(self, exc: BaseException, title: str) -> None:
         """Every failure ends here: a notification, and the header where it matters."""

@@ -39,6 +39,9 @@ _NUMBERS = [
 class MainScreen(Screen[None]):
     CSS_PATH = "main.tcss"
     AUTO_FOCUS = "EffectTile"  # Enter fires the focused tile; none until they load
+    # Laid out for 120 columns and up; narrower (100x30) the left column gives way and
+    # the effects stand one to a line, so that every name is whole (main.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
         *_NUMBERS,
         Binding("s", "app.start_session", "Start"),
