@@ -126,14 +126,22 @@ class StreamFXApp(PanelWorkers):
         self.push_screen(self.main)
 
     def start(self) -> None:
-        """Called by the main screen once its widgets exist: the header's first words,
-        then, once the first frame is on screen, the links and the first load (their
-        threads and imports would otherwise hold up that frame: docs/PANEL.md
-        "Opening it")."""
+        """Called by the main screen once its widgets exist: the header's first words.
+        The rest waits for the first frame (`on_ready`)."""
         self.main.show_server(self.server_url, "connecting")
         self.main.show_obs(self.obs.state)
         self.main.show_agent(self.state)
-        self.main.call_after_refresh(self._connect)
+
+    def on_ready(self) -> None:
+        """The first frame, the header and the grid, is on screen: now the rest of the
+        screen, then the links and the first load (their widgets, threads and imports
+        would otherwise hold up that frame: docs/PANEL.md "Opening it")."""
+        self.main.call_after_refresh(self._open)
+        self.main.refresh()
+
+    async def _open(self) -> None:
+        await self.main.fill()
+        self._connect()
 
     def _connect(self) -> None:
         self.run_obs_link()
