@@ -60,6 +60,8 @@ def test_the_grid_is_up_before_the_server_answers_and_fires_only_once_it_has(
                 await panel.wait(lambda: "1 " + names[0] in panel.text(), 5, "the cached grid")
                 assert [t.effect.name for t in grid.query(EffectTile)] == names
                 assert grid.has_class("cached") and panel.app.state.snapshots == 0
+                save_artifact(panel.app, "cached-grid.svg")  # the first frame
+                await panel.wait(lambda: panel.app.main.ready, 5, "the rest of the screen")
                 # Nothing fires from the cached grid: the key says why, nothing is sent.
                 await panel.press("1")
                 assert await panel.notified("The effects have not loaded yet.")
