@@ -36,6 +36,9 @@ STARTS = 8
 PRESSES = 20
 ROWS, COLS = 36, 120
 START_TIMEOUT_S = 60.0
+# Between two starts: what the last one left to the server (its last requests, the
+# WebSocket closing) must not land on the next one's start, the bare app's included.
+SETTLE_S = 0.5
 _ANSI = re.compile(
     rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-B]|\x1b[=>]"
 )
@@ -178,12 +181,14 @@ def _starts(live: Live) -> dict[str, list[float]]:
             connected = time.perf_counter() - term.started
         finally:
             term.close()
+        time.sleep(SETTLE_S)
         term = Terminal(bare, live.env)
         try:
             term.wait_for(rb"bare-textual-ready", START_TIMEOUT_S)
             bare_ready = time.perf_counter() - term.started
         finally:
             term.close()
+        time.sleep(SETTLE_S)
         if i:  # the first of each warms the disk cache and the bytecode
             times["panel"].append(ready * 1000)
             times["obs"].append(connected * 1000)

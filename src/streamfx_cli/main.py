@@ -2,7 +2,8 @@
 
 A hotkey runs `streamfx fire EFFECT` and waits for the whole process, so a plain
 `fire` call skips Typer (and the pydantic it builds on) and goes straight to
-`firing.fire_effect`; everything else, `fire --help` included, goes through the
+`firing.fire_effect`; a plain `tui` skips it too (`panel_start`), so the panel is
+on screen sooner. Everything else, `fire --help` included, goes through the
 Typer app in `streamfx_cli.app`.
 """
 
@@ -73,11 +74,31 @@ def _exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
+def _tui_fast(argv: list[str]) -> int | None:
+    """Open the panel for a plain `tui` command line without Typer; None when it is not one."""
+    from .panel_start import open_panel, parse_tui_args
+
+    args = parse_tui_args(argv)
+    if args is None:
+        return None
+    try:
+        open_panel(*args)
+    except Exception as exc:
+        return _report(exc)
+    except KeyboardInterrupt as exc:
+        return _report(exc)
+    return 0
+
+
 def run() -> None:
     if sys.argv[1:2] == ["fire"]:
         code = _fire_fast(sys.argv[1:])
         if code is not None:
             _exit_now(code)
+    if sys.argv[1:2] == ["tui"]:
+        code = _tui_fast(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
     try:
         from .app import app
 

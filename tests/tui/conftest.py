@@ -274,8 +274,11 @@ class Panel:
 
 
 @asynccontextmanager
-async def running(app: StreamFXApp, *, loaded: bool = True) -> AsyncIterator[Panel]:
-    """Run `app` at 120x36; with `loaded`, wait until the server's data is on screen."""
+async def running(
+    app: StreamFXApp, *, loaded: bool = True, size: tuple[int, int] = SIZE
+) -> AsyncIterator[Panel]:
+    """Run `app` (at 120x36 unless told); with `loaded`, wait until the server's data is
+    on screen."""
     from textual.notifications import Notify
 
     notes: list[Any] = []
@@ -284,7 +287,7 @@ async def running(app: StreamFXApp, *, loaded: bool = True) -> AsyncIterator[Pan
         if isinstance(message, Notify):
             notes.append(message.notification)
 
-    async with app.run_test(size=SIZE, notifications=True, message_hook=hook) as pilot:
+    async with app.run_test(size=size, notifications=True, message_hook=hook) as pilot:
         panel = Panel(app, pilot, notes)
         if loaded:
             await panel.wait(

@@ -106,6 +106,9 @@ def test_pause_freezes_the_clock_and_resume_restarts_it(account: Account) -> Non
             await panel.press("p")
             await panel.wait(lambda: "PAUSED" in header(panel), 3, "the session to pause")
             assert (await panel.blocking(account.live_session))["status"] == "paused"
+            # One symbol for paused, in the header and in the session panel alike.
+            await panel.wait(lambda: panel.text().count("❚❚ PAUSED") == 2, 3, "both to say so")
+            assert "● PAUSED" not in panel.text()
             resume = panel.app.main.query_one("#session-pause", Button)
             assert "Resume" in str(resume.label)
             frozen = clock_seconds(header(panel))

@@ -8,7 +8,6 @@ panel. Textual is imported only when the panel opens.
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
@@ -19,16 +18,6 @@ from .options import PasswordStdin
 ServerOpt = Annotated[
     str | None, typer.Option("--server", help="Server URL; default: the saved one, or the local.")
 ]
-
-
-def _server_for_panel(server: str | None, stored_server: str | None = None) -> str:
-    from ..config import server_url
-    from ..credentials import CredentialStore
-
-    if stored_server is None and not server and not os.environ.get("STREAMFX_SERVER"):
-        stored = CredentialStore().load()
-        stored_server = stored.server if stored else None
-    return server_url(server, stored=stored_server)
 
 
 def up(
@@ -45,11 +34,12 @@ def up(
     """Start the server if it is not running, sign in (first run: create your account), start
     the OBS agent, open the panel."""
     from ..background_server import ensure_running
+    from ..panel_start import server_for_panel
     from ..sign_in import set_up_account
     from ..tui import run_panel
     from .prompts import TerminalPrompt
 
-    url = _server_for_panel(server)
+    url = server_for_panel(server)
     ensure_running(url, tell=say)
     set_up_account(url, TerminalPrompt(password_stdin), email)
     if not no_agent:
@@ -73,14 +63,9 @@ def _start_agent() -> None:
 
 def tui(server: ServerOpt = None) -> None:
     """Open the live control panel (sign in first with `streamfx login`, or use `streamfx up`)."""
-    from ..credentials import CredentialStore
-    from ..errors import NotLoggedIn
-    from ..tui import run_panel
+    from ..panel_start import open_panel
 
-    stored = CredentialStore().load()
-    if stored is None:
-        raise NotLoggedIn(hint="Run `streamfx login`, or `streamfx up` to set everything up.")
-    run_panel(_server_for_panel(server, stored.server))
+    open_panel(server)
 
 
 def register(app: typer.Typer) -> None:

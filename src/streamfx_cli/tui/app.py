@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from textual.app import App
+from textual.notifications import Notify
 
 from ..config import normalize_server, server_url
 from ..delivery_words import Outcome, outcome_of
@@ -29,6 +31,7 @@ from ..errors import NotLoggedIn
 from ..live_socket import ws_url
 from . import notices
 from .backend import Backend, ClientFactory, default_client_factory
+from .effects_cache import EffectsCache
 from .live_events import LiveEvents
 from .messages import (
     ActiveKitFailed,
@@ -107,8 +110,12 @@ class StreamFXApp(PanelWorkers):
         self.events = LiveEvents(
             ws_url(self.server_url), self.backend.access_token, self.backend.refreshed_token, self
         )
-        self.main = MainScreen()
+        self.effects_cache = EffectsCache(self.server_url)
+        # The grid is in the first frame, from the last start's effects (a local file).
+        self.main = MainScreen(self.effects_cache.load())
         self.rules_view: RulesScreen | None = None
+        # Notifications on screen that repeat an earlier one: their first words and count.
+        self._repeats: dict[str, tuple[str, int]] = {}
 
     # The grid's effects, read-only (the command palette and tests read these).
 
@@ -127,10 +134,24 @@ class StreamFXApp(PanelWorkers):
         self.push_screen(self.main)
 
     def start(self) -> None:
-        """Called by the main screen once its widgets exist: start the links."""
+        """Called by the main screen once its widgets exist: the header's first words.
+        The rest waits for the first frame (`on_ready`)."""
         self.main.show_server(self.server_url, "connecting")
         self.main.show_obs(self.obs.state)
         self.main.show_agent(self.state)
+
+    def on_ready(self) -> None:
+        """The first frame, the header and the grid, is on screen: now the rest of the
+        screen, then the links and the first load (their widgets, threads and imports
+        would otherwise hold up that frame: docs/PANEL.md "Opening it")."""
+        self.main.call_after_refresh(self._open)
+        self.main.refresh()
+
+    async def _open(self) -> None:
+        await self.main.fill()
+        self._connect()
+
+    def _connect(self) -> None:
         self.run_obs_link()
         self.run_live_events()
         self.resync()
@@ -161,6 +182,21 @@ class StreamFXApp(PanelWorkers):
             timeout=notice.timeout,
             markup=False,
         )
+
+    def on_notify(self, message: Notify) -> None:
+        """The same notification again while it is still up takes its place, counted
+        ("(2 times)"), instead of stacking copies (docs/PANEL.md "The screen"). Runs before
+        Textual adds the new one, for every notification, whoever raised it."""
+        new = message.notification
+        live = {n.identity for n in self._notifications}
+        self._repeats = {k: v for k, v in self._repeats.items() if k in live}
+        for shown in list(self._notifications):
+            words, count = self._repeats.get(shown.identity, (shown.message, 1))
+            if (shown.title, words, shown.severity) == (new.title, new.message, new.severity):
+                self._unnotify(shown, refresh=False)
+                self._repeats[new.identity] = (new.message, count + 1)
+                new.message = f"{new.message} ({count + 1} times)"
+                return
 
     def _failed(self, exc: BaseException, title: str) -> None:
         """Every failure ends here: a notification, and the header where it matters."""
@@ -544,7 +580,16 @@ def _default_server() -> str:
     return server_url()
 
 
+# How long a thread may hold the GIL while another waits for it (Python's default: 5 ms).
+# A fire's worker thread waits on the server, then on OBS, and each time its answer is in
+# it needs the GIL back, which the event loop may be holding to paint the feed row the
+# server pushed for the same fire: at 5 ms a turn, that doubled key-to-OBS latency
+# (docs/BENCHMARKS.md "The control panel").
+SWITCH_INTERVAL_S = 0.001
+
+
 def run_panel(server: str | None = None, **factories: Any) -> None:
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     StreamFXApp(server_url=server, **factories).run()
 
 

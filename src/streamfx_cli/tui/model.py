@@ -22,6 +22,10 @@ from streamfx_wire.vocabulary import (
 )
 from streamfx_wire.vocabulary import DEFAULT_MOTION_INTENSITY as DEFAULT_MOTION
 
+# A live session is either of these, wherever the panel writes its state.
+LIVE_BADGE = "● LIVE"
+PAUSED_BADGE = "❚❚ PAUSED"
+
 # Number keys 1..9 fire the effects the server says hold them (docs/PANEL.md "Keys").
 NUMBER_KEYS = 9
 
@@ -171,6 +175,11 @@ class SessionView:
     @property
     def live(self) -> bool:
         return self.status in ("active", "paused")
+
+    @property
+    def badge(self) -> str:
+        """How a live session's state is written, the same in the header and the panel."""
+        return LIVE_BADGE if self.status == "active" else PAUSED_BADGE
 
     def seconds(self, now: float | None = None) -> float:
         if self.status != "active":

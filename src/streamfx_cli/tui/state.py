@@ -161,6 +161,8 @@ class PanelState:
         Checked before anything is sent; the server stays the judge (a refusal
         it sends anyway comes back through `refused`).
         """
+        if not self.snapshots:  # the grid may show the last start's effects meanwhile
+            return Refusal(Notice("The effects have not loaded yet.", "Effects", "warning"))
         effect = self.effects.get(effect_id)
         if effect is None:
             notice = Notice("That effect is gone; reloading.", "Effects", "warning")

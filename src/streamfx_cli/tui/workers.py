@@ -42,6 +42,7 @@ from .state import goes_to_obs
 if TYPE_CHECKING:
     from ..api_types import SessionAction
     from .backend import Backend
+    from .effects_cache import EffectsCache
     from .live_events import LiveEvents
     from .model import Effect
     from .obs_link import ObsLink
@@ -51,6 +52,7 @@ class PanelWorkers(App[None]):
     """The app's workers; `StreamFXApp` provides the backend and the two links."""
 
     backend: Backend
+    effects_cache: EffectsCache
     obs: ObsLink
     events: LiveEvents
 
@@ -74,6 +76,7 @@ class PanelWorkers(App[None]):
             self.post_message(SnapshotFailed(exc))
             return
         self.post_message(SnapshotLoaded(snapshot))
+        self.effects_cache.save(snapshot["effects"])  # the next start's first frame
 
     @work(thread=True, group="history", exclusive=True, exit_on_error=False)
     def load_history(self, session_id: str, count: int) -> None:

@@ -40,6 +40,9 @@ _NUMBERS = [
 class MainScreen(Screen[None]):
     CSS_PATH = "main.tcss"
     AUTO_FOCUS = "EffectTile"  # Enter fires the focused tile; none until they load
+    # Laid out for 120 columns and up; narrower (100x30) the left column gives way and
+    # the effects stand one to a line, so that every name is whole (main.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
         *_NUMBERS,
         Binding("s", "app.start_session", "Start"),
@@ -54,21 +57,35 @@ class MainScreen(Screen[None]):
         Binding("q", "app.quit", "Quit"),
     ]
 
+    def __init__(self, cached_effects: Sequence[Effect] = ()) -> None:
+        super().__init__()
+        self._cached_effects = cached_effects
+        self._filled = False
+
     def compose(self) -> ComposeResult:
+        # The first frame is the header and the grid; the rest follows at once (`fill`).
         yield StatusBar(id="status-bar")
         with Horizontal(id="body"):
-            with Vertical(id="left"):
-                yield SessionPanel(id="session-panel")
-                yield BrandKitPanel(id="kit-panel")
+            yield Vertical(id="left")
             with Vertical(id="right"):
-                yield EffectGrid(id="effect-grid")
-                yield ActivityFeed(id="activity-feed")
-        yield Footer()
+                yield EffectGrid(self._cached_effects, id="effect-grid")
+
+    async def fill(self) -> None:
+        """The session and brand-kit panels, the activity feed and the key line, once the
+        grid is on screen: drawing them all first made the grid wait for them
+        (docs/PANEL.md "Opening it"). The app's links start after this."""
+        left, right = self.query_one("#left"), self.query_one("#right")
+        await left.mount_all([SessionPanel(id="session-panel"), BrandKitPanel(id="kit-panel")])
+        await right.mount(ActivityFeed(id="activity-feed"))
+        await self.mount(Footer())
+        self._filled = True
 
     def on_mount(self) -> None:
         cast("StreamFXApp", self.app).start()
 
     def action_pick_kit(self) -> None:
+        if not self.ready:
+            return
         select = self.query_one("#kit-select", Select)
         if select.disabled:
             self.notify(
@@ -95,7 +112,7 @@ class MainScreen(Screen[None]):
     @property
     def ready(self) -> bool:
         """Whether the widgets are there to update (not while opening or closing)."""
-        return self.is_attached and bool(self.query(StatusBar))
+        return self.is_attached and self._filled
 
     @property
     def status_bar(self) -> StatusBar:
@@ -167,7 +184,7 @@ class MainScreen(Screen[None]):
 
     def selected_activation(self) -> str | None:
         """The feed's selected row (while the feed has the focus)."""
-        return self.feed.selected()
+        return self.feed.selected() if self.ready else None
 
     def set_outcome(self, activation_id: str, outcome: str, tone: str) -> None:
         self.feed.set_outcome(activation_id, outcome, tone)

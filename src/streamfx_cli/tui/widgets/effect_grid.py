@@ -60,21 +60,24 @@ class EffectGrid(VerticalScroll):
             super().__init__()
             self.effect_id = effect_id
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, cached: Sequence[Effect] = (), **kwargs: object) -> None:
+        """`cached`: the effects of the last start (tui/effects_cache.py), drawn greyed in
+        the first frame until the server's own replace them (`show_effects`)."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._shown: tuple[Effect, ...] | None = None
+        self._cached = tuple(cached)
+        self._shown: tuple[Effect, ...] | None = self._cached or None
+        self.set_class(bool(self._cached), "cached")
 
     def compose(self) -> ComposeResult:
         self.border_title = "Effects"
         self.border_subtitle = "1-9 or Enter: fire · n: set key · ctrl+p: fire by name"
-        yield Static("Loading effects…", classes="grid-note")
+        if self._cached:
+            yield from self._rows(self._cached)
+        else:
+            yield Static("Loading effects…", classes="grid-note")
 
-    async def show_effects(self, order: Sequence[Effect]) -> None:
-        """Rebuild the tiles if the catalogue changed (order: grid order)."""
-        key = tuple(order)
-        if key == self._shown:
-            return
-        self._shown = key
+    @staticmethod
+    def _rows(order: Sequence[Effect]) -> list[Widget]:
         rows: list[Widget] = []
         for category, effects in grouped(order):
             tiles = [EffectTile(effect, effect.key) for effect in effects]
@@ -87,6 +90,17 @@ class EffectGrid(VerticalScroll):
             )
         if not rows:
             rows.append(Static("No effects yet.", classes="grid-note"))
+        return rows
+
+    async def show_effects(self, order: Sequence[Effect]) -> None:
+        """The server's effects (order: grid order); the tiles are rebuilt only if they
+        differ from those shown."""
+        self.remove_class("cached")
+        key = tuple(order)
+        if key == self._shown:
+            return
+        self._shown = key
+        rows = self._rows(order)
         had_focus = isinstance(self.screen.focused, EffectTile)
         async with self.batch():
             await self.remove_children()

@@ -46,8 +46,7 @@ class SessionPanel(Vertical):
             status.update(f"Ended after {format_clock(session.seconds())}")
             info.update("Press s to start a new session.")
         else:
-            word = "● LIVE" if session.status == "active" else "❚❚ PAUSED"
-            status.update(f"{word}  {format_clock(session.seconds())}")
+            status.update(f"{session.badge}  {format_clock(session.seconds())}")
             title = f' · "{session.title}"' if session.title else ""
             info.update(Text(f"{session.platform}{title} · kit {kit.name}"))
         self.query_one("#session-start", Button).disabled = live
@@ -61,9 +60,8 @@ class SessionPanel(Vertical):
         """Advance the clock only (called several times a second)."""
         if session is None or not session.live:
             return
-        word = "● LIVE" if session.status == "active" else "❚❚ PAUSED"
         self.query_one("#session-status", Static).update(
-            f"{word}  {format_clock(session.seconds())}"
+            f"{session.badge}  {format_clock(session.seconds())}"
         )
 
     def _metrics(self, session: SessionView | None) -> None:

@@ -84,6 +84,5 @@ class StatusBar(Vertical):
             widget.update("No live session")
             self._mark(widget, "idle")
             return
-        word = "LIVE" if session.status == "active" else "PAUSED"
-        widget.update(f"● {word} {format_clock(session.seconds())} · {session.platform}")
+        widget.update(f"{session.badge} {format_clock(session.seconds())} · {session.platform}")
         self._mark(widget, "ok" if session.status == "active" else "warn")
