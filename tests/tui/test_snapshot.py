@@ -61,10 +61,10 @@ def test_main_screen_at_120x36(creator_account: Account) -> None:
             for key in (
                 "1-9 Fire",
                 "s Start",
-                "p Pause/Resume",
+                "p Pause",
                 "e End",
                 "a Again",
-                "n Set key",
+                "n Key",
                 "k Kit",
                 "q Quit",
             ):
