@@ -303,6 +303,12 @@ class CredentialStore:
     def fallback_path(self) -> Path:
         return self.secret.file.path
 
+    def in_secret_service(self) -> bool:
+        """Whether a read goes to the Secret Service (over D-Bus, with its own imports and
+        key exchange) rather than to a file: the panel reads it after its first frame."""
+        keyring_allowed = os.environ.get("STREAMFX_NO_KEYRING") != "1"
+        return keyring_allowed and _secret_service_in_use(self.secret.keyring.mark)
+
     def load(self) -> Login | None:
         raw = self.secret.get()
         if not raw:

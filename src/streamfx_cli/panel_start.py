@@ -10,10 +10,12 @@ calls `open_panel` too, so both ways behave the same (docs/PANEL.md).
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 
-from .errors import NotLoggedIn
+from .errors import ExitCode, NotLoggedIn
+
+# What the panel returns when it closed because nobody is signed in.
+SIGNED_OUT = ExitCode.AUTH
 
 
 def parse_tui_args(argv: Sequence[str]) -> tuple[str | None] | None:
@@ -32,34 +34,34 @@ def parse_tui_args(argv: Sequence[str]) -> tuple[str | None] | None:
     return None
 
 
+SIGNED_OUT_HINT = "Run `streamfx login`, or `streamfx up` to set everything up."
+
+
 def server_for_panel(server: str | None, stored_server: str | None = None) -> str:
     """The server the panel talks to: --server, else $STREAMFX_SERVER, else the saved one."""
     from .config import server_url
-    from .credentials import CredentialStore
 
-    if stored_server is None and not server and not os.environ.get("STREAMFX_SERVER"):
-        stored = CredentialStore().load()
-        stored_server = stored.server if stored else None
     return server_url(server, stored=stored_server)
 
 
 def open_panel(server: str | None) -> None:
     """`streamfx tui`: the panel for the signed-in account (or NotLoggedIn).
 
-    The sign-in is read (a keyring may take a while to answer) while Textual is
-    imported, which only needs the CPU."""
-    from .credentials import CredentialStore, Login
-
-    found: list[Login | None] = []
-    reading = threading.Thread(target=lambda: found.append(CredentialStore().load()))
-    reading.start()
-    try:
-        from .tui import app  # noqa: F401  (imported now, while the keyring answers)
-    finally:
-        reading.join()
+    A sign-in in a file is read first, and none means no panel. One in the Secret
+    Service is read once the first frame is on screen, as the panel's first load does
+    anyway: reading it (D-Bus, its imports, a key exchange) would hold that frame up by
+    about 70 ms (docs/BENCHMARKS.md "The control panel"). None there closes the panel
+    with the same error."""
+    from .credentials import CredentialStore
     from .tui import run_panel
 
-    stored = found[0] if found else CredentialStore().load()
+    store = CredentialStore()
+    if store.in_secret_service():
+        # `streamfx login` saved the server it signed in to in config.json: the same one.
+        if run_panel(server_for_panel(server), leave_when_signed_out=True) == SIGNED_OUT:
+            raise NotLoggedIn(hint=SIGNED_OUT_HINT)
+        return
+    stored = store.load()
     if stored is None:
-        raise NotLoggedIn(hint="Run `streamfx login`, or `streamfx up` to set everything up.")
+        raise NotLoggedIn(hint=SIGNED_OUT_HINT)
     run_panel(server_for_panel(server, stored.server))

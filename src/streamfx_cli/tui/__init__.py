@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 
-def run_panel(server: str | None = None, **factories: Any) -> None:
-    """Open the panel in this terminal and return when the streamer quits."""
+def run_panel(server: str | None = None, **options: Any) -> int | None:
+    """Open the panel in this terminal; returns its exit code when the streamer quits."""
     from .app import run_panel as run
 
-    run(server, **factories)
+    return run(server, **options)

@@ -27,7 +27,7 @@ from textual.notifications import Notify
 
 from ..config import normalize_server, server_url
 from ..delivery_words import Outcome, outcome_of
-from ..errors import NotLoggedIn
+from ..errors import ExitCode, NotLoggedIn
 from ..live_socket import ws_url
 from . import notices
 from .backend import Backend, ClientFactory, default_client_factory
@@ -101,8 +101,12 @@ class StreamFXApp(PanelWorkers):
         server_url: str | None = None,
         client_factory: ClientFactory | None = None,
         obs_factory: ObsFactory | None = None,
+        leave_when_signed_out: bool = False,
     ) -> None:
+        """`leave_when_signed_out`: close (exit code 3) when the first load finds nobody
+        signed in, for `streamfx tui`, which did not read the sign-in before opening."""
         super().__init__()
+        self.leave_when_signed_out = leave_when_signed_out
         self.server_url = normalize_server(server_url) if server_url else _default_server()
         self.state = PanelState()
         self.backend = Backend(client_factory or default_client_factory(self.server_url))
@@ -206,6 +210,9 @@ class StreamFXApp(PanelWorkers):
             self.tell(notices.failure(exc, title))
 
     def _signed_out(self, message: str) -> None:
+        if self.leave_when_signed_out and not self.state.snapshots:
+            self.exit(return_code=ExitCode.AUTH)
+            return
         self.main.show_account("not signed in", ok=False)
         self.tell(notices.signed_out(message))
 
@@ -588,9 +595,11 @@ def _default_server() -> str:
 SWITCH_INTERVAL_S = 0.001
 
 
-def run_panel(server: str | None = None, **factories: Any) -> None:
+def run_panel(server: str | None = None, **options: Any) -> int | None:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    StreamFXApp(server_url=server, **factories).run()
+    app = StreamFXApp(server_url=server, **options)
+    app.run()
+    return app.return_code
 
 
 __all__ = ["DefaultObsFactory", "StreamFXApp", "run_panel"]
