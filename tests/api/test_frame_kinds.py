@@ -124,7 +124,7 @@ def test_a_replay_is_made_and_fired_and_its_file_is_reported(creator: TestCreato
             "params.settings.size",
             "number",
         ),
-        ("replay", {"seconds": 30}, "params.seconds", "Extra inputs"),
+        ("replay", {"seconds": 30}, "params.seconds", "no such parameter"),
     ],
 )
 def test_bad_params_are_refused_one_sentence_each(

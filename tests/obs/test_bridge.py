@@ -254,7 +254,7 @@ def test_setup_repairs_and_draw_reports_missing_setup(stage: ObsConnection) -> N
     conn = stage
     conn.call("RemoveInput", {"inputName": TEXT})
     # OBS releases a removed input a moment later, not within the request.
-    wait_until(lambda: not status(conn).setup_complete, 2, "the text source to go")
+    wait_until(lambda: not status(conn).setup_complete, 10, "the text source to go")
     with pytest.raises(ObsNotSetUp) as info:
         draw(conn, make_render("text", text="hi"))
     assert "streamfx obs setup" in str(info.value)

@@ -323,8 +323,15 @@ def ensure_sources(
 
 
 def _fade_filters(conn: ObsConnection, source: str) -> dict[str, dict[str, Any]]:
-    listed = conn.call("GetSourceFilterList", {"sourceName": source}).get("filters", [])
-    return {str(f["filterName"]): f for f in listed}
+    """The source's filters by name; none for a source that is gone (one removed a moment
+    ago is still listed in its scene until OBS releases it)."""
+    try:
+        answer = conn.call("GetSourceFilterList", {"sourceName": source})
+    except ObsRequestFailed as exc:
+        if exc.code != _STATUS_NOT_FOUND:
+            raise
+        return {}
+    return {str(f["filterName"]): f for f in answer.get("filters", [])}
 
 
 def ensure_fades(conn: ObsConnection, stage: Stage = ON_AIR) -> list[str]:
