@@ -25,6 +25,7 @@ from streamfx_cli.client import Client, Session
 from streamfx_cli.credentials import CredentialStore, Login
 from streamfx_cli.obs import ObsConnection
 from streamfx_cli.tui.app import StreamFXApp
+from streamfx_cli.tui.widgets.effect_grid import EffectTile
 from tests.support.accounts import new_creator
 from tests.support.cli import DEVELOPER_SETTINGS, Cli
 from tests.support.live_server import LiveServer, free_port
@@ -295,6 +296,9 @@ async def running(
                     app.state.snapshots
                     and not app.state.loading
                     and app.state.server_status == "live"
+                    # and the grid's tiles mounted (after the snapshot, on a busy machine
+                    # a moment later)
+                    and len(app.main.query(EffectTile)) == len(app.state.order)
                 ),
                 20,
                 "the panel to load from the server",
