@@ -11,9 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import APIError, NotLoggedIn, StreamFXError
+
+if TYPE_CHECKING:  # imported by the checks that use them, so a down part costs no import
+    from .client import Session
+    from .obs.setup import ObsStatus
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -41,11 +45,11 @@ def overall(checks: list[Check]) -> Status:
 class Findings:
     """What later checks need from earlier ones (a down server skips the sign-in's call)."""
 
-    session: Any = None  # client.Session: the stored sign-in, read from the keyring once
+    session: Session | None = None  # the stored sign-in, read from the keyring once
     server_url: str = ""
     server_up: bool = False
     signed_in: bool = False
-    obs: Any = None  # obs.setup.ObsStatus when OBS answered
+    obs: ObsStatus | None = None  # when OBS answered
     checks: list[Check] = field(default_factory=list)
 
 

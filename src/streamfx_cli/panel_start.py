@@ -37,13 +37,6 @@ def parse_tui_args(argv: Sequence[str]) -> tuple[str | None] | None:
 SIGNED_OUT_HINT = "Run `streamfx login`, or `streamfx up` to set everything up."
 
 
-def server_for_panel(server: str | None, stored_server: str | None = None) -> str:
-    """The server the panel talks to: --server, else $STREAMFX_SERVER, else the saved one."""
-    from .config import server_url
-
-    return server_url(server, stored=stored_server)
-
-
 def open_panel(server: str | None) -> None:
     """`streamfx tui`: the panel for the signed-in account (or NotLoggedIn).
 
@@ -52,16 +45,17 @@ def open_panel(server: str | None) -> None:
     anyway: reading it (D-Bus, its imports, a key exchange) would hold that frame up by
     about 70 ms (docs/BENCHMARKS.md "The control panel"). None there closes the panel
     with the same error."""
+    from .config import server_url
     from .credentials import CredentialStore
     from .tui import run_panel
 
     store = CredentialStore()
     if store.in_secret_service():
         # `streamfx login` saved the server it signed in to in config.json: the same one.
-        if run_panel(server_for_panel(server), leave_when_signed_out=True) == SIGNED_OUT:
+        if run_panel(server_url(server), leave_when_signed_out=True) == SIGNED_OUT:
             raise NotLoggedIn(hint=SIGNED_OUT_HINT)
         return
     stored = store.load()
     if stored is None:
         raise NotLoggedIn(hint=SIGNED_OUT_HINT)
-    run_panel(server_for_panel(server, stored.server))
+    run_panel(server_url(server, stored=stored.server))

@@ -34,12 +34,12 @@ def up(
     """Start the server if it is not running, sign in (first run: create your account), start
     the OBS agent, open the panel."""
     from ..background_server import ensure_running
-    from ..panel_start import server_for_panel
+    from ..config import server_url
     from ..sign_in import set_up_account
     from ..tui import run_panel
     from .prompts import TerminalPrompt
 
-    url = server_for_panel(server)
+    url = server_url(server)
     ensure_running(url, tell=say)
     set_up_account(url, TerminalPrompt(password_stdin), email)
     if not no_agent:
